@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * Module entry: register IPPROTO_QUIC with the IPv4 and IPv6 socket layers.
+ */
+
+#include <linux/module.h>
+#include <net/inet_common.h>
+#include <net/protocol.h>
+#include <net/transp_v6.h>
+
+#include "socket.h"
+
+static struct inet_protosw quic_stream_protosw = {
+	.type		= SOCK_STREAM,
+	.protocol	= IPPROTO_QUIC,
+	.prot		= &quic_prot,
+	.ops		= &quic_proto_ops,
+};
+
+static struct inet_protosw quic_dgram_protosw = {
+	.type		= SOCK_DGRAM,
+	.protocol	= IPPROTO_QUIC,
+	.prot		= &quic_prot,
+	.ops		= &quic_proto_ops,
+};
+
+static int quic_register_v4(void)
+{
+	int err;
+
+	err = proto_register(&quic_prot, 1);
+	if (err)
+		return err;
+	inet_register_protosw(&quic_stream_protosw);
+	inet_register_protosw(&quic_dgram_protosw);
+	return 0;
+}
+
+static void quic_unregister_v4(void)
+{
+	inet_unregister_protosw(&quic_dgram_protosw);
+	inet_unregister_protosw(&quic_stream_protosw);
+	proto_unregister(&quic_prot);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static struct inet_protosw quicv6_stream_protosw = {
+	.type		= SOCK_STREAM,
+	.protocol	= IPPROTO_QUIC,
+	.prot		= &quicv6_prot,
+	.ops		= &quicv6_proto_ops,
+};
+
+static struct inet_protosw quicv6_dgram_protosw = {
+	.type		= SOCK_DGRAM,
+	.protocol	= IPPROTO_QUIC,
+	.prot		= &quicv6_prot,
+	.ops		= &quicv6_proto_ops,
+};
+
+static int quic_register_v6(void)
+{
+	int err;
+
+	err = proto_register(&quicv6_prot, 1);
+	if (err)
+		return err;
+	err = inet6_register_protosw(&quicv6_stream_protosw);
+	if (err)
+		goto out_proto;
+	err = inet6_register_protosw(&quicv6_dgram_protosw);
+	if (err)
+		goto out_stream;
+	return 0;
+
+out_stream:
+	inet6_unregister_protosw(&quicv6_stream_protosw);
+out_proto:
+	proto_unregister(&quicv6_prot);
+	return err;
+}
+
+static void quic_unregister_v6(void)
+{
+	inet6_unregister_protosw(&quicv6_dgram_protosw);
+	inet6_unregister_protosw(&quicv6_stream_protosw);
+	proto_unregister(&quicv6_prot);
+}
+#else
+static int quic_register_v6(void)
+{
+	return 0;
+}
+
+static void quic_unregister_v6(void)
+{
+}
+#endif
+
+static int __init quic_init(void)
+{
+	int err;
+
+	err = quic_sock_init();
+	if (err)
+		return err;
+	err = quic_register_v4();
+	if (err)
+		goto out_sock;
+	err = quic_register_v6();
+	if (err)
+		goto out_v4;
+	pr_info("quic: IPPROTO_QUIC registered\n");
+	return 0;
+
+out_v4:
+	quic_unregister_v4();
+out_sock:
+	quic_sock_exit();
+	return err;
+}
+
+static void __exit quic_exit(void)
+{
+	quic_unregister_v6();
+	quic_unregister_v4();
+	quic_sock_exit();
+}
+
+module_init(quic_init);
+module_exit(quic_exit);
+
+MODULE_ALIAS("net-pf-" __stringify(PF_INET) "-proto-261");
+MODULE_ALIAS("net-pf-" __stringify(PF_INET6) "-proto-261");
+MODULE_AUTHOR("QUIC developers <quic-dev@localhost>");
+MODULE_DESCRIPTION("QUIC: A UDP-Based Multiplexed and Secure Transport");
+MODULE_LICENSE("GPL");

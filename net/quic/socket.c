@@ -1,0 +1,944 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * The QUIC socket: the proto and proto_ops entry points and the SOL_QUIC
+ * socket options.
+ */
+
+#include <linux/quic.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <net/addrconf.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tls.h>
+
+#include "socket.h"
+
+/* Listening sockets, to refuse a second listener on one address.  Taken
+ * from process context only (listen(), shutdown(), close()).
+ */
+static DEFINE_SPINLOCK(quic_listen_lock);
+static HLIST_HEAD(quic_listeners);
+
+/* RFC 9000 section 18.2: the values a peer's missing parameters take. */
+static const struct quic_transport_param quic_param_rfc_defaults = {
+	.remote				= 1,
+	.active_connection_id_limit	= 2,
+	.ack_delay_exponent		= 3,
+	.max_udp_payload_size		= 65527,
+	.max_ack_delay			= 25000,
+};
+
+/* What we announce unless the user says otherwise (the socket API draft). */
+static const struct quic_transport_param quic_param_local_defaults = {
+	.active_connection_id_limit	= 7,
+	.ack_delay_exponent		= 3,
+	.max_udp_payload_size		= 65527,
+	.max_idle_timeout		= 30000000,
+	.max_ack_delay			= 25000,
+	.max_streams_bidi		= 100,
+	.max_streams_uni		= 100,
+	.max_data			= 65536 * 32,
+	.max_stream_data_bidi_local	= 65536 * 4,
+	.max_stream_data_bidi_remote	= 65536 * 4,
+	.max_stream_data_uni		= 65536 * 4,
+};
+
+#define QUIC_RTT_INIT		333000	/* us, RFC 9002 section 6.2.2 */
+#define QUIC_RTT_MIN		100000
+#define QUIC_RTT_MAX		6000000
+#define QUIC_PROBE_MIN		5000000	/* us, PLPMTUD probe interval floor */
+
+static int quic_init_sock(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->config.version = QUIC_VERSION_V1;
+	qs->config.initial_smoothed_rtt = QUIC_RTT_INIT;
+	qs->local = quic_param_local_defaults;
+	qs->remote = quic_param_rfc_defaults;
+	INIT_HLIST_NODE(&qs->listen_node);
+
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(sock_net(sk)->core.sysctl_wmem_default));
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(sock_net(sk)->core.sysctl_rmem_default));
+	sk_sockets_allocated_inc(sk);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	return 0;
+}
+
+static void quic_data_free(struct quic_data *d)
+{
+	kfree_sensitive(d->data);
+	d->data = NULL;
+	d->len = 0;
+}
+
+static void quic_destroy_sock(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_data_free(&qs->alpn);
+	quic_data_free(&qs->token);
+	quic_data_free(&qs->ticket);
+	sk_sockets_allocated_dec(sk);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+}
+
+static void quic_unlisten(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (sk->sk_state != TCP_LISTEN)
+		return;
+	spin_lock(&quic_listen_lock);
+	hlist_del_init(&qs->listen_node);
+	spin_unlock(&quic_listen_lock);
+	inet_sk_set_state(sk, TCP_CLOSE);
+}
+
+static void quic_unbind(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (!qs->udp)
+		return;
+	quic_udp_sock_put(qs->udp);
+	qs->udp = NULL;
+}
+
+static void quic_close(struct sock *sk, long timeout)
+{
+	lock_sock(sk);
+	quic_unlisten(sk);
+	quic_unbind(sk);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock_orphan(sk);
+	release_sock(sk);
+	sk_common_release(sk);
+}
+
+static int quic_disconnect(struct sock *sk, int flags)
+{
+	quic_unlisten(sk);
+	return 0;
+}
+
+/* Turn a user address into a local or peer address of @sk's family.
+ * IPv4-mapped IPv6 addresses become IPv4 ones: they travel over IPv4.
+ */
+static int quic_addr_from_user(struct sock *sk, struct sockaddr_unsized *uaddr,
+			       int len, union quic_addr *addr)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)uaddr;
+
+	memset(addr, 0, sizeof(*addr));
+	if (len < (int)sizeof(sa->sa_family))
+		return -EINVAL;
+	if (sa->sa_family != sk->sk_family)
+		return -EAFNOSUPPORT;
+
+	if (sa->sa_family == AF_INET) {
+		if (len < (int)sizeof(struct sockaddr_in))
+			return -EINVAL;
+		memcpy(&addr->v4, sa, sizeof(addr->v4));
+		return 0;
+	}
+
+	if (len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	memcpy(&addr->v6, sa, min_t(int, len, sizeof(addr->v6)));
+	if (ipv6_addr_v4mapped(&addr->v6.sin6_addr)) {
+		__be32 v4 = addr->v6.sin6_addr.s6_addr32[3];
+		__be16 port = addr->v6.sin6_port;
+
+		memset(addr, 0, sizeof(*addr));
+		addr->v4.sin_family = AF_INET;
+		addr->v4.sin_port = port;
+		addr->v4.sin_addr.s_addr = v4;
+	}
+	return 0;
+}
+
+static int quic_check_local_addr(struct sock *sk, union quic_addr *addr)
+{
+	struct net *net = sock_net(sk);
+	__be32 v4;
+
+	if (addr->sa.sa_family == AF_INET) {
+		v4 = addr->v4.sin_addr.s_addr;
+		if (ipv4_is_multicast(v4) || ipv4_is_lbcast(v4))
+			return -EADDRNOTAVAIL;
+		if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), v4,
+						 inet_addr_type(net, v4)))
+			return -EADDRNOTAVAIL;
+		return 0;
+	}
+
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		const struct in6_addr *a = &addr->v6.sin6_addr;
+		int type = ipv6_addr_type(a);
+		struct net_device *dev = NULL;
+		bool ok;
+
+		if (type == IPV6_ADDR_ANY)
+			return 0;
+		if (type & IPV6_ADDR_MULTICAST)
+			return -EADDRNOTAVAIL;
+		if (type & IPV6_ADDR_LINKLOCAL) {
+			if (!addr->v6.sin6_scope_id)
+				return -EINVAL;
+		} else {
+			addr->v6.sin6_scope_id = 0;
+		}
+		rcu_read_lock();
+		if (addr->v6.sin6_scope_id) {
+			dev = dev_get_by_index_rcu(net, addr->v6.sin6_scope_id);
+			if (!dev) {
+				rcu_read_unlock();
+				return -ENODEV;
+			}
+		}
+		ok = ipv6_can_nonlocal_bind(net, inet_sk(sk)) ||
+		     ipv6_chk_addr(net, a, dev, 0);
+		rcu_read_unlock();
+		return ok ? 0 : -EADDRNOTAVAIL;
+	}
+#else
+	return -EAFNOSUPPORT;
+#endif
+}
+
+/* Bind @sk to @addr: take the shared UDP socket, record the address. */
+static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct quic_udp_sock *us;
+	__be16 port;
+	int err;
+
+	err = quic_check_local_addr(sk, addr);
+	if (err)
+		return err;
+
+	port = addr->v4.sin_port;	/* same offset in v4 and v6 */
+	if (port && inet_port_requires_bind_service(sock_net(sk), ntohs(port)) &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	us = quic_udp_sock_get(sock_net(sk), addr);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	qs->udp = us;
+
+	inet->inet_sport = addr->v4.sin_port;
+	inet->inet_num = ntohs(inet->inet_sport);
+	if (addr->sa.sa_family == AF_INET) {
+		inet->inet_rcv_saddr = addr->v4.sin_addr.s_addr;
+		inet->inet_saddr = inet->inet_rcv_saddr;
+		if (sk->sk_family == AF_INET6)
+			ipv6_addr_set_v4mapped(inet->inet_saddr, &sk->sk_v6_rcv_saddr);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	else {
+		sk->sk_v6_rcv_saddr = addr->v6.sin6_addr;
+		inet6_sk(sk)->saddr = addr->v6.sin6_addr;
+		sk->sk_bound_dev_if = addr->v6.sin6_scope_id;
+		inet->inet_rcv_saddr = LOOPBACK4_IPV6;
+	}
+#endif
+	return 0;
+}
+
+static int quic_bind(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
+{
+	union quic_addr addr;
+	int err;
+
+	err = quic_addr_from_user(sk, uaddr, len, &addr);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (quic_sk(sk)->udp || sk->sk_state != TCP_CLOSE)
+		goto out;
+	err = quic_bind_addr(sk, &addr);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* listen() without bind() takes an ephemeral port on the wildcard address,
+ * as TCP does.
+ */
+static int quic_autobind(struct sock *sk)
+{
+	union quic_addr any = {};
+
+	any.sa.sa_family = sk->sk_family;
+	return quic_bind_addr(sk, &any);
+}
+
+static bool quic_listener_conflicts(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk), *l;
+
+	hlist_for_each_entry(l, &quic_listeners, listen_node)
+		if (l->udp == qs->udp)
+			return true;
+	return false;
+}
+
+static int quic_inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state == TCP_LISTEN) {	/* only adjust the backlog */
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = 0;
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE)
+		goto out;
+	if (!qs->udp) {
+		err = quic_autobind(sk);
+		if (err)
+			goto out;
+	}
+	if (!qs->ticket.data) {
+		/* The key user space uses to protect session tickets. */
+		qs->ticket.data = kmalloc(QUIC_TICKET_KEY_LEN, GFP_KERNEL_ACCOUNT);
+		if (!qs->ticket.data) {
+			err = -ENOMEM;
+			goto out;
+		}
+		get_random_bytes(qs->ticket.data, QUIC_TICKET_KEY_LEN);
+		qs->ticket.len = QUIC_TICKET_KEY_LEN;
+	}
+
+	spin_lock(&quic_listen_lock);
+	if (quic_listener_conflicts(sk)) {
+		spin_unlock(&quic_listen_lock);
+		err = -EADDRINUSE;
+		goto out;
+	}
+	hlist_add_head(&qs->listen_node, &quic_listeners);
+	spin_unlock(&quic_listen_lock);
+
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	inet_sk_set_state(sk, TCP_LISTEN);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
+{
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	/* No connection can arrive yet: wait as accept() does on an empty
+	 * queue, until the timeout, a signal or the end of listening.
+	 */
+	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
+	err = -EAGAIN;
+	while (timeo && sk->sk_state == TCP_LISTEN) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		add_wait_queue(sk_sleep(sk), &wait);
+		sk_wait_event(sk, &timeo, sk->sk_state != TCP_LISTEN, &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+	}
+	if (sk->sk_state != TCP_LISTEN)
+		err = -EINVAL;
+out:
+	release_sock(sk);
+	arg->err = err;
+	return NULL;
+}
+
+static int quic_connect(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
+{
+	union quic_addr addr;
+	int err;
+
+	err = quic_addr_from_user(sk, uaddr, len, &addr);
+	if (err)
+		return err;
+	if (sk->sk_state == TCP_LISTEN)
+		return -EISCONN;
+	/* The handshake arrives with the transport. */
+	return -EOPNOTSUPP;
+}
+
+static int quic_inet_connect(struct socket *sock, struct sockaddr_unsized *uaddr,
+			     int len, int flags)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = sk->sk_prot->connect(sk, uaddr, len);
+	release_sock(sk);
+	return err;
+}
+
+static __poll_t quic_poll(struct file *file, struct socket *sock,
+			  struct poll_table_struct *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (sk->sk_state == TCP_LISTEN)
+		return 0;
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK ||
+	    sk->sk_state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	return mask;
+}
+
+static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	return -ENOTCONN;
+}
+
+static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			int flags)
+{
+	return -ENOTCONN;
+}
+
+/* Socket options */
+
+static int quic_sockopt_event(struct sock *sk, sockptr_t optval,
+			      unsigned int optlen)
+{
+	struct quic_event_option opt;
+
+	if (optlen < sizeof(opt))
+		return -EINVAL;
+	if (copy_from_sockptr(&opt, optval, sizeof(opt)))
+		return -EFAULT;
+	if (opt.type <= QUIC_EVENT_NONE || opt.type >= QUIC_EVENT_MAX)
+		return -EINVAL;
+	if (opt.on)
+		quic_sk(sk)->events |= BIT(opt.type);
+	else
+		quic_sk(sk)->events &= ~BIT(opt.type);
+	return 0;
+}
+
+/* RFC 9000 section 18.2 limits; zero is taken literally. */
+static int quic_param_check(const struct quic_transport_param *p)
+{
+	if (p->ack_delay_exponent > 20)
+		return -EINVAL;
+	if (p->max_ack_delay >= (1U << 14) * USEC_PER_MSEC)
+		return -EINVAL;
+	if (p->active_connection_id_limit < 2)
+		return -EINVAL;
+	if (p->max_udp_payload_size < 1200)
+		return -EINVAL;
+	if (p->max_data > (1ULL << 62) - 1 ||
+	    p->max_stream_data_bidi_local > (1ULL << 62) - 1 ||
+	    p->max_stream_data_bidi_remote > (1ULL << 62) - 1 ||
+	    p->max_stream_data_uni > (1ULL << 62) - 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
+					unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_transport_param p;
+	int err;
+
+	if (optlen < sizeof(p))
+		return -EINVAL;
+	err = copy_struct_from_sockptr(&p, sizeof(p), optval, optlen);
+	if (err)
+		return err;
+	err = quic_param_check(&p);
+	if (err)
+		return err;
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+		return -EISCONN;	/* already announced to the peer */
+	if (p.remote) {
+		qs->remote = p;
+	} else {
+		qs->local = p;
+	}
+	return 0;
+}
+
+static bool quic_cipher_known(u32 type)
+{
+	switch (type) {
+	case 0:
+	case TLS_CIPHER_AES_GCM_128:
+	case TLS_CIPHER_AES_GCM_256:
+	case TLS_CIPHER_AES_CCM_128:
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		return true;
+	}
+	return false;
+}
+
+static int quic_sockopt_config(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	struct quic_config c;
+	int err;
+
+	/* tlshd still passes the 24-byte layout without keepalive. */
+	if (optlen < QUIC_CONFIG_SIZE_VER0)
+		return -EINVAL;
+	err = copy_struct_from_sockptr(&c, sizeof(c), optval, optlen);
+	if (err)
+		return err;
+
+	if (!c.version)
+		c.version = QUIC_VERSION_V1;
+	if (!c.initial_smoothed_rtt)
+		c.initial_smoothed_rtt = QUIC_RTT_INIT;
+	if (c.version != QUIC_VERSION_V1 && c.version != QUIC_VERSION_V2)
+		return -EINVAL;
+	if (c.initial_smoothed_rtt < QUIC_RTT_MIN ||
+	    c.initial_smoothed_rtt > QUIC_RTT_MAX)
+		return -EINVAL;
+	if (c.plpmtud_probe_interval && c.plpmtud_probe_interval < QUIC_PROBE_MIN)
+		return -EINVAL;
+	if (c.congestion_control_algo >= QUIC_CONG_ALG_MAX)
+		return -EINVAL;
+	if (c.certificate_request > 2 || !quic_cipher_known(c.payload_cipher_type))
+		return -EINVAL;
+	if (memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	quic_sk(sk)->config = c;
+	return 0;
+}
+
+/* Replace @d with @len bytes from @optval. */
+static int quic_data_set(struct quic_data *d, sockptr_t optval,
+			 unsigned int len)
+{
+	u8 *p = NULL;
+
+	if (len) {
+		p = memdup_sockptr(optval, len);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+	}
+	quic_data_free(d);
+	d->data = p;
+	d->len = len;
+	return 0;
+}
+
+/* "h3,smb,ksmbd": non-empty names of at most 255 bytes, comma separated.
+ * A trailing NUL, as from strlen() + 1, is dropped.
+ */
+static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
+			     unsigned int optlen)
+{
+	char buf[QUIC_ALPN_MAX_LEN + 1];
+	unsigned int i, start = 0;
+
+	if (optlen > QUIC_ALPN_MAX_LEN + 1)
+		return -EINVAL;
+	if (copy_from_sockptr(buf, optval, optlen))
+		return -EFAULT;
+	if (optlen && !buf[optlen - 1])
+		optlen--;
+	if (optlen > QUIC_ALPN_MAX_LEN)
+		return -EINVAL;
+	for (i = 0; i <= optlen; i++) {
+		if (i < optlen && buf[i] != ',') {
+			if (!buf[i])
+				return -EINVAL;
+			continue;
+		}
+		if (!optlen)
+			break;
+		if (i == start || i - start > 255)
+			return -EINVAL;
+		start = i + 1;
+	}
+	return quic_data_set(&quic_sk(sk)->alpn, KERNEL_SOCKPTR(buf), optlen);
+}
+
+static int quic_sockopt_close(struct sock *sk, sockptr_t optval,
+			      unsigned int optlen)
+{
+	struct quic_connection_close c = {};
+	size_t head = offsetof(struct quic_connection_close, phrase);
+
+	if (optlen < head || optlen > sizeof(c))
+		return -EINVAL;
+	if (copy_from_sockptr(&c, optval, optlen))
+		return -EFAULT;
+	if (strnlen(c.phrase, sizeof(c.phrase)) == sizeof(c.phrase))
+		return -EINVAL;
+	if (memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	quic_sk(sk)->close = c;
+	return 0;
+}
+
+/**
+ * quic_do_setsockopt - set a SOL_QUIC option
+ * @sk: the QUIC socket
+ * @optname: QUIC_SOCKOPT_*
+ * @optval: the value, user or kernel memory
+ * @optlen: its length
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+		       unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	lock_sock(sk);
+	switch (optname) {
+	case QUIC_SOCKOPT_EVENT:
+		err = quic_sockopt_event(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM:
+		err = quic_sockopt_transport_param(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONFIG:
+		err = quic_sockopt_config(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_ALPN:
+		err = quic_sockopt_alpn(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TOKEN:
+		/* An empty token on a server asks to issue a NEW_TOKEN. */
+		err = -ENOTCONN;
+		if (optlen > QUIC_TOKEN_MAX_LEN)
+			err = -EINVAL;
+		else if (optlen)
+			err = quic_data_set(&qs->token, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		err = -EINVAL;
+		if (optlen <= QUIC_TICKET_MAX_LEN && sk->sk_state != TCP_LISTEN)
+			err = quic_data_set(&qs->ticket, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_sockopt_close(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_RESET:
+	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
+	case QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+	case QUIC_SOCKOPT_KEY_UPDATE:
+	case QUIC_SOCKOPT_CRYPTO_SECRET:
+		err = -ENOTCONN;
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = -EOPNOTSUPP;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}
+EXPORT_SYMBOL_GPL(quic_do_setsockopt);
+
+static int quic_setsockopt(struct sock *sk, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	if (level == SOL_QUIC)
+		return quic_do_setsockopt(sk, optname, optval, optlen);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		return ipv6_setsockopt(sk, level, optname, optval, optlen);
+#endif
+	return ip_setsockopt(sk, level, optname, optval, optlen);
+}
+
+/* Copy @d out; @len is the caller's buffer size and becomes the length. */
+static int quic_data_get(const struct quic_data *d, sockptr_t optval, int *len)
+{
+	if (*len < d->len)
+		return -EINVAL;
+	if (copy_to_sockptr(optval, d->data, d->len))
+		return -EFAULT;
+	if (*len > d->len && copy_to_sockptr_offset(optval, d->len, "", 1))
+		return -EFAULT;
+	*len = d->len;
+	return 0;
+}
+
+static int quic_getopt_event(struct sock *sk, sockptr_t optval, int *len)
+{
+	struct quic_event_option opt;
+
+	if (*len < sizeof(opt))
+		return -EINVAL;
+	if (copy_from_sockptr(&opt, optval, sizeof(opt)))
+		return -EFAULT;
+	if (opt.type <= QUIC_EVENT_NONE || opt.type >= QUIC_EVENT_MAX)
+		return -EINVAL;
+	opt.on = !!(quic_sk(sk)->events & BIT(opt.type));
+	*len = sizeof(opt);
+	return copy_to_sockptr(optval, &opt, sizeof(opt)) ? -EFAULT : 0;
+}
+
+static int quic_getopt_transport_param(struct sock *sk, sockptr_t optval,
+				       int *len)
+{
+	struct quic_transport_param p;
+
+	if (*len < sizeof(p))
+		return -EINVAL;
+	if (copy_from_sockptr(&p, optval, sizeof(p)))
+		return -EFAULT;
+	p = p.remote ? quic_sk(sk)->remote : quic_sk(sk)->local;
+	p.remote = p.remote ? 1 : 0;
+	*len = sizeof(p);
+	return copy_to_sockptr(optval, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+static int quic_getopt_struct(sockptr_t optval, int *len, const void *val,
+			      int min, int size)
+{
+	if (*len < min)
+		return -EINVAL;
+	*len = min_t(int, *len, size);
+	return copy_to_sockptr(optval, val, *len) ? -EFAULT : 0;
+}
+
+/**
+ * quic_do_getsockopt - read a SOL_QUIC option
+ * @sk: the QUIC socket
+ * @optname: QUIC_SOCKOPT_*
+ * @optval: buffer, user or kernel memory; some options read their
+ *	selector (event type, remote flag) from it first
+ * @optlen: in: buffer size; out: length of the value
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
+		       sockptr_t optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int len, err;
+
+	if (copy_from_sockptr(&len, optlen, sizeof(len)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case QUIC_SOCKOPT_EVENT:
+		err = quic_getopt_event(sk, optval, &len);
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM:
+		err = quic_getopt_transport_param(sk, optval, &len);
+		break;
+	case QUIC_SOCKOPT_CONFIG:
+		err = quic_getopt_struct(optval, &len, &qs->config,
+					 QUIC_CONFIG_SIZE_VER0, sizeof(qs->config));
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_getopt_struct(optval, &len, &qs->close,
+					 offsetof(struct quic_connection_close, phrase),
+					 offsetof(struct quic_connection_close, phrase) +
+					 strlen(qs->close.phrase) + 1);
+		break;
+	case QUIC_SOCKOPT_ALPN:
+		err = quic_data_get(&qs->alpn, optval, &len);
+		break;
+	case QUIC_SOCKOPT_TOKEN:
+		err = quic_data_get(&qs->token, optval, &len);
+		break;
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		err = quic_data_get(&qs->ticket, optval, &len);
+		break;
+	case QUIC_SOCKOPT_STREAM_OPEN:
+	case QUIC_SOCKOPT_CONNECTION_ID:
+		err = -ENOTCONN;
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+	case QUIC_SOCKOPT_STREAM_PEELOFF:
+		err = -EOPNOTSUPP;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+		break;
+	}
+	release_sock(sk);
+
+	if (!err && copy_to_sockptr(optlen, &len, sizeof(len)))
+		err = -EFAULT;
+	return err;
+}
+EXPORT_SYMBOL_GPL(quic_do_getsockopt);
+
+static int quic_getsockopt(struct sock *sk, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	if (level == SOL_QUIC)
+		return quic_do_getsockopt(sk, optname, USER_SOCKPTR(optval),
+					  USER_SOCKPTR(optlen));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		return ipv6_getsockopt(sk, level, optname, optval, optlen);
+#endif
+	return ip_getsockopt(sk, level, optname, optval, optlen);
+}
+
+/* Memory accounting, shared by both families. */
+static atomic_long_t quic_memory_allocated;
+static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+static struct percpu_counter quic_sockets_allocated;
+static unsigned long quic_memory_pressure;
+static long sysctl_quic_mem[3];
+static int sysctl_quic_rmem[3];
+static int sysctl_quic_wmem[3];
+
+#define QUIC_PROTO_COMMON						\
+	.owner			= THIS_MODULE,				\
+	.init			= quic_init_sock,			\
+	.destroy		= quic_destroy_sock,			\
+	.close			= quic_close,				\
+	.disconnect		= quic_disconnect,			\
+	.connect		= quic_connect,				\
+	.accept			= quic_accept,				\
+	.bind			= quic_bind,				\
+	.setsockopt		= quic_setsockopt,			\
+	.getsockopt		= quic_getsockopt,			\
+	.sendmsg		= quic_sendmsg,				\
+	.recvmsg		= quic_recvmsg,				\
+	.no_autobind		= true,					\
+	.memory_allocated	= &quic_memory_allocated,		\
+	.per_cpu_fw_alloc	= &quic_memory_per_cpu_fw_alloc,	\
+	.memory_pressure	= &quic_memory_pressure,		\
+	.sockets_allocated	= &quic_sockets_allocated,		\
+	.sysctl_mem		= sysctl_quic_mem,			\
+	.sysctl_rmem		= sysctl_quic_rmem,			\
+	.sysctl_wmem		= sysctl_quic_wmem
+
+struct proto quic_prot = {
+	.name		= "QUIC",
+	.obj_size	= sizeof(struct quic_sock),
+	QUIC_PROTO_COMMON,
+};
+
+struct proto quicv6_prot = {
+	.name			= "QUICv6",
+	.obj_size		= sizeof(struct quic6_sock),
+	.ipv6_pinfo_offset	= offsetof(struct quic6_sock, inet6),
+	QUIC_PROTO_COMMON,
+};
+
+const struct proto_ops quic_proto_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= inet_release,
+	.bind		= inet_bind,
+	.connect	= quic_inet_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet_getname,
+	.poll		= quic_poll,
+	.ioctl		= inet_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= quic_inet_listen,
+	.shutdown	= inet_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+#if IS_ENABLED(CONFIG_IPV6)
+const struct proto_ops quicv6_proto_ops = {
+	.family		= PF_INET6,
+	.owner		= THIS_MODULE,
+	.release	= inet6_release,
+	.bind		= inet6_bind,
+	.connect	= quic_inet_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet6_getname,
+	.poll		= quic_poll,
+	.ioctl		= inet6_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= quic_inet_listen,
+	.shutdown	= inet_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+#endif
+
+/**
+ * quic_sock_init - set up what the sockets share
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_sock_init(void)
+{
+	unsigned long limit = nr_free_buffer_pages() / 8;
+
+	/* Same scale as TCP: a share of memory, and per-socket buffers of
+	 * at least one GSO batch.
+	 */
+	limit = max(limit, 128UL);
+	sysctl_quic_mem[0] = limit / 4 * 3;
+	sysctl_quic_mem[1] = limit;
+	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;
+	sysctl_quic_rmem[0] = PAGE_SIZE;
+	sysctl_quic_rmem[1] = 1024 * 1024;
+	sysctl_quic_rmem[2] = 6 * 1024 * 1024;
+	sysctl_quic_wmem[0] = PAGE_SIZE;
+	sysctl_quic_wmem[1] = 1024 * 1024;
+	sysctl_quic_wmem[2] = 4 * 1024 * 1024;
+	return percpu_counter_init(&quic_sockets_allocated, 0, GFP_KERNEL);
+}
+
+/**
+ * quic_sock_exit - undo quic_sock_init()
+ */
+void quic_sock_exit(void)
+{
+	percpu_counter_destroy(&quic_sockets_allocated);
+}

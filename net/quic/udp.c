@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * The UDP tunnel sockets that carry QUIC packets.  QUIC demultiplexes by
+ * connection ID, so every QUIC socket bound to one address and port - a
+ * listener, the connections it accepted, clients - shares one UDP socket.
+ */
+
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <net/udp_tunnel.h>
+#include <net/net_namespace.h>
+
+#include "udp.h"
+
+/* The table is small (one entry per bound port) and only bind() and
+ * close() touch it, from process context: a list and a mutex suffice.
+ */
+static DEFINE_MUTEX(quic_udp_mutex);
+static HLIST_HEAD(quic_udp_socks);
+
+static bool quic_addr_same(const union quic_addr *a, const union quic_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_port == b->v4.sin_port &&
+		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return a->v6.sin6_port == b->v6.sin6_port &&
+	       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr) &&
+	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
+}
+
+static int quic_udp_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	/* The packet path is not there yet: consume and drop. */
+	kfree_skb(skb);
+	return 0;
+}
+
+static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
+				struct socket **sockp)
+{
+	struct udp_tunnel_sock_cfg tuncfg = {};
+	struct udp_port_cfg cfg = {};
+	union quic_addr bound;
+	struct socket *sock;
+	int err;
+
+	cfg.family = addr->sa.sa_family;
+	if (cfg.family == AF_INET) {
+		cfg.local_ip = addr->v4.sin_addr;
+		cfg.local_udp_port = addr->v4.sin_port;
+	} else {
+#if IS_ENABLED(CONFIG_IPV6)
+		cfg.local_ip6 = addr->v6.sin6_addr;
+		cfg.local_udp_port = addr->v6.sin6_port;
+		cfg.bind_ifindex = addr->v6.sin6_scope_id;
+		/* IPv4 traffic goes to the IPv4 sockets of the same port. */
+		cfg.ipv6_v6only = 1;
+		cfg.use_udp6_tx_checksums = 1;
+		cfg.use_udp6_rx_checksums = 1;
+#endif
+	}
+	cfg.use_udp_checksums = 1;
+
+	err = udp_sock_create(net, &cfg, &sock);
+	if (err)
+		return err;
+
+	tuncfg.encap_type = 1;
+	tuncfg.encap_rcv = quic_udp_rcv;
+	setup_udp_tunnel_sock(net, sock, &tuncfg);
+
+	/* Port 0 asked UDP for an ephemeral port: learn which. */
+	err = kernel_getsockname(sock, &bound.sa);
+	if (err < 0) {
+		udp_tunnel_sock_release(sock);
+		return err;
+	}
+	if (addr->sa.sa_family == AF_INET)
+		addr->v4.sin_port = bound.v4.sin_port;
+	else
+		addr->v6.sin6_port = bound.v6.sin6_port;
+	*sockp = sock;
+	return 0;
+}
+
+/**
+ * quic_udp_sock_get - find or create the UDP socket for a local address
+ * @net: network namespace
+ * @addr: local address; a zero port is replaced by the one UDP chose
+ *
+ * Return: a referenced tunnel socket, or an ERR_PTR(): -EADDRINUSE when a
+ * non-QUIC UDP socket holds the port, -EADDRNOTAVAIL for a foreign address.
+ */
+struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr)
+{
+	struct quic_udp_sock *us;
+	int err;
+
+	mutex_lock(&quic_udp_mutex);
+	if (addr->v4.sin_port) {	/* same offset in v4 and v6 */
+		hlist_for_each_entry(us, &quic_udp_socks, node) {
+			if (net_eq(sock_net(us->sock->sk), net) &&
+			    quic_addr_same(&us->addr, addr)) {
+				refcount_inc(&us->refcnt);
+				goto out;
+			}
+		}
+	}
+
+	us = kzalloc(sizeof(*us), GFP_KERNEL_ACCOUNT);
+	if (!us) {
+		us = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	err = quic_udp_sock_create(net, addr, &us->sock);
+	if (err) {
+		kfree(us);
+		us = ERR_PTR(err);
+		goto out;
+	}
+	us->addr = *addr;
+	refcount_set(&us->refcnt, 1);
+	hlist_add_head(&us->node, &quic_udp_socks);
+out:
+	mutex_unlock(&quic_udp_mutex);
+	return us;
+}
+
+/**
+ * quic_udp_sock_put - drop a reference taken by quic_udp_sock_get()
+ * @us: the tunnel socket
+ *
+ * Closes the UDP socket with the last reference.  Process context only.
+ */
+void quic_udp_sock_put(struct quic_udp_sock *us)
+{
+	if (!refcount_dec_and_mutex_lock(&us->refcnt, &quic_udp_mutex))
+		return;
+	hlist_del(&us->node);
+	mutex_unlock(&quic_udp_mutex);
+	udp_tunnel_sock_release(us->sock);
+	kfree(us);
+}

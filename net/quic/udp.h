@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * The UDP tunnel sockets that carry QUIC packets.
+ */
+
+#ifndef __NET_QUIC_UDP_H
+#define __NET_QUIC_UDP_H
+
+#include <linux/in6.h>
+#include <linux/refcount.h>
+#include <linux/in.h>
+
+/**
+ * union quic_addr - an IPv4 or IPv6 socket address
+ * @sa: generic view, for the family
+ * @v4: AF_INET address
+ * @v6: AF_INET6 address
+ */
+union quic_addr {
+	struct sockaddr		sa;
+	struct sockaddr_in	v4;
+	struct sockaddr_in6	v6;
+};
+
+/**
+ * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
+ *	bound to the same local address and port in a network namespace
+ * @node: entry in the module's table, under quic_udp_mutex
+ * @refcnt: one reference per QUIC socket bound to it
+ * @sock: the UDP socket, with QUIC as its encapsulation receive handler
+ * @addr: the local address; the port is the one UDP picked for port 0
+ *
+ * Created by bind() and released with the last QUIC socket using it.  All
+ * of it except @refcnt is set at creation and read-only afterwards.
+ */
+struct quic_udp_sock {
+	struct hlist_node	node;
+	refcount_t		refcnt;
+	struct socket		*sock;
+	union quic_addr		addr;
+};
+
+struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr);
+void quic_udp_sock_put(struct quic_udp_sock *us);
+
+#endif /* __NET_QUIC_UDP_H */

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the harness needs on a Debian 12 host.
+#
+# Extra suites (bookworm-backports, sid) are derived from the machine's own
+# apt sources: we reuse the URI that already serves "bookworm", so no mirror
+# host name lives in this repository.  sid is pinned low: we only take
+# architecture-independent packages from it with "apt-get download".
+set -euo pipefail
+
+stamp=/var/lib/quic-harness-deps.v1
+[ -e "$stamp" ] && [ "${1:-}" != "--force" ] && exit 0
+
+extra=/etc/apt/sources.list.d/quic-harness.sources
+uri=$(awk '/^URIs:/ {u=$2}
+	/^Suites:/ {for (i = 2; i <= NF; i++) if ($i == "bookworm") {print u; exit}}' \
+	/etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+if [ -z "$uri" ]; then
+	uri=$(awk '$1=="deb" && $3 ~ /^bookworm$/ {print $2; exit}' \
+		/etc/apt/sources.list 2>/dev/null || true)
+fi
+[ -n "$uri" ] || { echo "deps: no bookworm apt source found" >&2; exit 1; }
+
+cat > "$extra" <<SRC
+Types: deb
+URIs: $uri
+Suites: bookworm-backports sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+cat > /etc/apt/preferences.d/quic-harness <<'PIN'
+Package: *
+Pin: release n=sid
+Pin-Priority: 50
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+PIN
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod \
+	ccache git python3 rsync zstd xz-utils \
+	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping \
+	python3-argcomplete python3-requests udev kbd file util-linux-extra \
+	libgnutls28-dev pkg-config sparse \
+	>/dev/null
+
+# virtme-ng and the kernel source come from sid (architecture independent).
+dl=$(mktemp -d)
+ver=$(apt-cache search --names-only '^linux-source-7\.[0-9]+$' |
+	awk '{print $1}' | sort -V | tail -1)
+[ -n "$ver" ] || { echo "deps: no linux-source-7.x found" >&2; exit 1; }
+(cd "$dl" && apt-get download -qq "$ver" virtme-ng)
+dpkg -i --force-depends "$dl"/*.deb >/dev/null
+rm -rf "$dl"
+echo "$ver" > "$stamp"

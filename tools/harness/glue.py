@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Hook our files into an unmodified kernel tree.
+
+The repository holds only files that QUIC owns.  The few existing kernel
+files that must name QUIC (Kconfig/Makefile includes, IPPROTO_QUIC, SOL_QUIC,
+the MAINTAINERS entry, index pages) are edited here, anchored on their
+neighbours so the edits survive small changes in the base.  Every edit is
+idempotent and belongs to one "group" so the series generator can apply it in
+the patch that needs it.
+
+usage: glue.py TREE [GROUP...]      (no group: all of them)
+"""
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+
+# group -> [(file, anchor regex, text, "after"|"before")]
+EDITS = {
+    "uapi": [
+        ("include/uapi/linux/in.h", r"^  IPPROTO_MPTCP = 262,.*$",
+         "  IPPROTO_QUIC = 261,\t\t/* A UDP-Based Multiplexed and Secure Transport */\n"
+         "#define IPPROTO_QUIC\t\tIPPROTO_QUIC\n", "before"),
+        ("include/linux/socket.h", r"^#define SOL_VSOCK\t287$",
+         "#define SOL_QUIC\t288\n", "after"),
+    ],
+    "kbuild": [
+        ("net/Kconfig", r'^source "net/sctp/Kconfig"$',
+         'source "net/quic/Kconfig"\n', "after"),
+        ("net/Makefile", r"^obj-\$\(CONFIG_IP_SCTP\)\s+\+= sctp/$",
+         "obj-$(CONFIG_IP_QUIC)\t\t+= quic/\n", "after"),
+    ],
+    "selftests": [
+        ("tools/testing/selftests/Makefile", r"^TARGETS \+= net/ppp$",
+         "TARGETS += net/quic\n", "after"),
+    ],
+    "samples": [
+        ("samples/Kconfig", r'^source "samples/rust/Kconfig"$',
+         'config SAMPLE_QUIC\n'
+         '\ttristate "QUIC kernel consumer sample"\n'
+         '\tdepends on IP_QUIC && NET_HANDSHAKE && m\n'
+         '\thelp\n'
+         '\t  Build a module that opens an in-kernel QUIC connection, gets\n'
+         '\t  the TLS handshake done through net/handshake and exchanges\n'
+         '\t  one message.\n\n', "before"),
+        ("samples/Makefile", r"^obj-\$\(CONFIG_SAMPLE_HUNG_TASK\).*$",
+         "obj-$(CONFIG_SAMPLE_QUIC)\t\t+= quic/\n", "after"),
+    ],
+    "docs": [
+        ("Documentation/networking/index.rst", r"^   psp$",
+         "   quic\n", "after"),
+    ],
+}
+
+
+def edit(tree, path, anchor, text, where):
+    full = os.path.join(tree, path)
+    with open(full) as f:
+        body = f.read()
+    if text in body:
+        return
+    m = re.search(anchor, body, re.M)
+    if not m:
+        sys.exit(f"glue: anchor {anchor!r} not found in {path}")
+    if where == "after":
+        pos = m.end() + 1
+    else:
+        pos = m.start()
+    with open(full, "w") as f:
+        f.write(body[:pos] + text + body[pos:])
+
+
+def maintainers(tree):
+    """Insert our MAINTAINERS entry in alphabetical order."""
+    with open(os.path.join(REPO, "MAINTAINERS")) as f:
+        entry = f.read().strip("\n") + "\n\n"
+    title = entry.splitlines()[0]
+    full = os.path.join(tree, "MAINTAINERS")
+    with open(full) as f:
+        lines = f.read().splitlines(keepends=True)
+    body = "".join(lines)
+    if entry in body:
+        return
+    # Entries are blank-line separated blocks with an upper-case title.
+    # The file is sorted only roughly, so look among the titles that share
+    # our first letter and insert before the first one that sorts after us.
+    titles = [i for i in range(1, len(lines))
+              if lines[i - 1].strip() == "" and lines[i][:1] == title[0]
+              and re.match(r"^[A-Z0-9][A-Z0-9 /()&,.+_-]+$", lines[i].rstrip())]
+    after = [i for i in titles if lines[i].rstrip() > title]
+    at = after[0] if after else titles[-1]
+    if not after:
+        while lines[at].strip():
+            at += 1
+        at += 1
+    lines.insert(at, entry)
+    with open(full, "w") as f:
+        f.write("".join(lines))
+
+
+def main():
+    tree = sys.argv[1]
+    groups = sys.argv[2:] or list(EDITS) + ["maintainers"]
+    for g in groups:
+        if g == "maintainers":
+            maintainers(tree)
+            continue
+        for e in EDITS[g]:
+            edit(tree, *e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test kernel: allnoconfig + tools/harness/base.config +
+# Kconfig.quic, with ccache (cache in ~/.cache/quic-ccache).
+#
+#   kernel.sh          CONFIG_IP_QUIC=y, bzImage in build/obj
+#   kernel.sh m        CONFIG_IP_QUIC=m, quic.ko in build/obj-m
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mode=${1:-y}
+tree=$top/build/linux
+obj=$top/build/obj
+[ "$mode" = m ] && obj=$top/build/obj-m
+jobs=$(nproc)
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/quic-ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export CCACHE_BASEDIR=$top/build
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export KBUILD_BUILD_TIMESTAMP="Sun Nov 22 00:00:00 UTC 2026"
+export KBUILD_BUILD_USER=quic KBUILD_BUILD_HOST=harness
+mk=(make -C "$tree" O="$obj" -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc")
+
+mkdir -p "$obj"
+frag=$obj/quic.fragment
+{ cat "$top/tools/harness/base.config" "$top/Kconfig.quic"
+  [ "$mode" = m ] && echo "CONFIG_IP_QUIC=m"; } > "$frag.new"
+if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
+   [ "$tree/net/quic/Kconfig" -nt "$obj/.config" ]; then
+	mv "$frag.new" "$frag"
+	"${mk[@]}" -s KCONFIG_ALLCONFIG="$frag" allnoconfig
+	# Every option we asked for must have survived the dependency checks.
+	bad=0
+	while IFS= read -r opt; do
+		grep -qxF "$opt" "$obj/.config" || { echo "config: $opt did not stick" >&2; bad=1; }
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | tac | awk -F= '!seen[$1]++' )
+	[ $bad = 0 ] || exit 1
+else
+	rm -f "$frag.new"
+fi
+
+if [ "$mode" = m ]; then
+	"${mk[@]}" -s W=1 modules_prepare
+	"${mk[@]}" -s W=1 vmlinux modules
+	ls -l "$obj/net/quic/quic.ko"
+else
+	"${mk[@]}" -s bzImage
+	"${mk[@]}" -s W=1 net/quic/
+fi

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn what the guest left in OUT into "STATUS NAME" lines (0 = pass).
+
+KUnit results come from the boot log (KTAP), kselftest results from the
+harness TAP output.  A skip is not a pass: it is reported as a failure.
+A missing suite, a crash or a kernel splat in dmesg is a failure too.
+"""
+import os
+import re
+import sys
+
+out = sys.argv[1]
+TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+SPLAT = re.compile(r"WARNING:|BUG:|KASAN:|UBSAN:|Oops|general protection|"
+                   r"possible circular locking|possible recursive locking|"
+                   r"inconsistent lock state|suspicious RCU usage|"
+                   r"unreferenced object|Kernel panic|Call Trace:")
+
+
+def read(name):
+    try:
+        with open(os.path.join(out, name), errors="replace") as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return None
+
+
+def kunit(lines):
+    """Cases of every KUnit suite in the boot log: (status, name)."""
+    res, suite = [], None
+    for raw in lines or []:
+        line = TS.sub("", raw)
+        m = re.match(r"^\s+# Subtest: (\S+)", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"^(\s+)(not ok|ok) \d+ (\S+)(.*)$", line)
+        if m and suite and len(m.group(1)) == 4:
+            skip = "# SKIP" in m.group(4)
+            ok = m.group(2) == "ok" and not skip
+            res.append((0 if ok else 1, f"kunit:{suite}.{m.group(3)}"))
+    return res
+
+
+def kselftest(name, lines):
+    res = []
+    for line in lines:
+        m = re.match(r"^(not ok|ok) \d+ (\S+)(.*)$", line)
+        if m:
+            skip = "# SKIP" in m.group(3)
+            ok = m.group(1) == "ok" and not skip
+            res.append((0 if ok else 1, f"kselftest:{name}:{m.group(2)}"))
+    ex = [l for l in lines if l.startswith("exit=")]
+    if not res or not ex or ex[-1] != "exit=0":
+        res.append((1, f"kselftest:{name}:exit-status"))
+    return res
+
+
+def main():
+    boot = read("dmesg-boot.txt")
+    cases = kunit(boot)
+    if not any(n.startswith("kunit:quic.") for _, n in cases):
+        cases.append((1, "kunit:quic suite ran"))
+    results = [c for c in cases if c[1].startswith("kunit:quic")]
+    for f in sorted(os.listdir(out)):
+        if f.startswith("kselftest-") and f.endswith(".txt"):
+            results += kselftest(f[10:-4], read(f))
+    if not any(n.startswith("kselftest:") for _, n in results):
+        results.append((1, "kselftest:ran"))
+    dmesg = read("dmesg.txt") or []
+    splats = [l for l in dmesg if SPLAT.search(l)]
+    for l in splats[:20]:
+        print(f"# dmesg: {l}", file=sys.stderr)
+    results.append((1 if splats or not dmesg else 0, "dmesg:no-warn-bug-kasan-lockdep"))
+    for st, name in results:
+        print(st, name)
+
+
+main()

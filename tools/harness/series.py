@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The patch series: parse the manifest, list files, generate and check.
+
+  series.py files            paths the series adds (repository relative)
+  series.py glue             glue groups the series applies
+  series.py generate DIR     write the patches and cover letter into DIR
+  series.py check            series/ applies on the base and equals the tree
+"""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(REPO, "build")
+sys.path.insert(0, HERE)
+import glue  # noqa: E402
+
+DATE = "Sun, 22 Nov 2026 00:00:00 +0000"
+
+
+def git(*args, cwd=REPO, env=None, check=True):
+    r = subprocess.run(["git", *args], cwd=cwd, env=env, check=check,
+                       capture_output=True, text=True)
+    return r.stdout
+
+
+def tracked(path):
+    """Files under PATH known to git in the repository."""
+    out = git("ls-files", "-co", "--exclude-standard", "--", path)
+    return sorted(out.split())
+
+
+def parse():
+    patches = []
+    cur = None
+    with open(os.path.join(HERE, "manifest")) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("patch: "):
+                cur = {"subject": line[7:], "files": [], "glue": [],
+                       "body": [], "head": True}
+                patches.append(cur)
+            elif cur is None:
+                continue
+            elif cur["head"] and line.startswith("files: "):
+                for p in line[7:].split():
+                    files = tracked(p)
+                    if not files:
+                        sys.exit(f"manifest: {p} is not in git")
+                    cur["files"] += files
+            elif cur["head"] and line.startswith("glue: "):
+                cur["glue"] += line[6:].split()
+            elif cur["head"] and line == "":
+                cur["head"] = False
+            else:
+                cur["body"].append(line)
+    for p in patches:
+        while p["body"] and p["body"][-1] == "":
+            p["body"].pop()
+    return patches
+
+
+def all_files():
+    return [f for p in parse() for f in p["files"]]
+
+
+def all_glue():
+    seen = []
+    for p in parse():
+        seen += [g for g in p["glue"] if g not in seen]
+    return seen
+
+
+def trim_makefile(text, tree, d):
+    """Drop objects whose source is not in TREE yet (earlier patches)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"^(\S+\s*[:+]?=\s*)(.*?)(\s*)$", line)
+        if not m or ".o" not in m.group(2):
+            out.append(line)
+            continue
+        objs = [o for o in m.group(2).split()
+                if not o.endswith(".o") or
+                os.path.exists(os.path.join(tree, d, o[:-2] + ".c"))]
+        if any(o.endswith(".o") for o in objs):
+            out.append(m.group(1) + " ".join(objs) + "\n")
+    return "".join(out)
+
+
+def trim_maintainers(tree):
+    """Our MAINTAINERS entry with the F: lines whose paths exist."""
+    with open(os.path.join(REPO, "MAINTAINERS")) as f:
+        lines = f.read().strip("\n").splitlines()
+    keep = [l for l in lines if not l.startswith("F:\t") or
+            os.path.exists(os.path.join(tree, l[3:]))]
+    return "\n".join(keep) + "\n"
+
+
+def set_maintainers(tree, entry):
+    path = os.path.join(tree, "MAINTAINERS")
+    with open(path) as f:
+        body = f.read()
+    title = entry.splitlines()[0] + "\n"
+    if title in body:
+        start = body.index(title)
+        end = body.index("\n\n", start) + 1
+        body = body[:start] + body[end + 1:]
+        with open(path, "w") as f:
+            f.write(body)
+    glue.maintainers(tree, entry)
+
+
+def sh(cmd, cwd=None, env=None):
+    r = subprocess.run(cmd, cwd=cwd, env=env, shell=isinstance(cmd, str),
+                       capture_output=True, text=True)
+    if r.returncode:
+        sys.stdout.write(r.stdout + r.stderr)
+        raise SystemExit(f"failed: {cmd}")
+    return r.stdout
+
+
+def fresh_worktree(name):
+    base = os.path.join(BUILD, "base")
+    path = os.path.join(BUILD, name)
+    git("worktree", "prune", cwd=base)
+    if not os.path.isdir(path):
+        git("worktree", "add", "-q", "--detach", path, "base", cwd=base)
+    git("checkout", "-q", "-f", "--detach", "base", cwd=path)
+    git("clean", "-q", "-f", "-d", "-x", cwd=path)
+    return path
+
+
+def author():
+    return (git("config", "user.name").strip(),
+            git("config", "user.email").strip())
+
+
+def generate(outdir):
+    patches = parse()
+    tree = fresh_worktree("series-work")
+    name, email = author()
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
+               GIT_AUTHOR_DATE=DATE, GIT_COMMITTER_DATE=DATE)
+    for p in patches:
+        for f in p["files"]:
+            dst = os.path.join(tree, f)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(os.path.join(REPO, f), "rb") as src:
+                data = src.read()
+            with open(dst, "wb") as o:
+                o.write(data)
+            os.chmod(dst, os.stat(os.path.join(REPO, f)).st_mode & 0o777)
+        for g in p["glue"]:
+            if g != "maintainers":
+                for e in glue.EDITS[g]:
+                    glue.edit(tree, *e)
+        mk = os.path.join(REPO, "net/quic/Makefile")
+        if os.path.exists(os.path.join(tree, "net/quic/Makefile")):
+            with open(mk) as f:
+                text = trim_makefile(f.read(), tree, "net/quic")
+            with open(os.path.join(tree, "net/quic/Makefile"), "w") as f:
+                f.write(text)
+        if os.path.exists(os.path.join(tree, "net/quic")):
+            set_maintainers(tree, trim_maintainers(tree))
+        git("add", "-A", "-f", cwd=tree)
+        msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
+            f"\n\nSigned-off-by: {name} <{email}>\n"
+        subprocess.run(["git", "commit", "-q", "-F", "-"], input=msg,
+                       text=True, cwd=tree, env=env, check=True)
+    os.makedirs(outdir, exist_ok=True)
+    for f in os.listdir(outdir):
+        if f.endswith(".patch"):
+            os.unlink(os.path.join(outdir, f))
+    basever = git("log", "-1", "--format=%s", "base", cwd=tree).strip()
+    git("format-patch", "-q", "--cover-letter", "--no-signature",
+        "--subject-prefix=PATCH net-next", "--base=" + git(
+            "rev-parse", "base", cwd=tree).strip(),
+        "-o", outdir, "base..HEAD", cwd=tree, env=env)
+    cover = os.path.join(outdir, "0000-cover-letter.patch")
+    with open(cover) as f:
+        text = f.read()
+    with open(os.path.join(HERE, "cover-letter")) as f:
+        subject, _, blurb = f.read().partition("\n\n")
+    blurb = blurb.rstrip("\n") + f"\n\nBased on: {basever}.\n"
+    text = text.replace("*** SUBJECT HERE ***", subject.strip())
+    text = text.replace("*** BLURB HERE ***", blurb.rstrip("\n"))
+    with open(cover, "w") as f:
+        f.write(text)
+
+
+def patch_files(d):
+    return sorted(os.path.join(d, f) for f in os.listdir(d)
+                  if f.endswith(".patch"))
+
+
+def check_fresh():
+    tmp = os.path.join(BUILD, "series-fresh")
+    sh(["rm", "-rf", tmp])
+    generate(tmp)
+    r = subprocess.run(["diff", "-ru", os.path.join(REPO, "series"), tmp],
+                       capture_output=True, text=True)
+    if r.returncode:
+        print(r.stdout[:4000])
+        sys.exit("series/ is stale: run 'make series'")
+    print("series/ matches the tree")
+
+
+def applied_tree():
+    tree = fresh_worktree("series-am")
+    name, email = author()
+    env = dict(os.environ, GIT_COMMITTER_NAME=name,
+               GIT_COMMITTER_EMAIL=email, GIT_COMMITTER_DATE=DATE)
+    pats = [p for p in patch_files(os.path.join(REPO, "series"))
+            if not p.endswith("0000-cover-letter.patch")]
+    sh(["git", "am", "-q", *pats], cwd=tree, env=env)
+    return tree, len(pats)
+
+
+def check_apply():
+    tree, n = applied_tree()
+    overlay = os.path.join(BUILD, "linux")
+    changed = set(git("diff", "--name-only", "base", "HEAD", cwd=tree).split())
+    ours = set(all_files())
+    glued = set(git("diff", "--name-only", cwd=overlay).split())
+    bad = 0
+    if changed != ours | glued:
+        print("files differ:", sorted(changed ^ (ours | glued)))
+        bad = 1
+    for f in sorted(changed):
+        ref = os.path.join(REPO if f in ours else overlay, f)
+        r = subprocess.run(["cmp", ref, os.path.join(tree, f)],
+                           capture_output=True, text=True)
+        if r.returncode:
+            print(f"{f}: differs from the tree")
+            bad = 1
+    if bad:
+        sys.exit(1)
+    print(f"{n} patches apply with git am and give the tree's {len(changed)} files")
+
+
+def checkpatch():
+    script = os.path.join(BUILD, "linux", "scripts", "checkpatch.pl")
+    bad = 0
+    for p in patch_files(os.path.join(REPO, "series")):
+        if p.endswith("0000-cover-letter.patch"):
+            continue
+        r = subprocess.run([script, "--strict", "--showfile", p],
+                           cwd=os.path.join(BUILD, "linux"),
+                           capture_output=True, text=True)
+        total = [l for l in r.stdout.splitlines() if l.startswith("total:")]
+        print(os.path.basename(p), total[-1] if total else "?")
+        if r.returncode or not total or not total[-1].startswith(
+                "total: 0 errors, 0 warnings"):
+            print(r.stdout)
+            bad = 1
+    if bad:
+        sys.exit("checkpatch: errors or warnings")
+
+
+def check_build():
+    tree, n = applied_tree()
+    obj = os.path.join(BUILD, "obj-series")
+    os.makedirs(obj, exist_ok=True)
+    frag = os.path.join(obj, "quic.fragment")
+    with open(frag, "w") as f:
+        for c in ("tools/harness/base.config", "Kconfig.quic"):
+            with open(os.path.join(REPO, c)) as i:
+                f.write(i.read())
+    env = dict(os.environ, CCACHE_DIR=os.environ.get(
+        "CCACHE_DIR", os.path.expanduser("~/.cache/quic-ccache")),
+        CCACHE_BASEDIR=BUILD,
+        KBUILD_BUILD_TIMESTAMP="Sun Nov 22 00:00:00 UTC 2026")
+    mk = ["make", "-s", f"-j{os.cpu_count()}", "-C", tree, "O=" + obj,
+          "CC=ccache gcc", "HOSTCC=ccache gcc"]
+    revs = git("rev-list", "--reverse", "base..HEAD", cwd=tree).split()
+    for i, rev in enumerate(revs, 1):
+        git("checkout", "-q", rev, cwd=tree)
+        sh(mk + ["KCONFIG_ALLCONFIG=" + frag, "allnoconfig"], env=env)
+        target = "net/quic/" if os.path.isdir(
+            os.path.join(tree, "net/quic")) else "net/socket.o"
+        r = subprocess.run(mk + ["W=1", target], env=env,
+                           capture_output=True, text=True)
+        warn = [l for l in r.stderr.splitlines() if "warning:" in l]
+        subj = git("log", "-1", "--format=%s", cwd=tree).strip()
+        print(f"{i}/{len(revs)} {subj}: make W=1 {target}: "
+              f"{'ok' if not r.returncode and not warn else 'FAILED'}")
+        if r.returncode or warn:
+            print(r.stdout[-3000:] + r.stderr[-3000:])
+            sys.exit(1)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "files":
+        print("\n".join(all_files()))
+    elif cmd == "glue":
+        print(" ".join(all_glue()))
+    elif cmd == "generate":
+        generate(sys.argv[2] if len(sys.argv) > 2 else
+                 os.path.join(REPO, "series"))
+    elif cmd == "check-fresh":
+        check_fresh()
+    elif cmd == "check-apply":
+        check_apply()
+    elif cmd == "checkpatch":
+        checkpatch()
+    elif cmd == "check-build":
+        check_build()
+    else:
+        sys.exit(f"series.py: unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The whole test run: build, series checks, uapi, KUnit and kselftests in a
+# virtme-ng guest.  Prints one line per test and ends with
+# "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+h=$top/tools/harness
+logs=$top/build/logs
+mkdir -p "$logs"
+pass=0 fail=0
+
+result() {	# result NAME STATUS [LOG]
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1)); echo "PASS: $1"
+	else
+		fail=$((fail + 1)); echo "FAIL: $1${3:+ (see $3)}"
+		[ -n "${3:-}" ] && [ -f "$3" ] && tail -n 25 "$3" | sed 's/^/    /'
+	fi
+}
+
+step() {	# step NAME COMMAND... : run, log, record
+	local name=$1 log=$logs/$1.log t0=$SECONDS
+	shift
+	"$@" > "$log" 2>&1
+	local st=$?
+	echo "[$name: $((SECONDS - t0)) s]" >&2
+	result "$name" "$st" "$log"
+	return "$st"
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+
+step deps bash "$h/deps.sh" || finish
+step tree bash "$h/tree.sh" || finish
+step kernel-build-y bash "$h/kernel.sh" || finish
+step kselftest-build bash "$h/kselftest.sh" || finish
+step uapi-header-c-cxx bash "$h/uapi_test.sh"
+step series-up-to-date python3 "$h/series.py" check-fresh
+step series-applies-to-tree python3 "$h/series.py" check-apply
+step series-checkpatch python3 "$h/series.py" checkpatch
+step series-each-patch-builds python3 "$h/series.py" check-build
+step kernel-build-m bash "$h/kernel.sh" m
+
+if step guest-boot bash "$h/vm.sh"; then
+	while read -r st name; do
+		result "$name" "$st"
+	done < <(python3 "$h/results.py" "$top/build/guest-out")
+fi
+finish

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot build/obj's bzImage under virtme-ng (QEMU TCG, no KVM here) and run
+# guest.sh in it.  Results land in build/guest-out/.
+#   vm.sh              run the kselftests
+#   vm.sh CMD...       run CMD instead
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/guest-out
+kst=$top/build/kselftest
+rm -rf "$out"
+mkdir -p "$out"
+cd "$top/build/linux"
+timeout 900 vng --run "$top/build/obj/arch/x86/boot/bzImage" --disable-kvm \
+	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" \
+	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null
+[ -f "$out/finished" ] || { echo "vm: the guest did not finish" >&2; exit 1; }

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QUIC socket API tests: socket(), bind(), listen(), getsockname(), the
+ * SOL_QUIC options and the errors returned for bad arguments, for IPv4 and
+ * IPv6, SOCK_STREAM and SOCK_DGRAM.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/quic.h>
+#include <linux/tls.h>
+
+#include "../../kselftest_harness.h"
+
+#ifndef IPPROTO_QUIC
+#define IPPROTO_QUIC 261
+#endif
+
+FIXTURE(quic) {
+	int fd;
+	struct sockaddr_storage any;	/* wildcard, port 0 */
+	struct sockaddr_storage lo;	/* loopback, port 0 */
+	socklen_t alen;
+};
+
+FIXTURE_VARIANT(quic) {
+	int family;
+	int type;
+};
+
+FIXTURE_VARIANT_ADD(quic, ipv4_stream) { .family = AF_INET, .type = SOCK_STREAM };
+FIXTURE_VARIANT_ADD(quic, ipv4_dgram) { .family = AF_INET, .type = SOCK_DGRAM };
+FIXTURE_VARIANT_ADD(quic, ipv6_stream) { .family = AF_INET6, .type = SOCK_STREAM };
+FIXTURE_VARIANT_ADD(quic, ipv6_dgram) { .family = AF_INET6, .type = SOCK_DGRAM };
+
+static void set_addr(struct sockaddr_storage *ss, int family, const char *ip,
+		     unsigned short port)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, ip, &sin->sin_addr);
+	} else {
+		struct sockaddr_in6 *sin6 = (void *)ss;
+
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &sin6->sin6_addr);
+	}
+}
+
+static unsigned short get_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static int quic_socket(const FIXTURE_VARIANT(quic) *variant)
+{
+	return socket(variant->family, variant->type, IPPROTO_QUIC);
+}
+
+FIXTURE_SETUP(quic)
+{
+	int v4 = variant->family == AF_INET;
+
+	set_addr(&self->any, variant->family, v4 ? "0.0.0.0" : "::", 0);
+	set_addr(&self->lo, variant->family, v4 ? "127.0.0.1" : "::1", 0);
+	self->alen = v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	self->fd = quic_socket(variant);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(quic)
+{
+	close(self->fd);
+}
+
+TEST_F(quic, socket_identity)
+{
+	int val;
+	socklen_t len = sizeof(val);
+
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_PROTOCOL, &val, &len));
+	EXPECT_EQ(IPPROTO_QUIC, val);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_TYPE, &val, &len));
+	EXPECT_EQ(variant->type, val);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_DOMAIN, &val, &len));
+	EXPECT_EQ(variant->family, val);
+
+	/* Only stream and datagram sockets speak QUIC. */
+	EXPECT_EQ(-1, socket(variant->family, SOCK_SEQPACKET, IPPROTO_QUIC));
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+}
+
+TEST_F(quic, bind_ephemeral_and_getsockname)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+
+	ASSERT_EQ(0, bind(self->fd, (void *)&self->lo, self->alen));
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+	EXPECT_EQ(self->alen, len);
+	EXPECT_EQ(variant->family, name.ss_family);
+	EXPECT_NE(0, get_port(&name));
+
+	/* Bound once only. */
+	EXPECT_EQ(-1, bind(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(quic, bind_bad_arguments)
+{
+	struct sockaddr_storage other;
+
+	EXPECT_EQ(-1, bind(self->fd, (void *)&self->lo, self->alen - 1));
+	EXPECT_EQ(EINVAL, errno);
+
+	set_addr(&other, variant->family == AF_INET ? AF_INET6 : AF_INET,
+		 variant->family == AF_INET ? "::1" : "127.0.0.1", 0);
+	EXPECT_EQ(-1, bind(self->fd, (void *)&other, sizeof(other)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+
+	/* Documentation addresses are not configured here. */
+	set_addr(&other, variant->family,
+		 variant->family == AF_INET ? "192.0.2.1" : "2001:db8::1", 0);
+	EXPECT_EQ(-1, bind(self->fd, (void *)&other, self->alen));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+
+	set_addr(&other, variant->family,
+		 variant->family == AF_INET ? "224.0.0.1" : "ff02::1", 0);
+	EXPECT_EQ(-1, bind(self->fd, (void *)&other, self->alen));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+
+	EXPECT_EQ(-1, bind(self->fd, NULL, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Still unbound after all this. */
+	EXPECT_EQ(0, bind(self->fd, (void *)&self->any, self->alen));
+}
+
+TEST_F(quic, bind_holds_udp_port)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	int udp, other;
+
+	ASSERT_EQ(0, bind(self->fd, (void *)&self->lo, self->alen));
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+
+	udp = socket(variant->family, SOCK_DGRAM, IPPROTO_UDP);
+	ASSERT_LE(0, udp);
+	EXPECT_EQ(-1, bind(udp, (void *)&name, len));
+	EXPECT_EQ(EADDRINUSE, errno);
+
+	/* QUIC sockets share the port: a second one binds to it. */
+	other = quic_socket(variant);
+	ASSERT_LE(0, other);
+	EXPECT_EQ(0, bind(other, (void *)&name, len));
+
+	close(self->fd);
+	EXPECT_EQ(-1, bind(udp, (void *)&name, len));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(other);
+	/* The last QUIC socket gave the UDP port back. */
+	EXPECT_EQ(0, bind(udp, (void *)&name, len));
+	close(udp);
+	self->fd = quic_socket(variant);
+}
+
+TEST_F(quic, listen_and_accept)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	int other;
+
+	/* listen() without bind() picks a port, like TCP. */
+	ASSERT_EQ(0, listen(self->fd, 8));
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+	EXPECT_NE(0, get_port(&name));
+	EXPECT_EQ(0, listen(self->fd, 16));	/* backlog update */
+
+	other = quic_socket(variant);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, bind(other, (void *)&name, len));
+	EXPECT_EQ(-1, listen(other, 8));
+	EXPECT_EQ(EADDRINUSE, errno);
+	EXPECT_EQ(-1, accept(other, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	close(other);
+
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, accept(self->fd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* No longer listening after shutdown(SHUT_RD). */
+	EXPECT_EQ(0, shutdown(self->fd, SHUT_RDWR));
+	EXPECT_EQ(-1, accept(self->fd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(quic, unconnected_errors)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
+	char buf[16] = "x";
+
+	EXPECT_EQ(-1, send(self->fd, buf, 1, 0));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, getpeername(self->fd, (void *)&peer, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, shutdown(self->fd, SHUT_WR));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLHUP, pfd.revents & POLLHUP);
+
+	/* Connecting needs the transport, not there yet. */
+	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+}
+
+TEST_F(quic, config_option)
+{
+	struct {
+		struct quic_config c;
+		char tail[8];
+	} buf;
+	struct quic_config *c = &buf.c;
+	socklen_t len;
+
+	ASSERT_EQ(28, sizeof(*c));
+	memset(&buf, 0, sizeof(buf));
+	c->version = QUIC_VERSION_V2;
+	c->congestion_control_algo = QUIC_CONG_ALG_CUBIC;
+	c->payload_cipher_type = TLS_CIPHER_AES_GCM_256;
+	/* tlshd's older 24-byte layout is accepted, so is the current one. */
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c,
+				QUIC_CONFIG_SIZE_VER0));
+	c->keepalive_probe_interval = 2000000;
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c,
+				sizeof(*c)));
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, 20));
+	EXPECT_EQ(EINVAL, errno);
+	buf.tail[3] = 1;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &buf,
+				 sizeof(buf)));
+	EXPECT_EQ(E2BIG, errno);
+
+	memset(&buf, 0, sizeof(buf));
+	len = QUIC_CONFIG_SIZE_VER0;
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, &len));
+	EXPECT_EQ(QUIC_CONFIG_SIZE_VER0, len);
+	EXPECT_EQ(QUIC_VERSION_V2, c->version);
+	EXPECT_EQ(QUIC_CONG_ALG_CUBIC, c->congestion_control_algo);
+	EXPECT_EQ(TLS_CIPHER_AES_GCM_256, c->payload_cipher_type);
+	EXPECT_EQ(0, c->keepalive_probe_interval);	/* beyond len */
+	len = sizeof(buf);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, &len));
+	EXPECT_EQ(sizeof(*c), len);
+	EXPECT_EQ(2000000, c->keepalive_probe_interval);
+
+	/* Values out of range. */
+	c->version = 0xff000000;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
+	EXPECT_EQ(EINVAL, errno);
+	c->version = QUIC_VERSION_V1;
+	c->initial_smoothed_rtt = 1000;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
+	EXPECT_EQ(EINVAL, errno);
+	c->initial_smoothed_rtt = 0;
+	c->payload_cipher_type = 50;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
+	EXPECT_EQ(EINVAL, errno);
+
+	len = 10;
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, &len));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(quic, transport_param_option)
+{
+	struct quic_transport_param p = {};
+	socklen_t len = sizeof(p);
+
+	ASSERT_EQ(56, sizeof(p));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, &len));
+	EXPECT_EQ(sizeof(p), len);
+	EXPECT_EQ(100, p.max_streams_bidi);
+	EXPECT_EQ(30000000, p.max_idle_timeout);
+
+	p.max_idle_timeout = 5000000;
+	p.max_data = 1 << 24;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	memset(&p, 0, sizeof(p));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, &len));
+	EXPECT_EQ(5000000, p.max_idle_timeout);
+	EXPECT_EQ(1 << 24, p.max_data);
+
+	p.active_connection_id_limit = 1;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.active_connection_id_limit = 2;
+	p.max_ack_delay = 16384000;	/* 2^14 ms */
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, 40));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(quic, alpn_token_ticket_options)
+{
+	char buf[256];
+	socklen_t len = sizeof(buf);
+	int lfd;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3,smbd", 7));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, buf, &len));
+	EXPECT_EQ(7, len);
+	EXPECT_STREQ("h3,smbd", buf);
+	len = 3;
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, buf, &len));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3,,x", 5));
+	EXPECT_EQ(EINVAL, errno);
+	memset(buf, 'a', sizeof(buf));
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, buf, 200));
+	EXPECT_EQ(EINVAL, errno);
+
+	memset(buf, 0x5a, 100);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, buf, 100));
+	memset(buf, 0, sizeof(buf));
+	len = sizeof(buf);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, buf, &len));
+	EXPECT_EQ(100, len);
+	EXPECT_EQ(0x5a, (unsigned char)buf[99]);
+	/* Issuing a NEW_TOKEN needs a connection. */
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, NULL, 0));
+	EXPECT_EQ(ENOTCONN, errno);
+
+	/* A listener hands out the key that protects session tickets. */
+	lfd = quic_socket(variant);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, listen(lfd, 1));
+	len = sizeof(buf);
+	ASSERT_EQ(0, getsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, buf, &len));
+	EXPECT_EQ(64, len);
+	close(lfd);
+}
+
+TEST_F(quic, event_and_close_options)
+{
+	struct quic_event_option ev = { .type = QUIC_EVENT_STREAM_UPDATE, .on = 1 };
+	struct quic_connection_close cl = { .errcode = 7, .frame = 0 };
+	socklen_t len = sizeof(ev);
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, sizeof(ev)));
+	ev.on = 0;
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, &len));
+	EXPECT_EQ(1, ev.on);
+	ev.type = QUIC_EVENT_KEY_UPDATE;
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, &len));
+	EXPECT_EQ(0, ev.on);
+	ev.type = QUIC_EVENT_MAX;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, sizeof(ev)));
+	EXPECT_EQ(EINVAL, errno);
+	ev.type = QUIC_EVENT_NONE;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, sizeof(ev)));
+	EXPECT_EQ(EINVAL, errno);
+
+	strcpy((char *)cl.phrase, "bye");
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &cl, 12));
+	memset(&cl, 0, sizeof(cl));
+	len = sizeof(cl);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &cl, &len));
+	EXPECT_EQ(12, len);
+	EXPECT_EQ(7, cl.errcode);
+	EXPECT_STREQ("bye", (char *)cl.phrase);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &cl, 4));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(quic, connection_options_need_connection)
+{
+	struct quic_crypto_secret secret = { .send = 1, .level = QUIC_CRYPTO_APP,
+					     .type = TLS_CIPHER_AES_GCM_128 };
+	struct quic_stream_info si = { .stream_id = -1 };
+	struct quic_errinfo ei = { .stream_id = 0 };
+	socklen_t len = sizeof(si);
+	int x = 0;
+
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &si, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_STREAM_RESET, &ei, sizeof(ei)));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_KEY_UPDATE, NULL, 0));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET,
+				 &secret, sizeof(secret)));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, 99, &x, sizeof(x)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	len = sizeof(x);
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_QUIC, 99, &x, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+}
+
+TEST_HARNESS_MAIN

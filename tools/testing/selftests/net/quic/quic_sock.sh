@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the QUIC socket API tests in a fresh network namespace.
+
+source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
+
+trap cleanup_all_ns EXIT
+setup_ns NS || exit "$ksft_skip"
+
+ip netns exec "$NS" "$(dirname "$0")/quic_sock"
