@@ -14,6 +14,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tls.h>
+#include <net/transp_v6.h>
 
 #include "socket.h"
 
@@ -52,6 +53,15 @@ static const struct quic_transport_param quic_param_local_defaults = {
 #define QUIC_RTT_MAX		6000000
 #define QUIC_PROBE_MIN		5000000	/* us, PLPMTUD probe interval floor */
 
+/* Memory accounting, shared by both families. */
+static atomic_long_t quic_memory_allocated;
+static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+static struct percpu_counter quic_sockets_allocated;
+static unsigned long quic_memory_pressure;
+static long sysctl_quic_mem[3];
+static int sysctl_quic_rmem[3];
+static int sysctl_quic_wmem[3];
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -62,8 +72,8 @@ static int quic_init_sock(struct sock *sk)
 	qs->remote = quic_param_rfc_defaults;
 	INIT_HLIST_NODE(&qs->listen_node);
 
-	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(sock_net(sk)->core.sysctl_wmem_default));
-	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(sock_net(sk)->core.sysctl_rmem_default));
+	WRITE_ONCE(sk->sk_sndbuf, sysctl_quic_wmem[1]);
+	WRITE_ONCE(sk->sk_rcvbuf, sysctl_quic_rmem[1]);
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;
@@ -119,6 +129,16 @@ static void quic_close(struct sock *sk, long timeout)
 	sock_orphan(sk);
 	release_sock(sk);
 	sk_common_release(sk);
+}
+
+/* Connections are found by connection ID, not through the inet hashes. */
+static int quic_hash(struct sock *sk)
+{
+	return 0;
+}
+
+static void quic_unhash(struct sock *sk)
+{
 }
 
 static int quic_disconnect(struct sock *sk, int flags)
@@ -822,15 +842,6 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	return ip_getsockopt(sk, level, optname, optval, optlen);
 }
 
-/* Memory accounting, shared by both families. */
-static atomic_long_t quic_memory_allocated;
-static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
-static struct percpu_counter quic_sockets_allocated;
-static unsigned long quic_memory_pressure;
-static long sysctl_quic_mem[3];
-static int sysctl_quic_rmem[3];
-static int sysctl_quic_wmem[3];
-
 #define QUIC_PROTO_COMMON						\
 	.owner			= THIS_MODULE,				\
 	.init			= quic_init_sock,			\
@@ -840,6 +851,8 @@ static int sysctl_quic_wmem[3];
 	.connect		= quic_connect,				\
 	.accept			= quic_accept,				\
 	.bind			= quic_bind,				\
+	.hash			= quic_hash,				\
+	.unhash			= quic_unhash,				\
 	.setsockopt		= quic_setsockopt,			\
 	.getsockopt		= quic_getsockopt,			\
 	.sendmsg		= quic_sendmsg,				\

@@ -70,12 +70,12 @@ static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
 
 	tuncfg.encap_type = 1;
 	tuncfg.encap_rcv = quic_udp_rcv;
-	setup_udp_tunnel_sock(net, sock, &tuncfg);
+	setup_udp_tunnel_sock(net, sock->sk, &tuncfg);
 
 	/* Port 0 asked UDP for an ephemeral port: learn which. */
 	err = kernel_getsockname(sock, &bound.sa);
 	if (err < 0) {
-		udp_tunnel_sock_release(sock);
+		udp_tunnel_sock_release(sock->sk);
 		return err;
 	}
 	if (addr->sa.sa_family == AF_INET)
@@ -141,6 +141,6 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 		return;
 	hlist_del(&us->node);
 	mutex_unlock(&quic_udp_mutex);
-	udp_tunnel_sock_release(us->sock);
+	udp_tunnel_sock_release(us->sock->sk);
 	kfree(us);
 }

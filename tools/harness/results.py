@@ -58,7 +58,8 @@ def kselftest(name, lines):
 
 
 def main():
-    boot = read("dmesg-boot.txt")
+    console = read("console.txt") or []
+    boot = read("dmesg-boot.txt") or console
     cases = kunit(boot)
     if not any(n.startswith("kunit:quic.") for _, n in cases):
         cases.append((1, "kunit:quic suite ran"))
@@ -68,8 +69,8 @@ def main():
             results += kselftest(f[10:-4], read(f))
     if not any(n.startswith("kselftest:") for _, n in results):
         results.append((1, "kselftest:ran"))
-    dmesg = read("dmesg.txt") or []
-    splats = [l for l in dmesg if SPLAT.search(l)]
+    dmesg = read("dmesg.txt")
+    splats = [l for l in (dmesg or console) if SPLAT.search(l)]
     for l in splats[:20]:
         print(f"# dmesg: {l}", file=sys.stderr)
     results.append((1 if splats or not dmesg else 0, "dmesg:no-warn-bug-kasan-lockdep"))

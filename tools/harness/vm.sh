@@ -11,7 +11,13 @@ kst=$top/build/kselftest
 rm -rf "$out"
 mkdir -p "$out"
 cd "$top/build/linux"
+# -v puts the kernel console on stdout: keep it, it shows a crash.
 timeout 900 vng --run "$top/build/obj/arch/x86/boot/bzImage" --disable-kvm \
-	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" \
-	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null
-[ -f "$out/finished" ] || { echo "vm: the guest did not finish" >&2; exit 1; }
+	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" -v \
+	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null \
+	> "$out/console.txt" 2>&1 || true
+if [ ! -f "$out/finished" ]; then
+	tail -n 60 "$out/console.txt"
+	echo "vm: the guest did not finish" >&2
+	exit 1
+fi

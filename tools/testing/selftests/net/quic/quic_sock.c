@@ -27,6 +27,7 @@ FIXTURE(quic) {
 	struct sockaddr_storage any;	/* wildcard, port 0 */
 	struct sockaddr_storage lo;	/* loopback, port 0 */
 	socklen_t alen;
+	socklen_t short_len;		/* below the minimum address length */
 };
 
 FIXTURE_VARIANT(quic) {
@@ -76,6 +77,8 @@ FIXTURE_SETUP(quic)
 	set_addr(&self->any, variant->family, v4 ? "0.0.0.0" : "::", 0);
 	set_addr(&self->lo, variant->family, v4 ? "127.0.0.1" : "::1", 0);
 	self->alen = v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	/* IPv6 accepts the 24-byte RFC 2133 sockaddr_in6 */
+	self->short_len = v4 ? sizeof(struct sockaddr_in) - 1 : 23;
 	self->fd = quic_socket(variant);
 	ASSERT_LE(0, self->fd);
 }
@@ -122,7 +125,7 @@ TEST_F(quic, bind_bad_arguments)
 {
 	struct sockaddr_storage other;
 
-	EXPECT_EQ(-1, bind(self->fd, (void *)&self->lo, self->alen - 1));
+	EXPECT_EQ(-1, bind(self->fd, (void *)&self->lo, self->short_len));
 	EXPECT_EQ(EINVAL, errno);
 
 	set_addr(&other, variant->family == AF_INET ? AF_INET6 : AF_INET,
@@ -227,7 +230,7 @@ TEST_F(quic, unconnected_errors)
 	EXPECT_EQ(POLLHUP, pfd.revents & POLLHUP);
 
 	/* Connecting needs the transport, not there yet. */
-	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen - 1));
+	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->short_len));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen));
 	EXPECT_EQ(EOPNOTSUPP, errno);
