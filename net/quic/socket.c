@@ -233,11 +233,31 @@ static int quic_check_local_addr(struct sock *sk, union quic_addr *addr)
 #endif
 }
 
+static void quic_set_saddr_v4(struct sock *sk, __be32 addr)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	inet->inet_rcv_saddr = addr;
+	inet->inet_saddr = addr;
+	if (sk->sk_family == AF_INET6)
+		ipv6_addr_set_v4mapped(addr, &sk->sk_v6_rcv_saddr);
+}
+
+static void quic_set_saddr_v6(struct sock *sk, const struct sockaddr_in6 *a)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	sk->sk_v6_rcv_saddr = a->sin6_addr;
+	inet6_sk(sk)->saddr = a->sin6_addr;
+	sk->sk_bound_dev_if = a->sin6_scope_id;
+	inet_sk(sk)->inet_rcv_saddr = LOOPBACK4_IPV6;
+#endif
+}
+
 /* Bind @sk to @addr: take the shared UDP socket, record the address. */
 static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
+	struct quic_sock *qs = quic_sk(sk);
 	struct quic_udp_sock *us;
 	__be16 port;
 	int err;
@@ -258,20 +278,10 @@ static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
 
 	inet->inet_sport = addr->v4.sin_port;
 	inet->inet_num = ntohs(inet->inet_sport);
-	if (addr->sa.sa_family == AF_INET) {
-		inet->inet_rcv_saddr = addr->v4.sin_addr.s_addr;
-		inet->inet_saddr = inet->inet_rcv_saddr;
-		if (sk->sk_family == AF_INET6)
-			ipv6_addr_set_v4mapped(inet->inet_saddr, &sk->sk_v6_rcv_saddr);
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	else {
-		sk->sk_v6_rcv_saddr = addr->v6.sin6_addr;
-		inet6_sk(sk)->saddr = addr->v6.sin6_addr;
-		sk->sk_bound_dev_if = addr->v6.sin6_scope_id;
-		inet->inet_rcv_saddr = LOOPBACK4_IPV6;
-	}
-#endif
+	if (addr->sa.sa_family == AF_INET)
+		quic_set_saddr_v4(sk, addr->v4.sin_addr.s_addr);
+	else
+		quic_set_saddr_v6(sk, &addr->v6);
 	return 0;
 }
 
@@ -510,11 +520,10 @@ static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
 		return err;
 	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
 		return -EISCONN;	/* already announced to the peer */
-	if (p.remote) {
+	if (p.remote)
 		qs->remote = p;
-	} else {
+	else
 		qs->local = p;
-	}
 	return 0;
 }
 

@@ -22,7 +22,7 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 EDITS = {
     "uapi": [
         ("include/uapi/linux/in.h", r"^  IPPROTO_MPTCP = 262,.*$",
-         "  IPPROTO_QUIC = 261,\t\t/* A UDP-Based Multiplexed and Secure Transport */\n"
+         "\tIPPROTO_QUIC = 261,\t/* A UDP-Based Multiplexed and Secure Transport */\n"
          "#define IPPROTO_QUIC\t\tIPPROTO_QUIC\n", "before"),
         ("include/linux/socket.h", r"^#define SOL_VSOCK\t287$",
          "#define SOL_QUIC\t288\n", "after"),
@@ -73,30 +73,47 @@ def edit(tree, path, anchor, text, where):
         f.write(body[:pos] + text + body[pos:])
 
 
-def maintainers(tree):
-    """Insert our MAINTAINERS entry in alphabetical order."""
+def maintainers_entry(tree):
+    """Our MAINTAINERS entry, with the F: lines whose paths exist in TREE."""
     with open(os.path.join(REPO, "MAINTAINERS")) as f:
-        entry = f.read().strip("\n") + "\n\n"
+        lines = f.read().strip("\n").splitlines()
+    keep = [l for l in lines if not l.startswith("F:\t") or
+            os.path.exists(os.path.join(tree, l[3:]))]
+    return "\n".join(keep) + "\n"
+
+
+def maintainers(tree):
+    """Put our MAINTAINERS entry, trimmed to TREE, in alphabetical order.
+
+    An older version of the entry is replaced; with no path present yet the
+    entry is left out.
+    """
+    entry = maintainers_entry(tree).strip("\n") + "\n\n"
     title = entry.splitlines()[0]
     full = os.path.join(tree, "MAINTAINERS")
     with open(full) as f:
-        lines = f.read().splitlines(keepends=True)
-    body = "".join(lines)
+        body = f.read()
     if entry in body:
         return
-    # Entries are blank-line separated blocks with an upper-case title.
-    # The file is sorted only roughly, so look among the titles that share
-    # our first letter and insert before the first one that sorts after us.
-    titles = [i for i in range(1, len(lines))
-              if lines[i - 1].strip() == "" and lines[i][:1] == title[0]
-              and re.match(r"^[A-Z0-9][A-Z0-9 /()&,.+_-]+$", lines[i].rstrip())]
-    after = [i for i in titles if lines[i].rstrip() > title]
-    at = after[0] if after else titles[-1]
-    if not after:
-        while lines[at].strip():
+    if title + "\n" in body:
+        start = body.index(title + "\n")
+        body = body[:start] + body[body.index("\n\n", start) + 2:]
+    lines = body.splitlines(keepends=True)
+    if any(l.startswith("F:") for l in entry.splitlines()):
+        # Entries are blank-line separated blocks with an upper-case title.
+        # The file is sorted only roughly, so look among the titles that
+        # share our first letter and insert before the first one after us.
+        titles = [i for i in range(1, len(lines))
+                  if lines[i - 1].strip() == "" and lines[i][:1] == title[0]
+                  and re.match(r"^[A-Z0-9][A-Z0-9 /()&,.+_-]+$",
+                               lines[i].rstrip())]
+        after = [i for i in titles if lines[i].rstrip() > title]
+        at = after[0] if after else titles[-1]
+        if not after:
+            while lines[at].strip():
+                at += 1
             at += 1
-        at += 1
-    lines.insert(at, entry)
+        lines.insert(at, entry)
     with open(full, "w") as f:
         f.write("".join(lines))
 

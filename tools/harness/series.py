@@ -71,46 +71,24 @@ def all_glue():
     seen = []
     for p in parse():
         seen += [g for g in p["glue"] if g not in seen]
-    return seen
+    return seen + ["maintainers"]
 
 
 def trim_makefile(text, tree, d):
     """Drop objects whose source is not in TREE yet (earlier patches)."""
     out = []
+    composites = set(re.findall(r"^(\w+)-(?:y|objs)\b", text, re.M))
     for line in text.splitlines(keepends=True):
         m = re.match(r"^(\S+\s*[:+]?=\s*)(.*?)(\s*)$", line)
         if not m or ".o" not in m.group(2):
             out.append(line)
             continue
         objs = [o for o in m.group(2).split()
-                if not o.endswith(".o") or
+                if not o.endswith(".o") or o[:-2] in composites or
                 os.path.exists(os.path.join(tree, d, o[:-2] + ".c"))]
         if any(o.endswith(".o") for o in objs):
             out.append(m.group(1) + " ".join(objs) + "\n")
     return "".join(out)
-
-
-def trim_maintainers(tree):
-    """Our MAINTAINERS entry with the F: lines whose paths exist."""
-    with open(os.path.join(REPO, "MAINTAINERS")) as f:
-        lines = f.read().strip("\n").splitlines()
-    keep = [l for l in lines if not l.startswith("F:\t") or
-            os.path.exists(os.path.join(tree, l[3:]))]
-    return "\n".join(keep) + "\n"
-
-
-def set_maintainers(tree, entry):
-    path = os.path.join(tree, "MAINTAINERS")
-    with open(path) as f:
-        body = f.read()
-    title = entry.splitlines()[0] + "\n"
-    if title in body:
-        start = body.index(title)
-        end = body.index("\n\n", start) + 1
-        body = body[:start] + body[end + 1:]
-        with open(path, "w") as f:
-            f.write(body)
-    glue.maintainers(tree, entry)
 
 
 def sh(cmd, cwd=None, env=None):
@@ -139,6 +117,7 @@ def author():
 
 
 def generate(outdir):
+    outdir = os.path.abspath(outdir)
     patches = parse()
     tree = fresh_worktree("series-work")
     name, email = author()
@@ -164,8 +143,7 @@ def generate(outdir):
                 text = trim_makefile(f.read(), tree, "net/quic")
             with open(os.path.join(tree, "net/quic/Makefile"), "w") as f:
                 f.write(text)
-        if os.path.exists(os.path.join(tree, "net/quic")):
-            set_maintainers(tree, trim_maintainers(tree))
+        glue.maintainers(tree)
         git("add", "-A", "-f", cwd=tree)
         msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
             f"\n\nSigned-off-by: {name} <{email}>\n"

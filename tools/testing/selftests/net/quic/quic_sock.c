@@ -65,9 +65,9 @@ static unsigned short get_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
-static int quic_socket(const FIXTURE_VARIANT(quic) *variant)
+static int quic_socket(int family, int type)
 {
-	return socket(variant->family, variant->type, IPPROTO_QUIC);
+	return socket(family, type, IPPROTO_QUIC);
 }
 
 FIXTURE_SETUP(quic)
@@ -79,7 +79,7 @@ FIXTURE_SETUP(quic)
 	self->alen = v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	/* IPv6 accepts the 24-byte RFC 2133 sockaddr_in6 */
 	self->short_len = v4 ? sizeof(struct sockaddr_in) - 1 : 23;
-	self->fd = quic_socket(variant);
+	self->fd = quic_socket(variant->family, variant->type);
 	ASSERT_LE(0, self->fd);
 }
 
@@ -166,7 +166,7 @@ TEST_F(quic, bind_holds_udp_port)
 	EXPECT_EQ(EADDRINUSE, errno);
 
 	/* QUIC sockets share the port: a second one binds to it. */
-	other = quic_socket(variant);
+	other = quic_socket(variant->family, variant->type);
 	ASSERT_LE(0, other);
 	EXPECT_EQ(0, bind(other, (void *)&name, len));
 
@@ -177,7 +177,7 @@ TEST_F(quic, bind_holds_udp_port)
 	/* The last QUIC socket gave the UDP port back. */
 	EXPECT_EQ(0, bind(udp, (void *)&name, len));
 	close(udp);
-	self->fd = quic_socket(variant);
+	self->fd = quic_socket(variant->family, variant->type);
 }
 
 TEST_F(quic, listen_and_accept)
@@ -192,7 +192,7 @@ TEST_F(quic, listen_and_accept)
 	EXPECT_NE(0, get_port(&name));
 	EXPECT_EQ(0, listen(self->fd, 16));	/* backlog update */
 
-	other = quic_socket(variant);
+	other = quic_socket(variant->family, variant->type);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, bind(other, (void *)&name, len));
 	EXPECT_EQ(-1, listen(other, 8));
@@ -355,7 +355,7 @@ TEST_F(quic, alpn_token_ticket_options)
 	EXPECT_EQ(ENOTCONN, errno);
 
 	/* A listener hands out the key that protects session tickets. */
-	lfd = quic_socket(variant);
+	lfd = quic_socket(variant->family, variant->type);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, listen(lfd, 1));
 	len = sizeof(buf);
