@@ -8,7 +8,7 @@
 # architecture-independent packages from it with "apt-get download".
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v1
+stamp=/var/lib/quic-harness-deps.v2
 [ -e "$stamp" ] && [ "${1:-}" != "--force" ] && exit 0
 
 extra=/etc/apt/sources.list.d/quic-harness.sources

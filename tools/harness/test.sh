@@ -40,6 +40,7 @@ step tree bash "$h/tree.sh" || finish
 step kernel-build-y bash "$h/kernel.sh" || finish
 step kselftest-build bash "$h/kselftest.sh" || finish
 step uapi-header-c-cxx bash "$h/uapi_test.sh"
+step kernel-doc bash "$h/kdoc.sh"
 step series-up-to-date python3 "$h/series.py" check-fresh
 step series-applies-to-tree python3 "$h/series.py" check-apply
 step series-checkpatch python3 "$h/series.py" checkpatch
