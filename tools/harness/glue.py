@@ -41,11 +41,12 @@ EDITS = {
         ("samples/Kconfig", r'^source "samples/rust/Kconfig"$',
          'config SAMPLE_QUIC\n'
          '\ttristate "QUIC kernel consumer sample"\n'
-         '\tdepends on IP_QUIC && NET_HANDSHAKE && m\n'
+         '\tdepends on IP_QUIC && m\n'
          '\thelp\n'
-         '\t  Build a module that opens an in-kernel QUIC connection, gets\n'
-         '\t  the TLS handshake done through net/handshake and exchanges\n'
-         '\t  one message.\n\n', "before"),
+         '\t  Build a module that uses QUIC sockets from the kernel, as an\n'
+         '\t  in-kernel server would: it configures a socket through\n'
+         '\t  quic_do_setsockopt() and quic_do_getsockopt() and listens\n'
+         '\t  on an ephemeral port.\n\n', "before"),
         ("samples/Makefile", r"^obj-\$\(CONFIG_SAMPLE_HUNG_TASK\).*$",
          "obj-$(CONFIG_SAMPLE_QUIC)\t\t+= quic/\n", "after"),
     ],

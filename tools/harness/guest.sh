@@ -10,6 +10,14 @@ dmesg > "$out/dmesg-boot.txt"
 if [ $# -gt 0 ]; then
 	"$@" 2>&1 | tee "$out/run.txt"
 else
+	# The kernel consumer sample: loads, listens, unloads.
+	obj=$(dirname "$kst")/obj
+	{
+		insmod "$obj/samples/quic/quic_sample.ko" &&
+		dmesg | grep -E 'quic_sample: listening on UDP port [1-9][0-9]*, ALPN "sample"' &&
+		rmmod quic_sample
+		echo "exit=$?"
+	} > "$out/sample-quic_sample.txt" 2>&1
 	for t in "$kst"/net/quic/*.sh; do
 		name=$(basename "$t" .sh)
 		echo "=== $name"

@@ -24,7 +24,8 @@ mk=(make -C "$tree" O="$obj" -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc")
 mkdir -p "$obj"
 frag=$obj/quic.fragment
 { cat "$top/tools/harness/base.config" "$top/Kconfig.quic"
-  [ "$mode" = m ] && echo "CONFIG_IP_QUIC=m"; } > "$frag.new"
+  [ "$mode" != m ] || printf 'CONFIG_IP_QUIC=m\nCONFIG_IP_QUIC_KUNIT_TEST=m\n'
+} > "$frag.new"
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
    [ "$tree/net/quic/Kconfig" -nt "$obj/.config" ]; then
 	mv "$frag.new" "$frag"
@@ -44,6 +45,6 @@ if [ "$mode" = m ]; then
 	"${mk[@]}" -s W=1 vmlinux modules
 	ls -l "$obj/net/quic/quic.ko"
 else
-	"${mk[@]}" -s bzImage
+	"${mk[@]}" -s bzImage modules	# modules: the sample consumer
 	"${mk[@]}" -s W=1 net/quic/
 fi

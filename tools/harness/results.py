@@ -67,6 +67,9 @@ def main():
     for f in sorted(os.listdir(out)):
         if f.startswith("kselftest-") and f.endswith(".txt"):
             results += kselftest(f[10:-4], read(f))
+    sample = read("sample-quic_sample.txt") or []
+    ex = [l for l in sample if l.startswith("exit=")]
+    results.append((0 if ex == ["exit=0"] else 1, "sample:quic_sample"))
     if not any(n.startswith("kselftest:") for _, n in results):
         results.append((1, "kselftest:ran"))
     dmesg = read("dmesg.txt")
