@@ -11,80 +11,70 @@
 
 #include "socket.h"
 
-static struct inet_protosw quic_stream_protosw = {
-	.type		= SOCK_STREAM,
-	.protocol	= IPPROTO_QUIC,
-	.prot		= &quic_prot,
-	.ops		= &quic_proto_ops,
-};
-
-static struct inet_protosw quic_dgram_protosw = {
-	.type		= SOCK_DGRAM,
-	.protocol	= IPPROTO_QUIC,
-	.prot		= &quic_prot,
-	.ops		= &quic_proto_ops,
+/* Stream and datagram sockets behave alike: the type is the user's pick. */
+static struct inet_protosw quic_protosw[] = {
+	{ .type = SOCK_STREAM, .protocol = IPPROTO_QUIC, .prot = &quic_prot,
+	  .ops = &quic_proto_ops },
+	{ .type = SOCK_DGRAM, .protocol = IPPROTO_QUIC, .prot = &quic_prot,
+	  .ops = &quic_proto_ops },
 };
 
 static int quic_register_v4(void)
 {
-	int err;
+	int err, i;
 
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		return err;
-	inet_register_protosw(&quic_stream_protosw);
-	inet_register_protosw(&quic_dgram_protosw);
+	for (i = 0; i < ARRAY_SIZE(quic_protosw); i++)
+		inet_register_protosw(&quic_protosw[i]);
 	return 0;
 }
 
 static void quic_unregister_v4(void)
 {
-	inet_unregister_protosw(&quic_dgram_protosw);
-	inet_unregister_protosw(&quic_stream_protosw);
+	int i;
+
+	for (i = ARRAY_SIZE(quic_protosw) - 1; i >= 0; i--)
+		inet_unregister_protosw(&quic_protosw[i]);
 	proto_unregister(&quic_prot);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static struct inet_protosw quicv6_stream_protosw = {
-	.type		= SOCK_STREAM,
-	.protocol	= IPPROTO_QUIC,
-	.prot		= &quicv6_prot,
-	.ops		= &quicv6_proto_ops,
+static struct inet_protosw quicv6_protosw[] = {
+	{ .type = SOCK_STREAM, .protocol = IPPROTO_QUIC, .prot = &quicv6_prot,
+	  .ops = &quicv6_proto_ops },
+	{ .type = SOCK_DGRAM, .protocol = IPPROTO_QUIC, .prot = &quicv6_prot,
+	  .ops = &quicv6_proto_ops },
 };
 
-static struct inet_protosw quicv6_dgram_protosw = {
-	.type		= SOCK_DGRAM,
-	.protocol	= IPPROTO_QUIC,
-	.prot		= &quicv6_prot,
-	.ops		= &quicv6_proto_ops,
-};
+static void quic_unregister_v6_protosw(int n)
+{
+	while (n--)
+		inet6_unregister_protosw(&quicv6_protosw[n]);
+}
 
 static int quic_register_v6(void)
 {
-	int err;
+	int err, i;
 
 	err = proto_register(&quicv6_prot, 1);
 	if (err)
 		return err;
-	err = inet6_register_protosw(&quicv6_stream_protosw);
-	if (err)
-		goto out_proto;
-	err = inet6_register_protosw(&quicv6_dgram_protosw);
-	if (err)
-		goto out_stream;
+	for (i = 0; i < ARRAY_SIZE(quicv6_protosw); i++) {
+		err = inet6_register_protosw(&quicv6_protosw[i]);
+		if (err) {
+			quic_unregister_v6_protosw(i);
+			proto_unregister(&quicv6_prot);
+			return err;
+		}
+	}
 	return 0;
-
-out_stream:
-	inet6_unregister_protosw(&quicv6_stream_protosw);
-out_proto:
-	proto_unregister(&quicv6_prot);
-	return err;
 }
 
 static void quic_unregister_v6(void)
 {
-	inet6_unregister_protosw(&quicv6_dgram_protosw);
-	inet6_unregister_protosw(&quicv6_stream_protosw);
+	quic_unregister_v6_protosw(ARRAY_SIZE(quicv6_protosw));
 	proto_unregister(&quicv6_prot);
 }
 #else

@@ -41,9 +41,10 @@ else
 fi
 
 if [ "$mode" = m ]; then
-	"${mk[@]}" -s W=1 modules_prepare
-	"${mk[@]}" -s W=1 vmlinux modules
-	ls -l "$obj/net/quic/quic.ko"
+	"${mk[@]}" -s vmlinux modules
+	"${mk[@]}" -s W=1 net/quic/
+	ls -l "$obj/net/quic/quic.ko" "$obj/net/quic/quic_kunit.ko" \
+		"$obj/samples/quic/quic_sample.ko"
 else
 	"${mk[@]}" -s bzImage modules	# modules: the sample consumer
 	"${mk[@]}" -s W=1 net/quic/
