@@ -13,18 +13,28 @@ tree=$build/linux
 
 if [ ! -d "$base/.git" ]; then
 	src=$(ls /usr/src/linux-source-7.*.tar.xz | sort -V | tail -1)
-	ver=$(dpkg-query -W -f '${Version}' "$(basename "$src" .tar.xz)")
 	rm -rf "$base" "$build/extract"
 	mkdir -p "$build/extract"
 	tar -C "$build/extract" -xf "$src"
 	mv "$build/extract"/linux-source-* "$base"
 	rmdir "$build/extract"
-	git -C "$base" init -q -b base
+	git -C "$base" init -q -b pristine
 	# Debian's .gitignore hides the top level; track everything (-f).
 	git -C "$base" add -A -f
 	git -C "$base" -c user.name=harness -c user.email=harness@localhost \
-		commit -q -m "Linux $ver (Debian $(basename "$src" .tar.xz))"
-	git -C "$base" tag base
+		commit -q -m "base"
+fi
+# The base commit is the same on every machine (fixed identity and date),
+# so that the series' commit IDs and base-commit line are reproducible.
+src=$(ls /usr/src/linux-source-7.*.tar.xz | sort -V | tail -1)
+pkg=$(basename "$src" .tar.xz)
+ver=$(dpkg-query -W -f '${Version}' "$pkg")
+want=$(cd "$base" && GIT_AUTHOR_NAME=harness GIT_AUTHOR_EMAIL=harness@localhost \
+	GIT_COMMITTER_NAME=harness GIT_COMMITTER_EMAIL=harness@localhost \
+	GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" \
+	git commit-tree -m "Linux $ver (Debian $pkg)" "$(git rev-parse 'HEAD^{tree}')")
+if [ "$(git -C "$base" rev-parse -q --verify 'base^{commit}')" != "$want" ]; then
+	git -C "$base" tag -f base "$want" >/dev/null
 fi
 if [ ! -d "$tree" ]; then
 	git -C "$base" worktree prune
