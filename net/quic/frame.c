@@ -286,36 +286,6 @@ bool quic_frame_ack_eliciting(u64 type)
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_frame_ack_eliciting);
 
-/* Encoding: a cursor that stops writing at the end of the buffer. */
-struct quic_out {
-	u8	*p;
-	u32	left;
-	bool	full;
-};
-
-static void quic_out_varint(struct quic_out *o, u64 v)
-{
-	u8 n = quic_varint_len(v);
-
-	if (o->full || v > QUIC_VARINT_MAX || n > o->left) {
-		o->full = true;
-		return;
-	}
-	o->p = quic_put_varint(o->p, v);
-	o->left -= n;
-}
-
-static void quic_out_bytes(struct quic_out *o, const void *data, u64 len)
-{
-	if (o->full || len > o->left) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p, data, len);
-	o->p += len;
-	o->left -= len;
-}
-
 static void quic_frame_encode_body(struct quic_out *o, const struct quic_frame *f)
 {
 	u8 bits = f->type & 0x07, n;

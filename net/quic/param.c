@@ -248,29 +248,15 @@ int quic_params_decode(const u8 *buf, u32 len, bool from_server,
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_params_decode);
 
-/* Encoding, with a cursor that stops at the end of the buffer. */
-struct quic_param_out {
-	u8	*p;
-	u32	left;
-	bool	full;
-};
-
-static u8 *quic_param_put(struct quic_param_out *o, u64 id, u32 len)
+/* Start a parameter of @len bytes; returns where its value goes. */
+static u8 *quic_param_put(struct quic_out *o, u64 id, u32 len)
 {
-	u32 need = quic_varint_len(id) + quic_varint_len(len) + len;
-	u8 *v;
-
-	if (o->full || need > o->left) {
-		o->full = true;
-		return NULL;
-	}
-	v = quic_put_varint(quic_put_varint(o->p, id), len);
-	o->p += need;
-	o->left -= need;
-	return v;
+	quic_out_varint(o, id);
+	quic_out_varint(o, len);
+	return quic_out_reserve(o, len);
 }
 
-static void quic_param_put_int(struct quic_param_out *o, u64 id, u64 val)
+static void quic_param_put_int(struct quic_out *o, u64 id, u64 val)
 {
 	u8 *v = quic_param_put(o, id, quic_varint_len(val));
 
@@ -278,7 +264,7 @@ static void quic_param_put_int(struct quic_param_out *o, u64 id, u64 val)
 		quic_put_varint(v, val);
 }
 
-static void quic_param_put_bytes(struct quic_param_out *o, u64 id,
+static void quic_param_put_bytes(struct quic_out *o, u64 id,
 				 const void *data, u32 len)
 {
 	u8 *v = quic_param_put(o, id, len);
@@ -287,7 +273,7 @@ static void quic_param_put_bytes(struct quic_param_out *o, u64 id,
 		memcpy(v, data, len);
 }
 
-static void quic_param_put_pref_addr(struct quic_param_out *o,
+static void quic_param_put_pref_addr(struct quic_out *o,
 				     const struct quic_params *p)
 {
 	u8 *v = quic_param_put(o, QUIC_TP_PREFERRED_ADDRESS,
@@ -304,7 +290,7 @@ static void quic_param_put_pref_addr(struct quic_param_out *o,
 	memcpy(v + 25 + p->pref_cid.len, p->pref_token, QUIC_RESET_TOKEN_LEN);
 }
 
-static void quic_param_put_versions(struct quic_param_out *o,
+static void quic_param_put_versions(struct quic_out *o,
 				    const struct quic_params *p)
 {
 	u8 *v = quic_param_put(o, QUIC_TP_VERSION_INFO, 4 * (1 + p->nr_versions));
@@ -327,7 +313,7 @@ static void quic_param_put_versions(struct quic_param_out *o,
  */
 int quic_params_encode(const struct quic_params *p, u8 *buf, u32 len)
 {
-	struct quic_param_out o = { .p = buf, .left = len };
+	struct quic_out o = { .p = buf, .left = len };
 	struct quic_params def;
 	const u64 *val;
 	u16 off;

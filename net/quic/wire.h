@@ -9,6 +9,7 @@
 #define __NET_QUIC_WIRE_H
 
 #include <linux/log2.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #define QUIC_VARINT_MAX		((1ULL << 62) - 1)
@@ -103,6 +104,53 @@ static inline u8 quic_pn_len(u64 pn, s64 largest_acked)
 	while (n < 4 && (1ULL << (8 * n - 1)) < unacked)
 		n++;
 	return n;
+}
+
+/**
+ * struct quic_out - a write cursor that stops at the end of its buffer
+ * @p: where the next byte goes
+ * @left: room left
+ * @full: something did not fit; nothing more is written
+ */
+struct quic_out {
+	u8	*p;
+	u32	left;
+	bool	full;
+};
+
+/* Take @n bytes at the cursor; NULL (and @o->full) when they do not fit. */
+static inline u8 *quic_out_reserve(struct quic_out *o, u64 n)
+{
+	u8 *p = o->p;
+
+	if (o->full || n > o->left) {
+		o->full = true;
+		return NULL;
+	}
+	o->p += n;
+	o->left -= n;
+	return p;
+}
+
+static inline void quic_out_varint(struct quic_out *o, u64 v)
+{
+	u8 *p;
+
+	if (v > QUIC_VARINT_MAX) {
+		o->full = true;
+		return;
+	}
+	p = quic_out_reserve(o, quic_varint_len(v));
+	if (p)
+		quic_put_varint(p, v);
+}
+
+static inline void quic_out_bytes(struct quic_out *o, const void *data, u64 len)
+{
+	u8 *p = quic_out_reserve(o, len);
+
+	if (p)
+		memcpy(p, data, len);
 }
 
 #endif /* __NET_QUIC_WIRE_H */
