@@ -56,6 +56,7 @@ static void quic_pnspace_in_order_test(struct kunit *test)
 {
 	DECLARE_BITMAP(seen, QUIC_TEST_PNS) = {};
 	struct quic_pnspace s = {};
+	u8 small[4];
 	u64 pn;
 
 	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, NULL, 0), -ENODATA);
@@ -79,7 +80,7 @@ static void quic_pnspace_in_order_test(struct kunit *test)
 		__set_bit(pn, seen);
 	__set_bit(20, seen);
 	quic_test_check_ack(test, &s, seen);
-	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, (u8 [4]){}, 4), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, small, sizeof(small)), -ENOSPC);
 }
 
 /* Reordered and duplicated arrivals, from a fixed pseudo-random walk. */
