@@ -73,6 +73,29 @@ int quic_pnspace_mark(struct quic_pnspace *s, u64 pn)
 EXPORT_SYMBOL_IF_KUNIT(quic_pnspace_mark);
 
 /**
+ * quic_pnspace_seen - was a packet number received already?
+ * @s: the packet number space
+ * @pn: the packet number
+ *
+ * Return: true for a duplicate, or a number too old to tell.
+ */
+bool quic_pnspace_seen(const struct quic_pnspace *s, u64 pn)
+{
+	int i;
+
+	if (pn < s->floor)
+		return true;
+	for (i = 0; i < s->nr; i++) {
+		if (pn > s->ranges[i].end)
+			return false;
+		if (pn >= s->ranges[i].start)
+			return true;
+	}
+	return s->nr == QUIC_PN_MAX_RANGES;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_pnspace_seen);
+
+/**
  * quic_pnspace_ack_encode - write an ACK frame for everything received
  * @s: the packet number space
  * @ack_delay: ACK Delay field, already scaled by our ack_delay_exponent

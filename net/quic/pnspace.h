@@ -41,6 +41,7 @@ struct quic_pnspace {
 };
 
 int quic_pnspace_mark(struct quic_pnspace *s, u64 pn);
+bool quic_pnspace_seen(const struct quic_pnspace *s, u64 pn);
 int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
 			    u8 *buf, u32 len);
 

@@ -95,9 +95,15 @@ static int __init quic_init(void)
 	err = quic_sock_init();
 	if (err)
 		return err;
-	err = quic_register_v4();
+	err = quic_cid_init();
 	if (err)
 		goto out_sock;
+	err = quic_output_init();
+	if (err)
+		goto out_cid;
+	err = quic_register_v4();
+	if (err)
+		goto out_output;
 	err = quic_register_v6();
 	if (err)
 		goto out_v4;
@@ -106,6 +112,10 @@ static int __init quic_init(void)
 
 out_v4:
 	quic_unregister_v4();
+out_output:
+	quic_output_exit();
+out_cid:
+	quic_cid_exit();
 out_sock:
 	quic_sock_exit();
 	return err;
@@ -115,6 +125,9 @@ static void __exit quic_exit(void)
 {
 	quic_unregister_v6();
 	quic_unregister_v4();
+	rcu_barrier();	/* connection IDs and sockets freed after RCU */
+	quic_output_exit();
+	quic_cid_exit();
 	quic_sock_exit();
 }
 

@@ -16,7 +16,10 @@
 #include <net/tls.h>
 #include <net/transp_v6.h>
 
+#include "input.h"
+#include "recovery.h"
 #include "socket.h"
+#include "wire.h"
 
 /* Listening sockets, to refuse a second listener on one address.  Taken
  * from process context only (listen(), shutdown(), close()).
@@ -71,6 +74,9 @@ static int quic_init_sock(struct sock *sk)
 	qs->local = quic_param_local_defaults;
 	qs->remote = quic_param_rfc_defaults;
 	INIT_HLIST_NODE(&qs->listen_node);
+	quic_conn_init(sk);
+	/* The receive path finds sockets under RCU by connection ID. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 
 	WRITE_ONCE(sk->sk_sndbuf, sysctl_quic_wmem[1]);
 	WRITE_ONCE(sk->sk_rcvbuf, sysctl_quic_rmem[1]);
@@ -86,10 +92,28 @@ static void quic_data_free(struct quic_data *d)
 	d->len = 0;
 }
 
+/* Replace @d with @len bytes from @optval. */
+static int quic_data_set(struct quic_data *d, sockptr_t optval,
+			 unsigned int len)
+{
+	u8 *p = NULL;
+
+	if (len) {
+		p = memdup_sockptr(optval, len);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+	}
+	quic_data_free(d);
+	d->data = p;
+	d->len = len;
+	return 0;
+}
+
 static void quic_destroy_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_conn_free(sk);
 	quic_data_free(&qs->alpn);
 	quic_data_free(&qs->token);
 	quic_data_free(&qs->ticket);
@@ -105,7 +129,9 @@ static void quic_unlisten(struct sock *sk)
 		return;
 	spin_lock(&quic_listen_lock);
 	hlist_del_init(&qs->listen_node);
+	RCU_INIT_POINTER(qs->udp->listener, NULL);
 	spin_unlock(&quic_listen_lock);
+	skb_queue_purge(&qs->reqs);
 	inet_sk_set_state(sk, TCP_CLOSE);
 }
 
@@ -123,6 +149,10 @@ static void quic_close(struct sock *sk, long timeout)
 {
 	lock_sock(sk);
 	quic_unlisten(sk);
+	quic_conn_close(sk);
+	quic_timers_stop(sk);
+	/* Out of the table before the UDP socket may go. */
+	quic_conn_free(sk);
 	quic_unbind(sk);
 	inet_sk_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -365,6 +395,7 @@ static int quic_inet_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 	hlist_add_head(&qs->listen_node, &quic_listeners);
+	rcu_assign_pointer(qs->udp->listener, sk);
 	spin_unlock(&quic_listen_lock);
 
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
@@ -375,37 +406,113 @@ out:
 	return err;
 }
 
+/* A socket for an accepted connection, set up as inet_create() and
+ * inet6_create() would, with the listener's settings.
+ */
+static struct sock *quic_sk_child(struct sock *lsk, bool kern)
+{
+	struct quic_sock *lqs = quic_sk(lsk), *qs;
+	struct inet_sock *inet;
+	struct sock *sk;
+
+	sk = sk_alloc(sock_net(lsk), lsk->sk_family, GFP_KERNEL, lsk->sk_prot, kern);
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	sk->sk_type = lsk->sk_type;
+	sk->sk_protocol = IPPROTO_QUIC;
+	sk->sk_destruct = lsk->sk_destruct;
+	sk->sk_backlog_rcv = lsk->sk_backlog_rcv;
+	inet = inet_sk(sk);
+	inet->uc_ttl = -1;
+	inet->mc_ttl = 1;
+	inet->pmtudisc = IP_PMTUDISC_WANT;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct ipv6_pinfo *np;
+
+		np = (struct ipv6_pinfo *)((u8 *)sk + lsk->sk_prot->ipv6_pinfo_offset);
+		inet->pinet6 = np;
+		np->hop_limit = -1;
+		np->mcast_hops = IPV6_DEFAULT_MCASTHOPS;
+		np->pmtudisc = IPV6_PMTUDISC_WANT;
+		sk->sk_ipv6only = lsk->sk_ipv6only;
+	}
+#endif
+	if (sk->sk_prot->init(sk)) {
+		sk_common_release(sk);
+		return NULL;
+	}
+	qs = quic_sk(sk);
+	qs->config = lqs->config;
+	qs->local = lqs->local;
+	qs->events = lqs->events;
+	if (quic_data_set(&qs->alpn, KERNEL_SOCKPTR(lqs->alpn.data), lqs->alpn.len) ||
+	    quic_data_set(&qs->ticket, KERNEL_SOCKPTR(lqs->ticket.data), lqs->ticket.len)) {
+		sk->sk_prot->close(sk, 0);
+		return NULL;
+	}
+	return sk;
+}
+
+static int quic_accept_wait(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (skb_queue_empty(&quic_sk(sk)->reqs)) {
+		if (sk->sk_state != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_wait_event(sk, &timeo, !skb_queue_empty(&quic_sk(sk)->reqs) ||
+			      sk->sk_state != TCP_LISTEN, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
 static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 {
-	long timeo;
+	struct sock *newsk = NULL;
+	struct sk_buff *skb;
 	int err;
 
 	lock_sock(sk);
 	err = -EINVAL;
 	if (sk->sk_state != TCP_LISTEN)
 		goto out;
-	/* No connection can arrive yet: wait as accept() does on an empty
-	 * queue, until the timeout, a signal or the end of listening.
-	 */
-	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
-	err = -EAGAIN;
-	while (timeo && sk->sk_state == TCP_LISTEN) {
-		DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
-		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, &timeo, sk->sk_state != TCP_LISTEN, &wait);
-		remove_wait_queue(sk_sleep(sk), &wait);
+	/* Each entry is the first datagram of a connection (RFC 9000 14.1). */
+	err = quic_accept_wait(sk, sock_rcvtimeo(sk, arg->flags & O_NONBLOCK));
+	if (err)
+		goto out;
+	skb = skb_dequeue(&quic_sk(sk)->reqs);
+	err = -ENOMEM;
+	newsk = quic_sk_child(sk, arg->kern);
+	if (!newsk) {
+		kfree_skb(skb);
+		goto out;
 	}
-	if (sk->sk_state != TCP_LISTEN)
-		err = -EINVAL;
+	lock_sock(newsk);
+	err = quic_conn_accept(newsk, sk, skb);
+	release_sock(newsk);
+	if (err) {
+		newsk->sk_prot->close(newsk, 0);
+		newsk = NULL;
+	}
 out:
 	release_sock(sk);
 	arg->err = err;
-	return NULL;
+	return newsk;
 }
 
 static int quic_connect(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
@@ -416,10 +523,25 @@ static int quic_connect(struct sock *sk, struct sockaddr_unsized *uaddr, int len
 	err = quic_addr_from_user(sk, uaddr, len, &addr);
 	if (err)
 		return err;
-	if (sk->sk_state == TCP_LISTEN)
+	if (sk->sk_state == TCP_LISTEN || sk->sk_state != TCP_CLOSE ||
+	    quic_cid_active(&quic_sk(sk)->scids))
 		return -EISCONN;
-	/* The handshake arrives with the transport. */
-	return -EOPNOTSUPP;
+	if (addr.sa.sa_family == AF_INET6 &&
+	    ipv6_addr_any(&addr.v6.sin6_addr))
+		return -EINVAL;
+	if (addr.sa.sa_family == AF_INET && !addr.v4.sin_addr.s_addr)
+		return -EINVAL;
+	if (addr.sa.sa_family != sk->sk_family)
+		return -EAFNOSUPPORT;	/* a v4-mapped peer needs a v4 tunnel */
+	if (!quic_sk(sk)->udp) {
+		err = quic_autobind(sk);
+		if (err)
+			return err;
+	}
+	err = quic_conn_connect(sk, &addr);
+	if (err)
+		quic_conn_free(sk);
+	return err;
 }
 
 static int quic_inet_connect(struct socket *sock, struct sockaddr_unsized *uaddr,
@@ -430,6 +552,8 @@ static int quic_inet_connect(struct socket *sock, struct sockaddr_unsized *uaddr
 
 	lock_sock(sk);
 	err = sk->sk_prot->connect(sk, uaddr, len);
+	if (!err)
+		sock->state = SS_CONNECTED;
 	release_sock(sk);
 	return err;
 }
@@ -438,30 +562,520 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 			  struct poll_table_struct *wait)
 {
 	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
 	__poll_t mask = 0;
 
 	sock_poll_wait(file, sock, wait);
 	if (sk->sk_state == TCP_LISTEN)
-		return 0;
+		return skb_queue_empty_lockless(&qs->reqs) ? 0 : EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(sk->sk_err))
 		mask |= EPOLLERR;
-	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK ||
-	    sk->sk_state == TCP_CLOSE)
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK)
 		mask |= EPOLLHUP;
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(qs->handshake_done) && !READ_ONCE(qs->closing) &&
+	    READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
+}
+
+/**
+ * quic_rcv_charge - account an skb to the socket's receive buffer
+ * @sk: the socket
+ * @skb: the skb, not owned yet
+ *
+ * Return: 0, or -ENOBUFS over the protocol's memory limits.
+ */
+int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (skb->sk == sk)
+		return 0;
+	if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		return -ENOBUFS;
+	skb_set_owner_r(skb, sk);
+	return 0;
+}
+
+/**
+ * quic_rcv_enqueue - queue an skb for recvmsg() and wake the reader
+ * @sk: the socket
+ * @skb: stream or handshake data, a datagram or an event
+ *
+ * Return: 0, or -ENOBUFS (@skb not consumed).
+ */
+int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb)
+{
+	int err = quic_rcv_charge(sk, skb);
+
+	if (err)
+		return err;
+	QUIC_RCV_CB(skb)->read = 0;
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+	return 0;
+}
+
+/**
+ * quic_event_deliver - queue an event the user enabled
+ * @sk: the socket
+ * @type: &enum quic_event_type
+ * @data: the event's structure
+ * @len: its length
+ *
+ * Return: 0, also when the event is not enabled, or -ENOMEM.
+ */
+int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len)
+{
+	struct sk_buff *skb;
+
+	if (!(quic_sk(sk)->events & BIT(type)))
+		return 0;
+	skb = alloc_skb(1 + len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_u8(skb, type);
+	skb_put_data(skb, data, len);
+	QUIC_RCV_CB(skb)->kind = QUIC_RCV_EVENT;
+	if (quic_rcv_enqueue(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/**
+ * struct quic_send_info - what the control messages of sendmsg() say
+ * @handshake: a QUIC_HANDSHAKE_INFO was given
+ * @level: its encryption level
+ * @stream: a QUIC_STREAM_INFO was given
+ * @sinfo: its content
+ */
+struct quic_send_info {
+	bool			handshake;
+	u8			level;
+	bool			stream;
+	struct quic_stream_info	sinfo;
+};
+
+static int quic_send_cmsgs(struct msghdr *msg, struct quic_send_info *si)
+{
+	struct cmsghdr *cmsg;
+
+	memset(si, 0, sizeof(*si));
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_QUIC)
+			continue;
+		switch (cmsg->cmsg_type) {
+		case QUIC_HANDSHAKE_INFO:
+			if (cmsg->cmsg_len < CMSG_LEN(sizeof(struct quic_handshake_info)))
+				return -EINVAL;
+			si->handshake = true;
+			si->level = ((struct quic_handshake_info *)CMSG_DATA(cmsg))->crypto_level;
+			break;
+		case QUIC_STREAM_INFO:
+			if (cmsg->cmsg_len < CMSG_LEN(sizeof(struct quic_stream_info)))
+				return -EINVAL;
+			si->stream = true;
+			memcpy(&si->sinfo, CMSG_DATA(cmsg), sizeof(si->sinfo));
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Room for frame headers in a packet of @mss bytes: the longest long
+ * header with a 255-byte token is below 100 bytes, plus the AEAD tag.
+ */
+static u32 quic_frame_room(struct quic_sock *qs)
+{
+	return qs->mss - 100 - QUIC_TAG_LEN - qs->token.len;
+}
+
+static bool quic_wmem_ready(struct sock *sk)
+{
+	return sk->sk_wmem_queued < READ_ONCE(sk->sk_sndbuf);
+}
+
+/* Room in the send buffer, and flow control credit on stream @id; the
+ * stream is looked up again as it may be gone (reset) after a wait.
+ */
+static bool quic_send_ready(struct sock *sk, s64 id)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	return !st || (quic_wmem_ready(sk) && quic_stream_send_room(sk, st));
+}
+
+static int quic_send_wait(struct sock *sk, long *timeo, s64 id)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!quic_send_ready(sk, id)) {
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			break;
+		}
+		if (quic_sk(sk)->closing) {
+			err = -EPIPE;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, quic_send_ready(sk, id) || sk->sk_err ||
+			      quic_sk(sk)->closing, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* TLS handshake messages become CRYPTO frames of their level. */
+static int quic_send_handshake(struct sock *sk, struct msghdr *msg, size_t len, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto_stream *cs;
+	struct quic_frame_out *f;
+	size_t sent = 0;
+	u32 chunk;
+	u8 *p;
+
+	if (level != QUIC_CRYPTO_INITIAL && level != QUIC_CRYPTO_HANDSHAKE &&
+	    level != QUIC_CRYPTO_APP)
+		return -EINVAL;
+	if (sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_ESTABLISHED)
+		return -ENOTCONN;
+	if (qs->space[quic_level_space(level)].keys_discarded)
+		return -EINVAL;
+	cs = &qs->space[quic_level_space(level)].crypto;
+	while (sent < len) {
+		chunk = min_t(size_t, len - sent, quic_frame_room(qs));
+		f = quic_frame_alloc(sk, 1 + 8 + 8 + chunk, GFP_KERNEL);
+		if (!f)
+			return sent ?: -ENOMEM;
+		p = f->data;
+		*p++ = QUIC_FRAME_CRYPTO;
+		p = quic_put_varint(p, cs->send_off);
+		p = quic_put_varint(p, chunk);
+		if (!copy_from_iter_full(p, chunk, &msg->msg_iter)) {
+			quic_frame_free(sk, f);
+			return sent ?: -EFAULT;
+		}
+		f->len = p + chunk - f->data;
+		f->type = QUIC_FRAME_CRYPTO;
+		f->data_len = chunk;
+		cs->send_off += chunk;
+		quic_frame_queue_out(sk, level, f);
+		sent += chunk;
+	}
+	quic_output_flush(sk);
+	return sent;
+}
+
+static int quic_send_datagram(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame_out *f;
+	u8 *p;
+
+	if (!qs->handshake_done)
+		return -ENOTCONN;
+	/* RFC 9221 section 3: the frame must fit the peer's limit and one
+	 * packet: datagrams are never split.
+	 */
+	if (1 + 8 + len > qs->peer.max_datagram_frame_size || len > quic_frame_room(qs))
+		return -EMSGSIZE;
+	f = quic_frame_alloc(sk, 1 + 8 + len, GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	p = f->data;
+	*p++ = QUIC_FRAME_DATAGRAM_LEN;
+	p = quic_put_varint(p, len);
+	if (!copy_from_iter_full(p, len, &msg->msg_iter)) {
+		quic_frame_free(sk, f);
+		return -EFAULT;
+	}
+	f->len = p + len - f->data;
+	f->type = QUIC_FRAME_DATAGRAM_LEN;
+	quic_frame_queue_out(sk, QUIC_CRYPTO_APP, f);
+	quic_output_flush(sk);
+	return len;
+}
+
+/* One STREAM frame of up to @chunk bytes copied from the user. */
+static int quic_send_stream_frame(struct sock *sk, struct quic_stream *st,
+				  struct msghdr *msg, u32 chunk, bool fin)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_frame_out *f;
+	u8 *p, type;
+
+	f = quic_frame_alloc(sk, 1 + 8 + 8 + 8 + chunk, GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	type = QUIC_FRAME_STREAM | QUIC_STREAM_BIT_LEN;
+	if (st->send_off)
+		type |= QUIC_STREAM_BIT_OFF;
+	if (fin)
+		type |= QUIC_STREAM_BIT_FIN;
+	p = f->data;
+	*p++ = type;
+	p = quic_put_varint(p, st->id);
+	if (st->send_off)
+		p = quic_put_varint(p, st->send_off);
+	p = quic_put_varint(p, chunk);
+	if (chunk && !copy_from_iter_full(p, chunk, &msg->msg_iter)) {
+		quic_frame_free(sk, f);
+		return -EFAULT;
+	}
+	f->len = p + chunk - f->data;
+	f->type = QUIC_FRAME_STREAM;
+	f->stream_id = st->id;
+	f->offset = st->send_off;
+	f->data_len = chunk;
+	f->fin = fin;
+	st->send_off += chunk;
+	t->send_total += chunk;
+	if (fin) {
+		st->fin_sent = true;
+		st->send_state = QUIC_STREAM_SEND_STATE_SENT;
+	} else if (st->send_state == QUIC_STREAM_SEND_STATE_READY) {
+		st->send_state = QUIC_STREAM_SEND_STATE_SEND;
+	}
+	quic_frame_queue_out(sk, QUIC_CRYPTO_APP, f);
+	return 0;
+}
+
+#define QUIC_SEND_BATCH	16	/* frames queued between two flushes */
+
+static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
+			    const struct quic_send_info *si)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 flags = si->stream ? si->sinfo.stream_flags : msg->msg_flags;
+	s64 id = si->stream ? si->sinfo.stream_id : -1;
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	bool fin = flags & MSG_QUIC_STREAM_FIN;
+	struct quic_stream *st;
+	size_t sent = 0;
+	int err, n = 0;
+	u64 room;
+
+	if (!qs->handshake_done)
+		return -ENOTCONN;
+	if (id == -1 && !(flags & MSG_QUIC_STREAM_NEW))
+		id = qs->streams.last_id;
+	if (id == -1) {
+		err = quic_stream_open(sk, &id, flags, msg->msg_flags & MSG_DONTWAIT);
+		if (err)
+			return err;
+	}
+	err = quic_stream_send_get(sk, id, &st);
+	if (err)
+		return err;
+	while (sent < len || (fin && !st->fin_sent)) {
+		room = quic_stream_send_room(sk, st);
+		if (!room && sent < len) {
+			/* Blocked by flow control: the ABI wants ENOSPC. */
+			if (!timeo) {
+				err = -ENOSPC;
+				break;
+			}
+		}
+		if ((!room && sent < len) || !quic_wmem_ready(sk)) {
+			quic_output_flush(sk);
+			err = quic_send_wait(sk, &timeo, id);
+			if (err)
+				break;
+			st = quic_stream_find(&qs->streams, id);
+			if (!st || st->send_state >= QUIC_STREAM_SEND_STATE_SENT) {
+				err = -EPIPE;	/* reset meanwhile */
+				break;
+			}
+			continue;
+		}
+		room = min_t(u64, room, len - sent);
+		room = min_t(u64, room, quic_frame_room(qs));
+		err = quic_send_stream_frame(sk, st, msg, room, fin && sent + room == len);
+		if (err)
+			break;
+		sent += room;
+		if (++n % QUIC_SEND_BATCH == 0)
+			quic_output_flush(sk);
+	}
+	quic_output_flush(sk);
+	return sent ?: err;
 }
 
 static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
-	return -ENOTCONN;
+	struct quic_send_info si;
+	int err;
+
+	err = quic_send_cmsgs(msg, &si);
+	if (err)
+		return err;
+	lock_sock(sk);
+	if (sk->sk_err)
+		err = sock_error(sk);
+	else if (quic_sk(sk)->closing || (sk->sk_shutdown & SEND_SHUTDOWN))
+		err = -EPIPE;
+	else if (si.handshake)
+		err = quic_send_handshake(sk, msg, len, si.level);
+	else if (msg->msg_flags & MSG_QUIC_DATAGRAM)
+		err = quic_send_datagram(sk, msg, len);
+	else
+		err = quic_send_stream(sk, msg, len, &si);
+	release_sock(sk);
+	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}
+
+static int quic_recv_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (skb_queue_empty(&sk->sk_receive_queue)) {
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			break;
+		}
+		if (sk->sk_shutdown & RCV_SHUTDOWN) {
+			err = 1;	/* end of file */
+			break;
+		}
+		if (sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_ESTABLISHED) {
+			err = -ENOTCONN;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, !skb_queue_empty(&sk->sk_receive_queue) ||
+			      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static int quic_recv_cmsg(struct msghdr *msg, const struct quic_rcv_cb *cb, bool fin)
+{
+	struct quic_handshake_info hinfo = {};
+	struct quic_stream_info sinfo = {};
+
+	switch (cb->kind) {
+	case QUIC_RCV_HANDSHAKE:
+		hinfo.crypto_level = cb->level;
+		return put_cmsg(msg, SOL_QUIC, QUIC_HANDSHAKE_INFO, sizeof(hinfo), &hinfo);
+	case QUIC_RCV_STREAM:
+		sinfo.stream_id = cb->stream_id;
+		sinfo.stream_flags = fin ? MSG_QUIC_STREAM_FIN : 0;
+		return put_cmsg(msg, SOL_QUIC, QUIC_STREAM_INFO, sizeof(sinfo), &sinfo);
+	case QUIC_RCV_DATAGRAM:
+		msg->msg_flags |= MSG_QUIC_DATAGRAM;
+		return 0;
+	}
+	msg->msg_flags |= MSG_QUIC_NOTIFICATION;
+	return 0;
+}
+
+/* Copy from the head of the receive queue: one message, or for stream
+ * data as many queued pieces of the same stream as fit, up to its end.
+ */
+static int quic_recv_copy(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	struct quic_rcv_cb *cb = QUIC_RCV_CB(skb);
+	u8 kind = cb->kind;
+	s64 id = cb->stream_id;
+	bool fin = false, eor = false;
+	size_t copied = 0;
+	u32 n;
+	int err;
+
+	while (skb) {
+		cb = QUIC_RCV_CB(skb);
+		n = min_t(size_t, len - copied, skb->len - cb->read);
+		err = skb_copy_datagram_msg(skb, cb->read, msg, n);
+		if (err)
+			return copied ?: err;
+		copied += n;
+		if (flags & MSG_PEEK)
+			break;
+		cb->read += n;
+		if (cb->read < skb->len)
+			break;
+		eor = true;
+		fin = cb->fin;
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		if (kind == QUIC_RCV_STREAM)
+			quic_stream_read(sk, id, skb->len, fin);
+		consume_skb(skb);
+		if (kind != QUIC_RCV_STREAM || fin || copied == len)
+			break;
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb && (QUIC_RCV_CB(skb)->kind != kind ||
+			    QUIC_RCV_CB(skb)->stream_id != id))
+			break;
+		eor = false;
+	}
+	if (eor)
+		msg->msg_flags |= MSG_EOR;
+	cb = &(struct quic_rcv_cb){ .kind = kind, .stream_id = id };
+	err = quic_recv_cmsg(msg, cb, fin);
+	return err ?: copied;
 }
 
 static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			int flags)
 {
-	return -ENOTCONN;
+	long timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	int err;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	err = quic_recv_wait(sk, &timeo);
+	if (err) {
+		if (err > 0)
+			err = 0;
+		goto out;
+	}
+	err = quic_recv_copy(sk, msg, len, flags);
+	sk_mem_reclaim(sk);
+	quic_output_flush(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static void quic_shutdown(struct sock *sk, int how)
+{
+	if (how & SEND_SHUTDOWN)
+		quic_conn_close(sk);
 }
 
 /* Socket options */
@@ -574,23 +1188,6 @@ static int quic_sockopt_config(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-/* Replace @d with @len bytes from @optval. */
-static int quic_data_set(struct quic_data *d, sockptr_t optval,
-			 unsigned int len)
-{
-	u8 *p = NULL;
-
-	if (len) {
-		p = memdup_sockptr(optval, len);
-		if (IS_ERR(p))
-			return PTR_ERR(p);
-	}
-	quic_data_free(d);
-	d->data = p;
-	d->len = len;
-	return 0;
-}
-
 /* "h3,smb,ksmbd": non-empty names of at most 255 bytes, comma separated.
  * A trailing NUL, as from strlen() + 1, is dropped.
  */
@@ -641,6 +1238,69 @@ static int quic_sockopt_close(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
+static int quic_sockopt_stream_err(struct sock *sk, int optname, sockptr_t optval,
+				   unsigned int optlen)
+{
+	struct quic_errinfo e;
+	int err;
+
+	if (optlen < sizeof(e))
+		return -EINVAL;
+	if (copy_from_sockptr(&e, optval, sizeof(e)))
+		return -EFAULT;
+	if (!quic_sk(sk)->handshake_done || quic_sk(sk)->closing)
+		return -ENOTCONN;
+	if (optname == QUIC_SOCKOPT_STREAM_RESET)
+		err = quic_stream_reset(sk, e.stream_id, e.errcode);
+	else
+		err = quic_stream_stop_sending(sk, e.stream_id, e.errcode);
+	quic_output_flush(sk);
+	return err;
+}
+
+/* RFC 9001 section 6: key updates need the next keys prepared in process
+ * context for the receive path; until that exists, refuse them.
+ */
+static int quic_sockopt_key_update(struct sock *sk)
+{
+	return quic_sk(sk)->handshake_done ? -EOPNOTSUPP : -ENOTCONN;
+}
+
+static int quic_sockopt_crypto_secret(struct sock *sk, sockptr_t optval,
+				      unsigned int optlen)
+{
+	struct quic_crypto_secret secret;
+	int err;
+
+	if (optlen != sizeof(secret))
+		return -EINVAL;
+	if (copy_from_sockptr(&secret, optval, sizeof(secret)))
+		return -EFAULT;
+	err = quic_conn_set_secret(sk, &secret);
+	memzero_explicit(&secret, sizeof(secret));
+	return err;
+}
+
+#define QUIC_PARAMS_EXT_MAX	4096
+
+static int quic_sockopt_params_ext(struct sock *sk, sockptr_t optval,
+				   unsigned int optlen)
+{
+	u8 *buf;
+	int err;
+
+	if (!optlen || optlen > QUIC_PARAMS_EXT_MAX)
+		return -EINVAL;
+	if (sk->sk_state != TCP_SYN_RECV)
+		return -ENOTCONN;
+	buf = memdup_sockptr(optval, optlen);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = quic_conn_set_params_ext(sk, buf, optlen);
+	kfree(buf);
+	return err;
+}
+
 /**
  * quic_do_setsockopt - set a SOL_QUIC option
  * @sk: the QUIC socket
@@ -688,14 +1348,20 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_STREAM_RESET:
 	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
-	case QUIC_SOCKOPT_CONNECTION_ID:
-	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+		err = quic_sockopt_stream_err(sk, optname, optval, optlen);
+		break;
 	case QUIC_SOCKOPT_KEY_UPDATE:
+		err = quic_sockopt_key_update(sk);
+		break;
 	case QUIC_SOCKOPT_CRYPTO_SECRET:
-		err = -ENOTCONN;
+		err = quic_sockopt_crypto_secret(sk, optval, optlen);
 		break;
 	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
-		err = -EOPNOTSUPP;
+		err = quic_sockopt_params_ext(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+		err = sk->sk_state == TCP_ESTABLISHED ? -EOPNOTSUPP : -ENOTCONN;
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -770,6 +1436,69 @@ static int quic_getopt_struct(sockptr_t optval, int *len, const void *val,
 	return copy_to_sockptr(optval, val, *len) ? -EFAULT : 0;
 }
 
+static int quic_getopt_stream_open(struct sock *sk, sockptr_t optval, int *len)
+{
+	struct quic_stream_info info;
+	int err;
+
+	if (*len < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (info.stream_flags & ~(MSG_QUIC_STREAM_UNI | MSG_QUIC_STREAM_DONTWAIT))
+		return -EINVAL;
+	if (!quic_sk(sk)->handshake_done || quic_sk(sk)->closing)
+		return -ENOTCONN;
+	err = quic_stream_open(sk, &info.stream_id, info.stream_flags, false);
+	if (err)
+		return err;
+	*len = sizeof(info);
+	return copy_to_sockptr(optval, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int quic_getopt_cid(struct sock *sk, sockptr_t optval, int *len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_connection_id_info info;
+	struct quic_cid_set *set;
+	struct quic_cid_entry *e;
+
+	if (*len < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	set = info.dest ? &qs->dcids : &qs->scids;
+	e = quic_cid_active(set);
+	if (!e)
+		return -ENOTCONN;
+	info.active = e->seq;
+	info.prior_to = set->retire_prior_to;
+	*len = sizeof(info);
+	return copy_to_sockptr(optval, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int quic_getopt_params_ext(struct sock *sk, sockptr_t optval, int *len)
+{
+	u8 *buf;
+	int n;
+
+	if (sk->sk_state != TCP_SYN_RECV)
+		return -ENOTCONN;
+	buf = kmalloc(QUIC_PARAMS_EXT_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = quic_conn_get_params_ext(sk, buf, QUIC_PARAMS_EXT_MAX);
+	if (n >= 0 && n > *len)
+		n = -EINVAL;
+	if (n >= 0 && copy_to_sockptr(optval, buf, n))
+		n = -EFAULT;
+	kfree(buf);
+	if (n < 0)
+		return n;
+	*len = n;
+	return 0;
+}
+
 /**
  * quic_do_getsockopt - read a SOL_QUIC option
  * @sk: the QUIC socket
@@ -819,10 +1548,14 @@ int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		err = quic_data_get(&qs->ticket, optval, &len);
 		break;
 	case QUIC_SOCKOPT_STREAM_OPEN:
+		err = quic_getopt_stream_open(sk, optval, &len);
+		break;
 	case QUIC_SOCKOPT_CONNECTION_ID:
-		err = -ENOTCONN;
+		err = quic_getopt_cid(sk, optval, &len);
 		break;
 	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = quic_getopt_params_ext(sk, optval, &len);
+		break;
 	case QUIC_SOCKOPT_STREAM_PEELOFF:
 		err = -EOPNOTSUPP;
 		break;
@@ -866,6 +1599,9 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	.getsockopt		= quic_getsockopt,			\
 	.sendmsg		= quic_sendmsg,				\
 	.recvmsg		= quic_recvmsg,				\
+	.shutdown		= quic_shutdown,			\
+	.backlog_rcv		= quic_packet_rcv,			\
+	.release_cb		= quic_release_cb,			\
 	.no_autobind		= true,					\
 	.memory_allocated	= &quic_memory_allocated,		\
 	.per_cpu_fw_alloc	= &quic_memory_per_cpu_fw_alloc,	\

@@ -8,9 +8,17 @@
 #define __NET_QUIC_SOCKET_H
 
 #include <net/inet_sock.h>
+#include <net/dst_cache.h>
 #include <net/ipv6.h>
 #include <uapi/linux/quic.h>
 
+#include "cid.h"
+#include "cong.h"
+#include "conn.h"
+#include "crypto.h"
+#include "output.h"
+#include "param.h"
+#include "stream.h"
 #include "udp.h"
 
 #define QUIC_ALPN_MAX_LEN	128	/* comma-separated list */
@@ -29,6 +37,64 @@ struct quic_data {
 };
 
 /**
+ * enum quic_rcv_kind - what an skb on the receive queue holds
+ * @QUIC_RCV_STREAM: stream data
+ * @QUIC_RCV_HANDSHAKE: TLS handshake data of one encryption level
+ * @QUIC_RCV_DATAGRAM: an unreliable datagram (RFC 9221)
+ * @QUIC_RCV_EVENT: an event: type byte, then its structure
+ */
+enum quic_rcv_kind {
+	QUIC_RCV_STREAM,
+	QUIC_RCV_HANDSHAKE,
+	QUIC_RCV_DATAGRAM,
+	QUIC_RCV_EVENT,
+};
+
+/**
+ * struct quic_rcv_cb - skb->cb of what waits on the receive queue, and of
+ *	stream data waiting for reassembly
+ * @stream_id: the stream of stream data
+ * @offset: stream offset of the first byte
+ * @read: bytes already copied to the user
+ * @kind: &enum quic_rcv_kind
+ * @level: encryption level of handshake data
+ * @fin: the last data of the stream
+ */
+struct quic_rcv_cb {
+	s64	stream_id;
+	u64	offset;
+	u32	read;
+	u8	kind;
+	u8	level;
+	bool	fin;
+};
+
+#define QUIC_RCV_CB(skb)	((struct quic_rcv_cb *)&((skb)->cb[0]))
+
+/**
+ * struct quic_pkt_cb - skb->cb of a received datagram being processed
+ * @offset: where the next coalesced packet starts
+ * @time: arrival time, in microseconds
+ * @counted: its size was counted for the anti-amplification limit
+ */
+struct quic_pkt_cb {
+	u32	offset;
+	u64	time;
+	bool	counted;
+};
+
+#define QUIC_PKT_CB(skb)	((struct quic_pkt_cb *)&((skb)->cb[0]))
+
+/* Bits of &quic_sock.deferred: timer work that found the socket owned by
+ * user context, done by release_sock() through &proto.release_cb.
+ */
+enum {
+	QUIC_DEFER_LOSS,
+	QUIC_DEFER_ACK,
+	QUIC_DEFER_IDLE,
+};
+
+/**
  * struct quic_sock - the QUIC socket
  * @inet: the inet socket; its source address and port are the bound ones
  * @udp: the tunnel socket the bound address maps to, or NULL when unbound
@@ -41,9 +107,55 @@ struct quic_data {
  * @token: address validation token (QUIC_SOCKOPT_TOKEN)
  * @ticket: session ticket, or the ticket key on a listener
  * @close: local close information, or the peer's once received
+ * @reqs: on a listener, first datagrams of connections not accepted yet
+ * @peer_addr: the peer's address
+ * @local_addr: the address we send from
+ * @is_server: we accepted this connection
+ * @handshake_done: both 1-RTT keys installed: data may flow
+ * @confirmed: handshake confirmed (RFC 9001 section 4.1.2)
+ * @addr_validated: the peer's address is validated: no amplification
+ *	limit (RFC 9000 section 8.1)
+ * @peer_params_set: the peer's transport parameters arrived
+ * @peer_scid_known: a client learned the server's connection ID
+ * @closing: CONNECTION_CLOSE sent or received; nothing more is sent
+ * @key_update_pending: a key update we started awaits its first ACK
+ * @grease: we announced grease_quic_bit, the fixed bit may come clear
+ * @version: QUIC version in use
+ * @scids: connection IDs we issued
+ * @dcids: connection IDs the peer issued
+ * @ocids: on a server, the client's original Destination Connection ID,
+ *	in the table until the handshake is confirmed
+ * @odcid: Destination Connection ID of the client's first Initial
+ * @peer_scid: Source Connection ID of the peer's first packet, checked
+ *	against its initial_source_connection_id
+ * @crypto: keys per &enum quic_crypto_level
+ * @space: packet number spaces
+ * @streams: streams and flow control
+ * @peer: the peer's transport parameters, decoded
+ * @rtt: round-trip time estimate
+ * @dst_cache: route to the peer
+ * @dst_cache_ready: @dst_cache is initialized
+ * @cong: congestion controller
+ * @bytes_in_flight: sum of the sizes of in-flight packets
+ * @pto_count: probe timeouts since the last ACK (RFC 9002 section 6.2)
+ * @mss: largest UDP payload we send
+ * @amp_recv: bytes received before the address was validated
+ * @amp_sent: bytes sent before the address was validated
+ * @idle_timeout: negotiated idle timeout in microseconds, 0 for none
+ * @last_activity: last packet received or first ack-eliciting sent after
+ *	it, for the idle timer (RFC 9000 section 10.1)
+ * @loss_timer: loss detection and probe timeout
+ * @ack_timer: delayed ACK
+ * @idle_timer: idle timeout
+ * @deferred: QUIC_DEFER_* bits
+ * @tx_errcode: transport error to close with, set by the receive path
+ * @tx_frame_type: frame type that caused @tx_errcode
  *
- * Locking: everything here is protected by the socket lock (lock_sock()),
- * except @listen_node which is under the listener table's lock.
+ * Locking: everything here is protected by the socket lock: lock_sock() in
+ * process context, bh_lock_sock() when not owned by user in softirq (the
+ * receive path and the timers; when owned they leave the work to
+ * release_sock() through the backlog and @deferred).  @listen_node is
+ * under the listener table's lock, and @reqs has its own queue lock.
  */
 struct quic_sock {
 	struct inet_sock		inet;
@@ -57,6 +169,46 @@ struct quic_sock {
 	struct quic_data		token;
 	struct quic_data		ticket;
 	struct quic_connection_close	close;
+
+	struct sk_buff_head		reqs;
+	union quic_addr			peer_addr;
+	union quic_addr			local_addr;
+	bool				is_server;
+	bool				handshake_done;
+	bool				confirmed;
+	bool				addr_validated;
+	bool				peer_params_set;
+	bool				peer_scid_known;
+	bool				closing;
+	bool				key_update_pending;
+	bool				grease;
+	u32				version;
+	struct quic_cid_set		scids;
+	struct quic_cid_set		dcids;
+	struct quic_cid_set		ocids;
+	struct quic_cid			odcid;
+	struct quic_cid			peer_scid;
+	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
+	struct quic_space		space[QUIC_SPACE_MAX];
+	struct quic_stream_table	streams;
+	struct quic_params		peer;
+	struct quic_rtt			rtt;
+	struct quic_cong		cong;
+	struct dst_cache		dst_cache;
+	bool				dst_cache_ready;
+	u64				bytes_in_flight;
+	u32				pto_count;
+	u32				mss;
+	u64				amp_recv;
+	u64				amp_sent;
+	u64				idle_timeout;
+	u64				last_activity;
+	struct timer_list		loss_timer;
+	struct timer_list		ack_timer;
+	struct timer_list		idle_timer;
+	unsigned long			deferred;
+	u32				tx_errcode;
+	u64				tx_frame_type;
 };
 
 /**
@@ -78,6 +230,20 @@ extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quicv6_proto_ops;
+
+static inline u64 quic_now(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+static inline bool quic_is_listen(const struct sock *sk)
+{
+	return sk->sk_state == TCP_LISTEN;
+}
+
+int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
+int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
+int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);
 
 int quic_sock_init(void);
 void quic_sock_exit(void);

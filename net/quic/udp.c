@@ -11,6 +11,7 @@
 #include <net/udp_tunnel.h>
 #include <net/net_namespace.h>
 
+#include "input.h"
 #include "udp.h"
 
 /* The table is small (one entry per bound port) and only bind() and
@@ -31,15 +32,8 @@ static bool quic_addr_same(const union quic_addr *a, const union quic_addr *b)
 	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
 }
 
-static int quic_udp_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	/* The packet path is not there yet: consume and drop. */
-	kfree_skb(skb);
-	return 0;
-}
-
 static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
-				struct socket **sockp)
+				struct quic_udp_sock *us, struct socket **sockp)
 {
 	struct udp_tunnel_sock_cfg tuncfg = {};
 	struct udp_port_cfg cfg = {};
@@ -70,6 +64,7 @@ static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
 
 	tuncfg.encap_type = 1;
 	tuncfg.encap_rcv = quic_udp_rcv;
+	tuncfg.sk_user_data = us;
 	setup_udp_tunnel_sock(net, sock->sk, &tuncfg);
 
 	/* Port 0 asked UDP for an ephemeral port: learn which. */
@@ -115,7 +110,7 @@ struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr)
 		us = ERR_PTR(-ENOMEM);
 		goto out;
 	}
-	err = quic_udp_sock_create(net, addr, &us->sock);
+	err = quic_udp_sock_create(net, addr, us, &us->sock);
 	if (err) {
 		kfree(us);
 		us = ERR_PTR(err);
@@ -142,5 +137,5 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 	hlist_del(&us->node);
 	mutex_unlock(&quic_udp_mutex);
 	udp_tunnel_sock_release(us->sock->sk);
-	kfree(us);
+	kfree_rcu(us, rcu);	/* the receive path reads it under RCU */
 }

@@ -30,18 +30,28 @@ union quic_addr {
  * @refcnt: one reference per QUIC socket bound to it
  * @sock: the UDP socket, with QUIC as its encapsulation receive handler
  * @addr: the local address; the port is the one UDP picked for port 0
+ * @listener: the listening QUIC socket on it, if any (RCU)
+ * @rcu: freed after the receive path's RCU readers
  *
  * Created by bind() and released with the last QUIC socket using it.  All
- * of it except @refcnt is set at creation and read-only afterwards.
+ * of it except @refcnt and @listener is set at creation and read-only
+ * afterwards; @listener changes under the listener table's lock.
  */
 struct quic_udp_sock {
 	struct hlist_node	node;
 	refcount_t		refcnt;
 	struct socket		*sock;
 	union quic_addr		addr;
+	struct sock __rcu	*listener;
+	struct rcu_head		rcu;
 };
 
 struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr);
 void quic_udp_sock_put(struct quic_udp_sock *us);
+
+static inline void quic_udp_sock_hold(struct quic_udp_sock *us)
+{
+	refcount_inc(&us->refcnt);
+}
 
 #endif /* __NET_QUIC_UDP_H */

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * The life of a connection: set up by connect() or accept(), keys and
+ * transport parameters from the user space handshake, established,
+ * confirmed, closed.  Also the connection ID frames.
+ */
+
+#include <linux/slab.h>
+#include <net/inet_common.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tls.h>
+#include <net/transp_v6.h>
+
+#include "input.h"
+#include "packet.h"
+#include "recovery.h"
+#include "socket.h"
+
+#define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
+#define QUIC_MAX_ACK_DELAY_US	25000
+
+/**
+ * quic_conn_init - connection state of a new socket
+ * @sk: the socket
+ */
+void quic_conn_init(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int i;
+
+	for (i = 0; i < QUIC_SPACE_MAX; i++)
+		quic_space_init(&qs->space[i]);
+	quic_cid_set_init(&qs->scids);
+	quic_cid_set_init(&qs->dcids);
+	quic_cid_set_init(&qs->ocids);
+	quic_streams_init(&qs->streams, false);
+	quic_params_init(&qs->peer);
+	skb_queue_head_init(&qs->reqs);
+	quic_timers_init(sk);
+}
+
+/**
+ * quic_conn_free - release what a connection holds
+ * @sk: the socket, no longer reachable from the receive path
+ */
+void quic_conn_free(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int i;
+
+	quic_cid_set_free(&qs->scids, true);
+	quic_cid_set_free(&qs->ocids, true);
+	quic_cid_set_free(&qs->dcids, false);
+	for (i = 0; i < QUIC_SPACE_MAX; i++)
+		quic_space_purge(sk, &qs->space[i]);
+	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
+		quic_crypto_free(&qs->crypto[i]);
+	quic_streams_free(&qs->streams);
+	skb_queue_purge(&qs->reqs);
+	if (qs->dst_cache_ready) {
+		dst_cache_destroy(&qs->dst_cache);
+		qs->dst_cache_ready = false;
+	}
+}
+
+/* The largest UDP payload the route allows, within both sides' limits. */
+static void quic_conn_set_mss(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 mtu = quic_route_mtu(sk), hdr;
+
+	hdr = (qs->peer_addr.sa.sa_family == AF_INET ? sizeof(struct iphdr)
+						       : sizeof(struct ipv6hdr)) +
+	      sizeof(struct udphdr);
+	mtu = mtu > hdr ? mtu - hdr : 0;
+	mtu = min3(mtu, (u32)qs->local.max_udp_payload_size,
+		   (u32)min_t(u64, qs->peer.max_udp_payload_size, U16_MAX));
+	qs->mss = max_t(u32, mtu, 1200);
+	quic_cong_set_mss(&qs->cong, qs->mss);
+}
+
+/* Common to both sides once the addresses are known. */
+static int quic_conn_start(struct sock *sk, bool is_server)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
+	if (err)
+		return err;
+	qs->dst_cache_ready = true;
+	qs->is_server = is_server;
+	qs->streams.is_server = is_server;
+	qs->grease = qs->local.grease_quic_bit;
+	qs->idle_timeout = qs->local.max_idle_timeout;
+	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
+	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
+	qs->mss = 1200;
+	quic_conn_set_mss(sk);
+	inet_sk_set_state(sk, TCP_SYN_RECV);
+	quic_idle_timer_arm(sk);
+	return 0;
+}
+
+static void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (a->sa.sa_family == AF_INET) {
+		inet->inet_daddr = a->v4.sin_addr.s_addr;
+		inet->inet_dport = a->v4.sin_port;
+#if IS_ENABLED(CONFIG_IPV6)
+		if (sk->sk_family == AF_INET6)
+			ipv6_addr_set_v4mapped(inet->inet_daddr, &sk->sk_v6_daddr);
+#endif
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	sk->sk_v6_daddr = a->v6.sin6_addr;
+	inet->inet_daddr = LOOPBACK4_IPV6;
+	inet->inet_dport = a->v6.sin6_port;
+#endif
+}
+
+/**
+ * quic_conn_connect - start a client connection (nothing is sent yet)
+ * @sk: the socket, bound
+ * @peer: the server
+ *
+ * Picks the connection IDs and installs the Initial keys (RFC 9001
+ * section 5.2); the ClientHello comes from user space.
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e;
+	int err;
+
+	qs->peer_addr = *peer;
+	qs->local_addr = qs->udp->addr;
+	qs->version = qs->config.version;
+	quic_conn_set_peer_inet(sk, peer);
+
+	quic_cid_random(&qs->odcid, QUIC_CID_LEN);
+	if (!quic_cid_add_dest(&qs->dcids, 0, &qs->odcid, NULL))
+		return -ENOMEM;
+	e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
+				       qs->odcid.data, qs->odcid.len, false);
+	if (err)
+		return err;
+	return quic_conn_start(sk, false);
+}
+
+static void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
+			       union quic_addr *dst)
+{
+	const struct udphdr *uh = udp_hdr(skb);
+
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	if (ip_hdr(skb)->version == 4) {
+		src->v4.sin_family = AF_INET;
+		src->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		src->v4.sin_port = uh->source;
+		dst->v4.sin_family = AF_INET;
+		dst->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
+		dst->v4.sin_port = uh->dest;
+		return;
+	}
+	src->v6.sin6_family = AF_INET6;
+	src->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+	src->v6.sin6_port = uh->source;
+	dst->v6.sin6_family = AF_INET6;
+	dst->v6.sin6_addr = ipv6_hdr(skb)->daddr;
+	dst->v6.sin6_port = uh->dest;
+	if (ipv6_addr_type(&src->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		src->v6.sin6_scope_id = inet6_iif(skb);
+}
+
+static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	inet->inet_sport = a->v4.sin_port;
+	inet->inet_num = ntohs(inet->inet_sport);
+	if (a->sa.sa_family == AF_INET) {
+		inet->inet_saddr = a->v4.sin_addr.s_addr;
+		inet->inet_rcv_saddr = a->v4.sin_addr.s_addr;
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	sk->sk_v6_rcv_saddr = a->v6.sin6_addr;
+	inet6_sk(sk)->saddr = a->v6.sin6_addr;
+#endif
+}
+
+/* The ID the client chose for its first Initial, as the key we kept the
+ * datagram under on the listener.
+ */
+static bool quic_skb_odcid(const struct sk_buff *skb, struct quic_cid *cid)
+{
+	struct quic_packet_info info;
+
+	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
+		return false;
+	memset(cid, 0, sizeof(*cid));
+	cid->len = info.dcid_len;
+	memcpy(cid->data, info.dcid, info.dcid_len);
+	return true;
+}
+
+/**
+ * quic_conn_accept - set up a server connection from a client's Initial
+ * @sk: the new socket
+ * @lsk: the listener it comes from
+ * @skb: the first datagram
+ *
+ * Return: 0 or a negative errno; @skb is consumed either way.
+ */
+int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk), *lqs = quic_sk(lsk);
+	struct quic_packet_info info;
+	struct quic_cid_entry *e;
+	struct quic_cid cid;
+	struct sk_buff *more, *tmp;
+	int err = -EINVAL;
+
+	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
+		goto out;
+	qs->udp = lqs->udp;
+	quic_udp_sock_hold(qs->udp);
+	quic_addr_from_skb(skb, &qs->peer_addr, &qs->local_addr);
+	if (qs->local_addr.sa.sa_family != sk->sk_family)
+		goto out;
+	quic_conn_set_local_inet(sk, &qs->local_addr);
+	quic_conn_set_peer_inet(sk, &qs->peer_addr);
+	qs->version = info.version;
+
+	quic_skb_odcid(skb, &qs->odcid);
+	memset(&cid, 0, sizeof(cid));
+	cid.len = info.scid_len;
+	memcpy(cid.data, info.scid, info.scid_len);
+	qs->peer_scid = cid;
+	qs->peer_scid_known = true;
+	err = -ENOMEM;
+	if (!quic_cid_add_dest(&qs->dcids, 0, &cid, NULL))
+		goto out;
+	e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL);
+	if (IS_ERR(e)) {
+		err = PTR_ERR(e);
+		goto out;
+	}
+	/* Until the client switches to our ID it keeps using its own. */
+	e = quic_cid_add_source(sk, &qs->ocids, &qs->odcid, GFP_KERNEL);
+	if (IS_ERR(e)) {
+		err = PTR_ERR(e);
+		goto out;
+	}
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
+				       qs->odcid.data, qs->odcid.len, true);
+	if (!err)
+		err = quic_conn_start(sk, true);
+	if (err)
+		goto out;
+
+	quic_packet_rcv(sk, skb);
+	/* Datagrams of the same connection that arrived before the ID was
+	 * in the table wait on the listener too.
+	 */
+	spin_lock_bh(&lqs->reqs.lock);
+	skb_queue_walk_safe(&lqs->reqs, more, tmp) {
+		if (quic_skb_odcid(more, &cid) && cid.len == qs->odcid.len &&
+		    !memcmp(cid.data, qs->odcid.data, cid.len)) {
+			__skb_unlink(more, &lqs->reqs);
+			__skb_queue_tail(&qs->space[QUIC_SPACE_INITIAL].pending, more);
+		}
+	}
+	spin_unlock_bh(&lqs->reqs.lock);
+	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
+	return 0;
+out:
+	kfree_skb(skb);
+	return err;
+}
+
+static void quic_tp_from_params(struct quic_transport_param *t, const struct quic_params *p)
+{
+	t->remote = 1;
+	t->disable_active_migration = p->disable_active_migration;
+	t->grease_quic_bit = p->grease_quic_bit;
+	t->active_connection_id_limit = min_t(u64, p->active_connection_id_limit, U8_MAX);
+	t->ack_delay_exponent = p->ack_delay_exponent;
+	t->max_datagram_frame_size = min_t(u64, p->max_datagram_frame_size, U16_MAX);
+	t->max_udp_payload_size = min_t(u64, p->max_udp_payload_size, U16_MAX);
+	t->max_idle_timeout = min_t(u64, p->max_idle_timeout * USEC_PER_MSEC, U32_MAX);
+	t->max_ack_delay = p->max_ack_delay * USEC_PER_MSEC;
+	t->max_streams_bidi = min_t(u64, p->max_streams_bidi, U16_MAX);
+	t->max_streams_uni = min_t(u64, p->max_streams_uni, U16_MAX);
+	t->max_data = p->max_data;
+	t->max_stream_data_bidi_local = p->max_stream_data_bidi_local;
+	t->max_stream_data_bidi_remote = p->max_stream_data_bidi_remote;
+	t->max_stream_data_uni = p->max_stream_data_uni;
+}
+
+static void quic_params_from_tp(struct quic_params *p, const struct quic_transport_param *t)
+{
+	quic_params_init(p);
+	p->max_idle_timeout = t->max_idle_timeout / USEC_PER_MSEC;
+	p->max_udp_payload_size = t->max_udp_payload_size;
+	p->max_data = t->max_data;
+	p->max_stream_data_bidi_local = t->max_stream_data_bidi_local;
+	p->max_stream_data_bidi_remote = t->max_stream_data_bidi_remote;
+	p->max_stream_data_uni = t->max_stream_data_uni;
+	p->max_streams_bidi = t->max_streams_bidi;
+	p->max_streams_uni = t->max_streams_uni;
+	p->ack_delay_exponent = t->ack_delay_exponent;
+	p->max_ack_delay = t->max_ack_delay / USEC_PER_MSEC;
+	p->active_connection_id_limit = t->active_connection_id_limit;
+	p->max_datagram_frame_size = t->max_datagram_frame_size;
+	p->disable_active_migration = t->disable_active_migration;
+	p->grease_quic_bit = t->grease_quic_bit;
+}
+
+/**
+ * quic_conn_get_params_ext - our transport parameters extension
+ * @sk: the connection, set up by connect() or accept()
+ * @buf: where to
+ * @len: its size
+ *
+ * Return: the length written, or a negative errno.
+ */
+int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e = quic_cid_active(&qs->scids);
+	struct quic_params p;
+
+	if (!e)
+		return -ENOTCONN;
+	quic_params_from_tp(&p, &qs->local);
+	p.initial_scid = e->cid;
+	p.has |= QUIC_PARAM_HAS_INITIAL_SCID;
+	if (qs->is_server) {	/* RFC 9000 section 7.3 */
+		p.original_dcid = qs->odcid;
+		memcpy(p.reset_token, e->reset_token, QUIC_RESET_TOKEN_LEN);
+		p.has |= QUIC_PARAM_HAS_ORIGINAL_DCID | QUIC_PARAM_HAS_RESET_TOKEN;
+	}
+	return quic_params_encode(&p, buf, len);
+}
+
+static bool quic_cid_eq(const struct quic_cid *a, const struct quic_cid *b)
+{
+	return a->len == b->len && !memcmp(a->data, b->data, a->len);
+}
+
+/**
+ * quic_conn_set_params_ext - the peer's transport parameters extension
+ * @sk: the connection
+ * @buf: the extension body
+ * @len: its length
+ *
+ * The connection IDs the parameters repeat must be the ones the packets
+ * carried (RFC 9000 section 7.3).
+ *
+ * Return: 0, or -EINVAL after closing with TRANSPORT_PARAMETER_ERROR.
+ */
+int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_params p;
+	bool ok;
+
+	if (qs->peer_params_set)
+		return -EINVAL;
+	ok = !quic_params_decode(buf, len, !qs->is_server, &p) &&
+	     (p.has & QUIC_PARAM_HAS_INITIAL_SCID) &&
+	     quic_cid_eq(&p.initial_scid, &qs->peer_scid);
+	if (ok && !qs->is_server)
+		ok = (p.has & QUIC_PARAM_HAS_ORIGINAL_DCID) &&
+		     quic_cid_eq(&p.original_dcid, &qs->odcid);
+	if (!ok) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
+		return -EINVAL;
+	}
+	qs->peer = p;
+	qs->peer_params_set = true;
+	quic_tp_from_params(&qs->remote, &p);
+	if (p.has & QUIC_PARAM_HAS_RESET_TOKEN)
+		memcpy(quic_cid_active(&qs->dcids)->reset_token, p.reset_token,
+		       QUIC_RESET_TOKEN_LEN);
+	/* RFC 9000 section 10.1: the smaller of the two, 0 meaning none */
+	if (p.max_idle_timeout && (!qs->idle_timeout ||
+				   p.max_idle_timeout * USEC_PER_MSEC < qs->idle_timeout))
+		qs->idle_timeout = p.max_idle_timeout * USEC_PER_MSEC;
+	qs->rtt.max_ack_delay = p.max_ack_delay * USEC_PER_MSEC;
+	quic_streams_set_limits(sk);
+	quic_conn_set_mss(sk);
+	return 0;
+}
+
+/* Offer the peer more of our connection IDs (RFC 9000 section 5.1.1). */
+static void quic_conn_issue_cids(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 limit = min_t(u64, qs->peer.active_connection_id_limit, QUIC_CID_ISSUE);
+	struct quic_frame fr = {};
+	struct quic_cid_entry *e;
+
+	while (qs->scids.count < limit) {
+		e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_ATOMIC);
+		if (IS_ERR(e))
+			return;
+		fr.type = QUIC_FRAME_NEW_CONNECTION_ID;
+		fr.new_cid.seq = e->seq;
+		fr.new_cid.retire_prior_to = qs->scids.retire_prior_to;
+		fr.new_cid.len = e->cid.len;
+		fr.new_cid.id = e->cid.data;
+		fr.new_cid.token = e->reset_token;
+		if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+			return;
+	}
+}
+
+/**
+ * quic_conn_confirmed - the handshake is confirmed (RFC 9001 4.1.2)
+ * @sk: the connection
+ *
+ * Handshake keys go (section 4.9.2); a server stops answering to the
+ * client's original Destination Connection ID.
+ */
+void quic_conn_confirmed(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->confirmed)
+		return;
+	qs->confirmed = true;
+	qs->addr_validated = true;
+	quic_space_discard(sk, QUIC_SPACE_INITIAL);
+	quic_space_discard(sk, QUIC_SPACE_HANDSHAKE);
+	quic_cid_set_free(&qs->ocids, true);
+}
+
+static void quic_conn_established(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame fr = {};
+
+	qs->handshake_done = true;
+	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	if (qs->is_server) {
+		fr.type = QUIC_FRAME_HANDSHAKE_DONE;
+		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+		quic_conn_confirmed(sk);
+	}
+	quic_conn_issue_cids(sk);
+	sk->sk_state_change(sk);
+	sk->sk_write_space(sk);
+}
+
+/**
+ * quic_conn_set_secret - install keys from the TLS handshake
+ * @sk: the connection
+ * @s: the secret, its level, direction and cipher suite
+ *
+ * Both 1-RTT secrets complete the handshake for the kernel.  Packets that
+ * arrived early for the level are processed now.
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c;
+	int err;
+
+	if (sk->sk_state != TCP_SYN_RECV || qs->closing)
+		return -EINVAL;
+	if (s->level != QUIC_CRYPTO_APP && s->level != QUIC_CRYPTO_HANDSHAKE &&
+	    s->level != QUIC_CRYPTO_EARLY)
+		return -EINVAL;
+	c = &qs->crypto[s->level];
+	if (s->send ? c->tx.ready : c->rx.ready)
+		return -EINVAL;
+	err = quic_crypto_set_secret(c, qs->version, s->type, s->secret, s->send);
+	if (err)
+		return err;
+	if (s->level == QUIC_CRYPTO_APP && c->tx.ready && c->rx.ready)
+		quic_conn_established(sk);
+	if (!s->send)
+		quic_packets_replay(sk, s->level);
+	quic_output_flush(sk);
+	return 0;
+}
+
+/**
+ * quic_space_discard - drop the keys and state of a space
+ * @sk: the connection
+ * @space: &enum quic_space_id
+ *
+ * The transforms stay allocated until the socket goes: this may run in
+ * softirq context.
+ */
+void quic_space_discard(struct sock *sk, u8 space)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[space];
+	struct quic_crypto *c;
+
+	if (s->keys_discarded)
+		return;
+	quic_space_purge(sk, s);
+	s->keys_discarded = true;
+	c = &qs->crypto[quic_space_level(space, false)];
+	c->tx.ready = false;
+	c->rx.ready = false;
+	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
+	quic_timers_update(sk);
+}
+
+/**
+ * quic_conn_closed - the connection is over
+ * @sk: the connection
+ * @err: negative errno for the user, or 0 for a close by the peer
+ */
+void quic_conn_closed(struct sock *sk, int err)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing)
+		return;
+	qs->closing = true;
+	if (err)
+		WRITE_ONCE(sk->sk_err, -err);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	quic_timers_stop(sk);
+	sk->sk_state_change(sk);
+	if (err)
+		sk_error_report(sk);
+	sk->sk_write_space(sk);
+}
+
+/* The highest level we can send with; the peer may not have the keys of
+ * a higher one yet, so a close goes in every level we have (10.2.3).
+ */
+static void quic_conn_send_close(struct sock *sk, u64 error, u64 ftype, bool app,
+				 const char *phrase)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->handshake_done) {
+		quic_output_close(sk, QUIC_CRYPTO_APP, error, ftype, app, phrase);
+		return;
+	}
+	/* Before the handshake an application close is APPLICATION_ERROR. */
+	if (app) {
+		error = QUIC_TRANSPORT_ERROR_APPLICATION;
+		phrase = NULL;
+	}
+	if (!qs->space[QUIC_SPACE_HANDSHAKE].keys_discarded)
+		quic_output_close(sk, QUIC_CRYPTO_HANDSHAKE, error, ftype, false, phrase);
+	if (!qs->space[QUIC_SPACE_INITIAL].keys_discarded)
+		quic_output_close(sk, QUIC_CRYPTO_INITIAL, error, ftype, false, phrase);
+}
+
+/**
+ * quic_conn_error - close the connection for a transport error
+ * @sk: the connection
+ * @errcode: QUIC_TRANSPORT_ERROR_*
+ * @frame_type: frame that caused it, or 0
+ */
+void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing)
+		return;
+	qs->tx_errcode = errcode;
+	qs->tx_frame_type = frame_type;
+	quic_conn_send_close(sk, errcode, frame_type, false, NULL);
+	quic_conn_closed(sk, -ECONNABORTED);
+}
+
+/**
+ * quic_conn_close - close the connection from our side
+ * @sk: the connection, locked
+ *
+ * Sends CONNECTION_CLOSE with the code and phrase the user set through
+ * QUIC_SOCKOPT_CONNECTION_CLOSE.
+ */
+void quic_conn_close(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
+			     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
+	quic_conn_closed(sk, 0);
+}
+
+static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e, *tmp;
+	struct quic_frame fr = {};
+
+	list_for_each_entry_safe(e, tmp, &qs->dcids.list, list) {
+		if (e->seq >= prior_to)
+			break;
+		fr.type = QUIC_FRAME_RETIRE_CONNECTION_ID;
+		fr.value = e->seq;
+		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+		quic_cid_remove(&qs->dcids, e, false);
+	}
+	qs->dcids.retire_prior_to = prior_to;
+}
+
+/**
+ * quic_conn_new_cid_rcv - NEW_CONNECTION_ID arrived (RFC 9000 19.15)
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e;
+	struct quic_cid cid = {};
+
+	if (!qs->peer_scid.len) {	/* zero-length IDs cannot have others */
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	if (f->new_cid.seq < qs->dcids.retire_prior_to) {
+		struct quic_frame fr = { .type = QUIC_FRAME_RETIRE_CONNECTION_ID };
+
+		fr.value = f->new_cid.seq;	/* section 19.15: retire at once */
+		return quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr) ? -ENOMEM : 0;
+	}
+	if (quic_cid_find(&qs->dcids, f->new_cid.seq))
+		return 0;	/* a repeat */
+	cid.len = f->new_cid.len;
+	memcpy(cid.data, f->new_cid.id, cid.len);
+	if (!quic_cid_add_dest(&qs->dcids, f->new_cid.seq, &cid, f->new_cid.token))
+		return -ENOMEM;
+	if (f->new_cid.retire_prior_to > qs->dcids.retire_prior_to)
+		quic_conn_retire_dest(sk, f->new_cid.retire_prior_to);
+	if (qs->dcids.count > qs->local.active_connection_id_limit) {
+		*errcode = QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+		return -EPROTO;
+	}
+	e = quic_cid_active(&qs->dcids);
+	if (e && e->seq >= qs->dcids.retire_prior_to)
+		dst_cache_reset(&qs->dst_cache);
+	return 0;
+}
+
+/**
+ * quic_conn_retire_cid_rcv - RETIRE_CONNECTION_ID arrived (RFC 9000 19.16)
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * A retired ID is replaced by a new one.
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e;
+
+	if (f->value >= qs->scids.next_seq) {
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	e = quic_cid_find(&qs->scids, f->value);
+	if (!e || qs->scids.count == 1)
+		return 0;
+	quic_cid_remove(&qs->scids, e, true);
+	quic_conn_issue_cids(sk);
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * The life of a connection.
+ */
+
+#ifndef __NET_QUIC_CONN_H
+#define __NET_QUIC_CONN_H
+
+#include <linux/types.h>
+
+struct sock;
+struct sk_buff;
+struct quic_frame;
+struct quic_crypto_secret;
+union quic_addr;
+
+void quic_conn_init(struct sock *sk);
+void quic_conn_free(struct sock *sk);
+int quic_conn_connect(struct sock *sk, const union quic_addr *peer);
+int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb);
+int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len);
+int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len);
+int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s);
+void quic_conn_confirmed(struct sock *sk);
+void quic_space_discard(struct sock *sk, u8 space);
+void quic_conn_closed(struct sock *sk, int err);
+void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
+void quic_conn_close(struct sock *sk);
+int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
+int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
+
+#endif /* __NET_QUIC_CONN_H */

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * The receive path: a datagram from the UDP tunnel finds its connection
+ * by Destination Connection ID (or a listener, for a new connection),
+ * then each coalesced packet is unprotected, checked and its frames are
+ * handed to the part of the stack that owns them.
+ */
+
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/udp.h>
+
+#include "input.h"
+#include "packet.h"
+#include "recovery.h"
+#include "socket.h"
+#include "wire.h"
+
+#define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
+#define QUIC_PENDING_MAX	8	/* packets kept waiting for keys */
+
+static bool quic_packet_dcid(const struct sk_buff *skb, const u8 **dcid, u8 *len)
+{
+	const u8 *p = skb->data;
+
+	if (!skb->len)
+		return false;
+	if (p[0] & QUIC_HEADER_FORM_LONG) {
+		if (skb->len < 6 || p[5] > QUIC_CONN_ID_MAX_LEN || 6 + p[5] > skb->len)
+			return false;
+		*len = p[5];
+		*dcid = p + 6;
+		return true;
+	}
+	if (skb->len < 1 + QUIC_CID_LEN)
+		return false;
+	*len = QUIC_CID_LEN;
+	*dcid = p + 1;
+	return true;
+}
+
+/* A datagram for no known connection ID may open a connection: only an
+ * Initial of at least 1200 bytes (RFC 9000 section 14.1), queued on the
+ * listener until accept() takes it.  Under rcu_read_lock().
+ */
+static void quic_listener_rcv(struct quic_udp_sock *us, struct sk_buff *skb)
+{
+	struct quic_packet_info info;
+	struct sock *lsk;
+
+	if (skb->len < 1200 || quic_packet_parse(skb->data, skb->len, 0, false, &info) ||
+	    info.type != QUIC_PACKET_INITIAL || info.dcid_len < 8)
+		goto drop;
+	lsk = rcu_dereference(us->listener);
+	if (!lsk || !refcount_inc_not_zero(&lsk->sk_refcnt))
+		goto drop;
+	if (skb_queue_len(&quic_sk(lsk)->reqs) >=
+	    max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1)) {
+		sock_put(lsk);
+		goto drop;
+	}
+	skb_queue_tail(&quic_sk(lsk)->reqs, skb);
+	lsk->sk_data_ready(lsk);
+	sock_put(lsk);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * quic_udp_rcv - the UDP tunnel's encap_rcv: one datagram arrived
+ * @usk: the UDP socket
+ * @skb: the datagram, data at the UDP header
+ *
+ * Return: 0, the datagram is always consumed.
+ */
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
+{
+	struct quic_udp_sock *us;
+	const u8 *dcid;
+	struct sock *sk;
+	u8 dcid_len;
+
+	/* Packets are unprotected in place: the data must be ours alone. */
+	if (skb_linearize(skb) || skb_ensure_writable(skb, skb->len))
+		goto drop;
+	__skb_pull(skb, sizeof(struct udphdr));
+	memset(skb->cb, 0, sizeof(skb->cb));
+	QUIC_PKT_CB(skb)->time = quic_now();
+	if (!quic_packet_dcid(skb, &dcid, &dcid_len))
+		goto drop;
+
+	rcu_read_lock();
+	sk = quic_cid_lookup(sock_net(usk), dcid, dcid_len);
+	if (!sk) {
+		us = rcu_dereference_sk_user_data(usk);
+		if (us)
+			quic_listener_rcv(us, skb);
+		else
+			kfree_skb(skb);
+		rcu_read_unlock();
+		return 0;
+	}
+	rcu_read_unlock();
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		quic_packet_rcv(sk, skb);
+	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+static u8 quic_packet_level(u8 type)
+{
+	switch (type) {
+	case QUIC_PACKET_INITIAL:
+		return QUIC_CRYPTO_INITIAL;
+	case QUIC_PACKET_HANDSHAKE:
+		return QUIC_CRYPTO_HANDSHAKE;
+	case QUIC_PACKET_0RTT:
+		return QUIC_CRYPTO_EARLY;
+	}
+	return QUIC_CRYPTO_APP;
+}
+
+/* In-order CRYPTO data goes to the user as handshake data of its level;
+ * a client only takes 1-RTT CRYPTO data (session tickets) when asked to.
+ */
+static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_stream *cs,
+			       struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_rcv_cb *cb;
+	u64 end;
+	int err;
+
+	do {
+		cb = QUIC_RCV_CB(skb);
+		end = cb->offset + skb->len;
+		if (skb->sk)
+			cs->reasm_bytes -= skb->len;
+		if (end <= cs->recv_off) {
+			kfree_skb(skb);
+		} else {
+			__skb_pull(skb, cs->recv_off - min(cs->recv_off, cb->offset));
+			cs->recv_off = end;
+			if (level == QUIC_CRYPTO_APP && !qs->config.receive_session_ticket) {
+				kfree_skb(skb);
+			} else {
+				err = quic_rcv_enqueue(sk, skb);
+				if (err)
+					return err;
+			}
+		}
+		skb = skb_peek(&cs->reasm);
+		if (!skb || QUIC_RCV_CB(skb)->offset > cs->recv_off)
+			return 0;
+		__skb_unlink(skb, &cs->reasm);
+	} while (1);
+}
+
+static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
+				 u32 *errcode)
+{
+	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
+	struct quic_crypto_stream *cs = &s->crypto;
+	u64 end = f->stream.offset + f->stream.len;
+	struct sk_buff *skb, *pos;
+	int err;
+
+	if (end <= cs->recv_off)
+		return 0;
+	if (end - cs->recv_off > QUIC_CRYPTO_BUF_MAX) {	/* RFC 9000 7.5 */
+		*errcode = QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
+		return -EPROTO;
+	}
+	skb = alloc_skb(f->stream.len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_data(skb, f->stream.data, f->stream.len);
+	QUIC_RCV_CB(skb)->kind = QUIC_RCV_HANDSHAKE;
+	QUIC_RCV_CB(skb)->level = level;
+	QUIC_RCV_CB(skb)->offset = f->stream.offset;
+	if (f->stream.offset <= cs->recv_off)
+		return quic_crypto_deliver(sk, level, cs, skb);
+
+	if (cs->reasm_bytes + skb->len > QUIC_CRYPTO_BUF_MAX) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
+	err = quic_rcv_charge(sk, skb);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	cs->reasm_bytes += skb->len;
+	skb_queue_reverse_walk(&cs->reasm, pos) {
+		if (QUIC_RCV_CB(pos)->offset <= f->stream.offset) {
+			__skb_queue_after(&cs->reasm, pos, skb);
+			return 0;
+		}
+	}
+	__skb_queue_head(&cs->reasm, skb);
+	return 0;
+}
+
+static int quic_datagram_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb;
+
+	/* RFC 9221 section 4: only if announced, and no larger. */
+	if (f->bytes.len + 1 + quic_varint_len(f->bytes.len) >
+	    qs->local.max_datagram_frame_size) {
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	skb = alloc_skb(f->bytes.len, GFP_ATOMIC);
+	if (!skb)
+		return 0;	/* unreliable: dropping is allowed */
+	skb_put_data(skb, f->bytes.data, f->bytes.len);
+	QUIC_RCV_CB(skb)->kind = QUIC_RCV_DATAGRAM;
+	if (quic_rcv_enqueue(sk, skb))
+		kfree_skb(skb);
+	return 0;
+}
+
+static int quic_new_token_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 *token;
+
+	if (qs->is_server) {	/* RFC 9000 section 19.7 */
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	if (f->bytes.len > QUIC_TOKEN_MAX_LEN)
+		return 0;
+	token = kmemdup(f->bytes.data, f->bytes.len, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!token)
+		return 0;
+	kfree_sensitive(qs->token.data);
+	qs->token.data = token;
+	qs->token.len = f->bytes.len;
+	quic_event_deliver(sk, QUIC_EVENT_NEW_TOKEN, token, f->bytes.len);
+	return 0;
+}
+
+static int quic_close_rcv(struct sock *sk, const struct quic_frame *f)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_connection_close *c = &qs->close;
+	u32 n = min_t(u64, f->bytes.len, sizeof(c->phrase) - 1);
+
+	memset(c, 0, sizeof(*c));
+	c->errcode = f->close.error;
+	c->frame = f->close.frame_type;
+	memcpy(c->phrase, f->bytes.data, n);
+	quic_event_deliver(sk, QUIC_EVENT_CONNECTION_CLOSE, c,
+			   offsetof(struct quic_connection_close, phrase) + n + 1);
+	/* RFC 9000 section 10.2.2: draining, nothing more is sent. */
+	quic_conn_closed(sk, 0);
+	return -ESHUTDOWN;
+}
+
+static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
+			  u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	switch (f->type) {
+	case QUIC_FRAME_PADDING:
+	case QUIC_FRAME_PING:
+	case QUIC_FRAME_DATA_BLOCKED:
+	case QUIC_FRAME_STREAM_DATA_BLOCKED:
+	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
+	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
+	case QUIC_FRAME_PATH_RESPONSE:
+		return 0;
+	case QUIC_FRAME_ACK:
+	case QUIC_FRAME_ACK_ECN:
+		return quic_recovery_on_ack(sk, quic_level_space(level), f, errcode);
+	case QUIC_FRAME_CRYPTO:
+		return quic_crypto_frame_rcv(sk, level, f, errcode);
+	case QUIC_FRAME_NEW_TOKEN:
+		return quic_new_token_rcv(sk, f, errcode);
+	case QUIC_FRAME_STREAM ... QUIC_FRAME_STREAM_LAST:
+		return quic_stream_rcv_data(sk, f, errcode);
+	case QUIC_FRAME_RESET_STREAM:
+		return quic_stream_rcv_reset(sk, f, errcode);
+	case QUIC_FRAME_STOP_SENDING:
+		return quic_stream_rcv_stop(sk, f, errcode);
+	case QUIC_FRAME_MAX_DATA:
+	case QUIC_FRAME_MAX_STREAM_DATA:
+		return quic_stream_rcv_max_data(sk, f, errcode);
+	case QUIC_FRAME_MAX_STREAMS_BIDI:
+	case QUIC_FRAME_MAX_STREAMS_UNI:
+		return quic_stream_rcv_max_streams(sk, f, errcode);
+	case QUIC_FRAME_NEW_CONNECTION_ID:
+		return quic_conn_new_cid_rcv(sk, f, errcode);
+	case QUIC_FRAME_RETIRE_CONNECTION_ID:
+		return quic_conn_retire_cid_rcv(sk, f, errcode);
+	case QUIC_FRAME_PATH_CHALLENGE: {
+		struct quic_frame r = *f;
+
+		r.type = QUIC_FRAME_PATH_RESPONSE;
+		quic_frame_queue(sk, level, &r);
+		return 0;
+	}
+	case QUIC_FRAME_CONNECTION_CLOSE:
+	case QUIC_FRAME_CONNECTION_CLOSE_APP:
+		return quic_close_rcv(sk, f);
+	case QUIC_FRAME_HANDSHAKE_DONE:
+		if (qs->is_server) {	/* RFC 9000 section 19.20 */
+			*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			return -EPROTO;
+		}
+		quic_conn_confirmed(sk);
+		return 0;
+	case QUIC_FRAME_DATAGRAM:
+	case QUIC_FRAME_DATAGRAM_LEN:
+		return quic_datagram_rcv(sk, f, errcode);
+	}
+	*errcode = QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return -EPROTO;
+}
+
+/* Walk the frames of a decrypted payload.  An empty payload is a
+ * PROTOCOL_VIOLATION (RFC 9000 section 12.4).
+ */
+static int quic_frames_rcv(struct sock *sk, u8 level, const u8 *p, u32 len,
+			   bool *eliciting, u32 *errcode, u64 *ftype)
+{
+	struct quic_frame f;
+	int n, err;
+
+	if (!len) {
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	while (len) {
+		n = quic_frame_decode(p, len, &f, errcode);
+		if (n < 0) {
+			*ftype = f.type;
+			return n;
+		}
+		*ftype = f.type;
+		if (!quic_frame_allowed(f.type, level)) {
+			*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			return -EPROTO;
+		}
+		if (quic_frame_ack_eliciting(f.type))
+			*eliciting = true;
+		err = quic_frame_rcv(sk, level, &f, errcode);
+		if (err)
+			return err;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The first packet from the server carries the ID the client sends to
+ * from then on (RFC 9000 section 7.2).
+ */
+static void quic_learn_peer_cid(struct sock *sk, const struct quic_packet_info *info)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *d = quic_cid_active(&qs->dcids);
+
+	if (qs->is_server || qs->peer_scid_known || !d)
+		return;
+	d->cid.len = info->scid_len;
+	memset(d->cid.data, 0, sizeof(d->cid.data));
+	memcpy(d->cid.data, info->scid, info->scid_len);
+	qs->peer_scid = d->cid;
+	qs->peer_scid_known = true;
+}
+
+/* Remove protection and process one packet.  Returns the length to skip
+ * to the next coalesced packet, -EAGAIN when the datagram was kept for
+ * later, or another negative errno to drop the rest of the datagram.
+ */
+static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 *p = skb->data + off, level, pn_len, phase = 0;
+	u32 len = skb->len - off, hlen, errcode = 0, trunc = 0;
+	struct quic_packet_info info;
+	bool eliciting = false;
+	struct quic_space *s;
+	struct quic_crypto *c;
+	u64 pn, ftype = 0;
+	int err, i;
+
+	if (quic_packet_parse(p, len, QUIC_CID_LEN, qs->grease, &info))
+		return -EINVAL;
+	if (info.type >= QUIC_PACKET_VERSION_NEGOTIATION || info.type == QUIC_PACKET_RETRY)
+		return -EINVAL;	/* not during a connection */
+	if (info.type != QUIC_PACKET_SHORT && info.version != qs->version)
+		return info.len;
+	level = quic_packet_level(info.type);
+	s = &qs->space[quic_level_space(level)];
+	c = &qs->crypto[level];
+	if (s->keys_discarded || (level == QUIC_CRYPTO_EARLY && !qs->is_server))
+		return info.len;
+	if (!c->rx.ready) {
+		/* RFC 9001 section 5.7: keep it until its keys arrive. */
+		if (level == QUIC_CRYPTO_EARLY || skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
+			return info.len;
+		QUIC_PKT_CB(skb)->offset = off;
+		__skb_queue_tail(&s->pending, skb);
+		return -EAGAIN;
+	}
+	if (quic_crypto_unprotect_header(c, p, info.pn_off, info.len, &pn_len))
+		return info.len;
+	for (i = 0; i < pn_len; i++)
+		trunc = (trunc << 8) | p[info.pn_off + i];
+	pn = quic_pn_decode(s->largest_recv, trunc, pn_len * 8);
+	hlen = info.pn_off + pn_len;
+	if (quic_pnspace_seen(&s->recv, pn))
+		return info.len;
+	/* A key phase we do not have keys for fails to decrypt: key
+	 * updates (RFC 9001 section 6) need the next keys computed ahead,
+	 * in process context, which is not done yet.
+	 */
+	if (info.type == QUIC_PACKET_SHORT)
+		phase = (p[0] >> 2) & 1;
+	if (quic_crypto_decrypt(c, p, hlen, info.len - hlen, pn, phase))
+		return info.len;	/* RFC 9001 section 5.5: drop */
+
+	quic_learn_peer_cid(sk, &info);
+	/* Reserved bits are checked once protection is off (17.2, 17.3.1). */
+	if (p[0] & (info.type == QUIC_PACKET_SHORT ? 0x18 : 0x0c)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0);
+		return -EPROTO;
+	}
+	err = quic_frames_rcv(sk, level, p + hlen, info.len - hlen - QUIC_TAG_LEN,
+			      &eliciting, &errcode, &ftype);
+	if (err == -EPROTO) {
+		quic_conn_error(sk, errcode, ftype);
+		return err;
+	}
+	if (err == -ESHUTDOWN)
+		return err;
+	if (err)
+		return info.len;	/* no memory: not acknowledged, sent again */
+
+	quic_pnspace_mark(&s->recv, pn);
+	if ((s64)pn > s->largest_recv) {
+		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1)
+			s->ack_immediate = true;	/* a gap: RFC 9000 13.2.1 */
+		s->largest_recv = pn;
+		s->largest_recv_time = QUIC_PKT_CB(skb)->time;
+	} else {
+		s->ack_immediate = true;
+	}
+	if (eliciting) {
+		s->ack_pending++;
+		if (s == &qs->space[QUIC_SPACE_APP] && !s->ack_immediate)
+			quic_ack_timer_arm(sk);
+	}
+	quic_idle_timer_arm(sk);
+	/* RFC 9001 section 4.9.1, RFC 9000 section 8.1 */
+	if (level == QUIC_CRYPTO_HANDSHAKE && qs->is_server) {
+		qs->addr_validated = true;
+		quic_space_discard(sk, QUIC_SPACE_INITIAL);
+	}
+	return info.len;
+}
+
+/**
+ * quic_packet_rcv - process a datagram for a connection
+ * @sk: the connection, locked
+ * @skb: the datagram; QUIC_PKT_CB() says where to resume
+ *
+ * Also the backlog handler of a socket that was owned by user context.
+ *
+ * Return: 0, the datagram is consumed.
+ */
+int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 off = QUIC_PKT_CB(skb)->offset;
+	int n;
+
+	if (qs->closing || quic_is_listen(sk) || !qs->udp) {
+		kfree_skb(skb);
+		return 0;
+	}
+	if (!QUIC_PKT_CB(skb)->counted && !qs->addr_validated)
+		qs->amp_recv += skb->len;
+	QUIC_PKT_CB(skb)->counted = true;
+	while (off < skb->len) {
+		n = quic_packet_process(sk, skb, off);
+		if (n == -EAGAIN)
+			goto flush;	/* kept in a pending queue */
+		if (n < 0)
+			break;
+		off += n;
+	}
+	kfree_skb(skb);
+flush:
+	quic_output_flush(sk);
+	return 0;
+}
+
+/**
+ * quic_packets_replay - process packets that waited for keys of a level
+ * @sk: the connection, locked
+ * @level: the level whose receive keys were just installed
+ */
+void quic_packets_replay(struct sock *sk, u8 level)
+{
+	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	skb_queue_splice_init(&s->pending, &q);
+	while ((skb = __skb_dequeue(&q)))
+		quic_packet_rcv(sk, skb);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * The receive path.
+ */
+
+#ifndef __NET_QUIC_INPUT_H
+#define __NET_QUIC_INPUT_H
+
+#include <linux/types.h>
+
+struct sock;
+struct sk_buff;
+
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+int quic_packet_rcv(struct sock *sk, struct sk_buff *skb);
+void quic_packets_replay(struct sock *sk, u8 level);
+
+#endif /* __NET_QUIC_INPUT_H */

@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * The transmit path: frames wait per packet number space; packets are
+ * built from them when congestion control and the anti-amplification
+ * limit allow, protected in place in the skb that goes to UDP, and
+ * remembered until acknowledged.
+ */
+
+#include <linux/slab.h>
+#include <net/dst_cache.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+
+#include "packet.h"
+#include "recovery.h"
+#include "socket.h"
+#include "wire.h"
+
+#define QUIC_MIN_DATAGRAM	1200	/* RFC 9000 section 14.1 */
+#define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
+#define QUIC_HEADROOM		(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr))
+
+static struct kmem_cache *quic_sent_cache;
+
+/**
+ * quic_level_space - the packet number space of an encryption level
+ * @level: &enum quic_crypto_level
+ *
+ * Return: &enum quic_space_id
+ */
+u8 quic_level_space(u8 level)
+{
+	switch (level) {
+	case QUIC_CRYPTO_INITIAL:
+		return QUIC_SPACE_INITIAL;
+	case QUIC_CRYPTO_HANDSHAKE:
+		return QUIC_SPACE_HANDSHAKE;
+	}
+	return QUIC_SPACE_APP;
+}
+
+/**
+ * quic_space_level - the encryption level a space's packets use
+ * @space: &enum quic_space_id
+ * @early: 0-RTT rather than 1-RTT for the application space
+ *
+ * Return: &enum quic_crypto_level
+ */
+u8 quic_space_level(u8 space, bool early)
+{
+	switch (space) {
+	case QUIC_SPACE_INITIAL:
+		return QUIC_CRYPTO_INITIAL;
+	case QUIC_SPACE_HANDSHAKE:
+		return QUIC_CRYPTO_HANDSHAKE;
+	}
+	return early ? QUIC_CRYPTO_EARLY : QUIC_CRYPTO_APP;
+}
+
+void quic_space_init(struct quic_space *s)
+{
+	memset(s, 0, sizeof(*s));
+	INIT_LIST_HEAD(&s->sendq);
+	INIT_LIST_HEAD(&s->sent);
+	skb_queue_head_init(&s->pending);
+	skb_queue_head_init(&s->crypto.reasm);
+	s->largest_acked = -1;
+	s->largest_recv = -1;
+}
+
+/**
+ * quic_frame_alloc - a frame buffer charged to the socket's send buffer
+ * @sk: the socket
+ * @len: room for the encoded frame
+ * @gfp: allocation flags
+ *
+ * Return: the frame, or NULL.
+ */
+struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp)
+{
+	struct quic_frame_out *f;
+
+	f = kmalloc(struct_size(f, data, len), gfp | __GFP_ACCOUNT);
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->stream_id = -1;
+	f->truesize = ksize(f);
+	sk_wmem_queued_add(sk, f->truesize);
+	return f;
+}
+
+void quic_frame_free(struct sock *sk, struct quic_frame_out *f)
+{
+	sk_wmem_queued_add(sk, -(int)f->truesize);
+	kfree(f);
+}
+
+/**
+ * quic_frame_queue_out - queue an encoded frame for sending
+ * @sk: the socket
+ * @level: encryption level it must go in
+ * @f: the frame
+ */
+void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f)
+{
+	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
+
+	list_add_tail(&f->list, &s->sendq);
+}
+
+/**
+ * quic_frame_queue - encode a control frame and queue it
+ * @sk: the socket
+ * @level: encryption level
+ * @fr: the frame
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
+{
+	u32 room = 64 + fr->bytes.len;	/* fixed fields fit in 64 bytes */
+	struct quic_frame_out *f;
+	int len;
+
+	f = quic_frame_alloc(sk, room, GFP_ATOMIC);
+	if (!f)
+		return -ENOMEM;
+	len = quic_frame_encode(f->data, room, fr);
+	if (WARN_ON_ONCE(len < 0)) {
+		quic_frame_free(sk, f);
+		return len;
+	}
+	f->len = len;
+	f->type = fr->type;
+	quic_frame_queue_out(sk, level, f);
+	return 0;
+}
+
+static void quic_frames_free(struct sock *sk, struct list_head *head)
+{
+	struct quic_frame_out *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, head, list) {
+		list_del(&f->list);
+		quic_frame_free(sk, f);
+	}
+}
+
+/**
+ * quic_space_purge - drop everything a space holds
+ * @sk: the socket
+ * @s: the space
+ *
+ * In-flight packets leave bytes_in_flight (RFC 9002 section 6.4).
+ */
+void quic_space_purge(struct sock *sk, struct quic_space *s)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_sent_pkt *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &s->sent, list) {
+		if (p->in_flight)
+			qs->bytes_in_flight -= p->size;
+		quic_frames_free(sk, &p->frames);
+		list_del(&p->list);
+		kmem_cache_free(quic_sent_cache, p);
+	}
+	quic_frames_free(sk, &s->sendq);
+	skb_queue_purge(&s->pending);
+	skb_queue_purge(&s->crypto.reasm);
+	s->crypto.reasm_bytes = 0;
+	s->ack_eliciting_in_flight = 0;
+	s->loss_time = 0;
+}
+
+/* Route to the peer, from the dst cache when it is still valid.  The
+ * dst comes back referenced from dst_cache_get_ip*() and the lookups.
+ */
+static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sock *usk = qs->udp->sock->sk;
+	union quic_addr *d = &qs->peer_addr;
+	union quic_addr *s = &qs->local_addr;
+	struct net *net = sock_net(sk);
+
+	*saddr = *s;
+	if (d->sa.sa_family == AF_INET) {
+		struct flowi4 fl4 = {};
+		struct rtable *rt;
+
+		rt = dst_cache_get_ip4(&qs->dst_cache, &saddr->v4.sin_addr.s_addr);
+		if (rt)
+			return &rt->dst;
+		rt = ip_route_output_ports(net, &fl4, NULL, d->v4.sin_addr.s_addr,
+					   s->v4.sin_addr.s_addr, d->v4.sin_port,
+					   s->v4.sin_port, IPPROTO_UDP, 0,
+					   sk->sk_bound_dev_if);
+		if (IS_ERR(rt))
+			return ERR_CAST(rt);
+		saddr->v4.sin_addr.s_addr = fl4.saddr;
+		dst_cache_set_ip4(&qs->dst_cache, &rt->dst, fl4.saddr);
+		return &rt->dst;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct dst_entry *dst;
+		struct flowi6 fl6 = {};
+
+		dst = dst_cache_get_ip6(&qs->dst_cache, &saddr->v6.sin6_addr);
+		if (dst)
+			return dst;
+		fl6.daddr = d->v6.sin6_addr;
+		fl6.saddr = s->v6.sin6_addr;
+		fl6.fl6_dport = d->v6.sin6_port;
+		fl6.fl6_sport = s->v6.sin6_port;
+		fl6.flowi6_proto = IPPROTO_UDP;
+		fl6.flowi6_oif = sk->sk_bound_dev_if ?: d->v6.sin6_scope_id;
+		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+		if (IS_ERR(dst))
+			return dst;
+		saddr->v6.sin6_addr = fl6.saddr;
+		dst_cache_set_ip6(&qs->dst_cache, dst, &fl6.saddr);
+		return dst;
+	}
+#else
+	return ERR_PTR(-EAFNOSUPPORT);
+#endif
+}
+
+/**
+ * quic_route_mtu - the MTU of the route to the peer
+ * @sk: the connection
+ *
+ * Return: the MTU, or 1280 (the IPv6 minimum) without a route.
+ */
+u32 quic_route_mtu(struct sock *sk)
+{
+	struct dst_entry *dst;
+	union quic_addr saddr;
+	u32 mtu;
+
+	dst = quic_route(sk, &saddr);
+	if (IS_ERR(dst))
+		return 1280;
+	mtu = dst_mtu(dst);
+	dst_release(dst);
+	return mtu;
+}
+
+static int quic_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sock *usk = qs->udp->sock->sk;
+	union quic_addr *d = &qs->peer_addr;
+	struct dst_entry *dst;
+	union quic_addr s;
+
+	skb->mark = READ_ONCE(sk->sk_mark);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	dst = quic_route(sk, &s);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return PTR_ERR(dst);
+	}
+	if (d->sa.sa_family == AF_INET) {
+		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s.v4.sin_addr.s_addr,
+				    d->v4.sin_addr.s_addr, 0, ip4_dst_hoplimit(dst),
+				    htons(IP_DF), s.v4.sin_port, d->v4.sin_port,
+				    false, false, 0);
+		return 0;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	udp_tunnel6_xmit_skb(dst, usk, skb, dst->dev, &s.v6.sin6_addr, &d->v6.sin6_addr,
+			     0, ip6_dst_hoplimit(dst), 0, s.v6.sin6_port,
+			     d->v6.sin6_port, false, 0);
+	return 0;
+#else
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+#endif
+}
+
+/**
+ * struct quic_pkt_builder - one packet being written
+ * @skb: the datagram
+ * @start: first byte of the packet
+ * @pos: where the next frame goes
+ * @end: end of the room for frames (the tag comes after)
+ * @len_field: the Length field of a long header, NULL for short headers
+ * @hlen: header length, packet number included
+ * @pn: packet number
+ * @pn_len: its encoded length
+ * @level: encryption level
+ * @pkt: the sent packet record, NULL when nothing needs acknowledging
+ * @ack_eliciting: a frame other than ACK, PADDING, CONNECTION_CLOSE
+ */
+struct quic_pkt_builder {
+	struct sk_buff		*skb;
+	u8			*start;
+	u8			*pos;
+	u8			*end;
+	u8			*len_field;
+	u32			hlen;
+	u64			pn;
+	u8			pn_len;
+	u8			level;
+	struct quic_sent_pkt	*pkt;
+	bool			ack_eliciting;
+};
+
+static u8 quic_packet_type_of(u8 level)
+{
+	switch (level) {
+	case QUIC_CRYPTO_INITIAL:
+		return QUIC_PACKET_INITIAL;
+	case QUIC_CRYPTO_HANDSHAKE:
+		return QUIC_PACKET_HANDSHAKE;
+	case QUIC_CRYPTO_EARLY:
+		return QUIC_PACKET_0RTT;
+	}
+	return QUIC_PACKET_SHORT;
+}
+
+/* RFC 9000 section 17.2 and 17.3 */
+static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[quic_level_space(level)];
+	struct quic_cid_entry *dcid = quic_cid_active(&qs->dcids);
+	struct quic_cid_entry *scid = quic_cid_active(&qs->scids);
+	u8 type = quic_packet_type_of(level);
+	struct quic_out o;
+	int i;
+	u8 *p;
+
+	if (!dcid || !scid)
+		return -ENOTCONN;
+	b->skb = alloc_skb(QUIC_HEADROOM + qs->mss, GFP_ATOMIC);
+	if (!b->skb)
+		return -ENOMEM;
+	skb_reserve(b->skb, QUIC_HEADROOM);
+	b->start = b->skb->data;
+	b->level = level;
+	b->pn = s->next_pn;
+	b->pn_len = quic_pn_len(b->pn, s->largest_acked);
+	b->pkt = NULL;
+	b->ack_eliciting = false;
+	b->len_field = NULL;
+
+	o.p = b->start;
+	o.left = qs->mss;
+	o.full = false;
+	p = quic_out_reserve(&o, 1);
+	if (type == QUIC_PACKET_SHORT) {
+		*p = QUIC_HEADER_FIXED_BIT | (qs->crypto[level].key_phase << 2) |
+		     (b->pn_len - 1);
+		quic_out_bytes(&o, dcid->cid.data, dcid->cid.len);
+	} else {
+		*p = QUIC_HEADER_FORM_LONG | QUIC_HEADER_FIXED_BIT |
+		     (quic_packet_long_type_bits(qs->version, type) << 4) |
+		     (b->pn_len - 1);
+		p = quic_out_reserve(&o, 4);
+		if (p)
+			put_unaligned_be32(qs->version, p);
+		quic_out_bytes(&o, &dcid->cid.len, 1);
+		quic_out_bytes(&o, dcid->cid.data, dcid->cid.len);
+		quic_out_bytes(&o, &scid->cid.len, 1);
+		quic_out_bytes(&o, scid->cid.data, scid->cid.len);
+		if (type == QUIC_PACKET_INITIAL) {
+			u32 tlen = qs->is_server ? 0 : qs->token.len;
+
+			quic_out_varint(&o, tlen);
+			quic_out_bytes(&o, qs->token.data, tlen);
+		}
+		b->len_field = quic_out_reserve(&o, 2);	/* filled at the end */
+	}
+	p = quic_out_reserve(&o, b->pn_len);
+	if (o.full) {
+		kfree_skb(b->skb);
+		return -EINVAL;
+	}
+	for (i = 0; i < b->pn_len; i++)
+		p[i] = b->pn >> (8 * (b->pn_len - 1 - i));
+	b->hlen = o.p - b->start;
+	b->pos = o.p;
+	b->end = b->start + qs->mss - QUIC_TAG_LEN;
+	return 0;
+}
+
+static bool quic_packet_add(struct quic_pkt_builder *b, const u8 *data, u32 len)
+{
+	if (b->pos + len > b->end)
+		return false;
+	memcpy(b->pos, data, len);
+	b->pos += len;
+	return true;
+}
+
+static int quic_packet_add_ack(struct sock *sk, struct quic_pkt_builder *b,
+			       struct quic_space *s)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 delay = 0;
+	int len;
+
+	if (s == &qs->space[QUIC_SPACE_APP])	/* RFC 9000 section 19.3 */
+		delay = (quic_now() - s->largest_recv_time) >>
+			qs->local.ack_delay_exponent;
+	len = quic_pnspace_ack_encode(&s->recv, delay, b->pos, b->end - b->pos);
+	if (len < 0)
+		return len;
+	b->pos += len;
+	s->ack_pending = 0;
+	s->ack_immediate = false;
+	return 0;
+}
+
+static struct quic_sent_pkt *quic_sent_alloc(struct quic_pkt_builder *b)
+{
+	struct quic_sent_pkt *p;
+
+	if (b->pkt)
+		return b->pkt;
+	p = kmem_cache_zalloc(quic_sent_cache, GFP_ATOMIC);
+	if (!p)
+		return NULL;
+	INIT_LIST_HEAD(&p->frames);
+	p->pn = b->pn;
+	b->pkt = p;
+	return p;
+}
+
+/* Move queued frames that fit into the packet; they stay attached to it
+ * until acknowledged or declared lost.
+ */
+static void quic_packet_add_frames(struct quic_pkt_builder *b, struct quic_space *s)
+{
+	struct quic_frame_out *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
+		if (b->pos + f->len > b->end)
+			continue;	/* a smaller one may fit */
+		if (!quic_sent_alloc(b))
+			return;
+		memcpy(b->pos, f->data, f->len);
+		b->pos += f->len;
+		list_move_tail(&f->list, &b->pkt->frames);
+		if (quic_frame_ack_eliciting(f->type))
+			b->ack_eliciting = true;
+	}
+}
+
+/* Pad, fill the Length field and protect the packet; RFC 9001 5.4.2
+ * needs 4 bytes of packet number and payload before the sample.
+ */
+static int quic_packet_seal(struct sock *sk, struct quic_pkt_builder *b, u32 min_size)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 plen, total;
+
+	total = b->pos - b->start + QUIC_TAG_LEN;
+	if (total < min_size) {
+		memset(b->pos, 0, min_size - total);	/* PADDING frames */
+		b->pos += min_size - total;
+	}
+	if (b->pos - b->start < b->hlen + 4 - b->pn_len) {
+		memset(b->pos, 0, 4);
+		b->pos += 4 - b->pn_len;
+	}
+	plen = b->pos - b->start - b->hlen;
+	if (b->len_field)
+		put_unaligned_be16(0x4000 | (b->pn_len + plen + QUIC_TAG_LEN),
+				   b->len_field);
+	skb_put(b->skb, b->hlen + plen + QUIC_TAG_LEN);
+	return quic_crypto_encrypt(&qs->crypto[b->level], b->start, b->hlen, plen,
+				   b->pn, b->pn_len);
+}
+
+static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
+			     struct quic_space *s, u32 size)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_sent_pkt *p = b->pkt;
+	u64 now = quic_now();
+
+	s->next_pn++;
+	if (qs->is_server && !qs->addr_validated)
+		qs->amp_sent += size;
+	if (!p)
+		return;
+	p->sent_time = now;
+	p->size = size;
+	p->ack_eliciting = b->ack_eliciting;
+	p->in_flight = b->ack_eliciting;
+	list_add_tail(&p->list, &s->sent);
+	if (!p->in_flight)
+		return;
+	qs->bytes_in_flight += size;
+	s->ack_eliciting_in_flight++;
+	s->last_ack_eliciting = now;
+	quic_cong_on_sent(&qs->cong, p->pn, size, now);
+}
+
+/* Put back the frames of a packet that was not sent. */
+static void quic_packet_abort(struct sock *sk, struct quic_pkt_builder *b,
+			      struct quic_space *s)
+{
+	if (b->pkt) {
+		list_splice(&b->pkt->frames, &s->sendq);
+		kmem_cache_free(quic_sent_cache, b->pkt);
+	}
+	kfree_skb(b->skb);
+}
+
+static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[quic_level_space(level)];
+	struct quic_pkt_builder b;
+	u32 min_size = 0, size;
+	int err;
+
+	err = quic_packet_start(sk, &b, level);
+	if (err)
+		return err;
+	if (with_ack)
+		quic_packet_add_ack(sk, &b, s);
+	quic_packet_add_frames(&b, s);
+	if (probe && !b.ack_eliciting) {
+		static const u8 ping = QUIC_FRAME_PING;
+
+		if (quic_sent_alloc(&b) && quic_packet_add(&b, &ping, 1))
+			b.ack_eliciting = true;
+	}
+	/* RFC 9000 section 14.1: datagrams with ack-eliciting Initial
+	 * packets are at least 1200 bytes; a client pads all of them.
+	 */
+	if (level == QUIC_CRYPTO_INITIAL && (!qs->is_server || b.ack_eliciting))
+		min_size = QUIC_MIN_DATAGRAM;
+	err = quic_packet_seal(sk, &b, min_size);
+	if (err) {
+		quic_packet_abort(sk, &b, s);
+		return err;
+	}
+	size = b.skb->len;
+	err = quic_xmit(sk, b.skb);
+	quic_packet_sent(sk, &b, s, size);
+	return err;
+}
+
+/* RFC 9000 section 8.1: only a server is limited, until the client's
+ * address is validated.
+ */
+static bool quic_amplification_blocked(struct quic_sock *qs)
+{
+	return qs->is_server && !qs->addr_validated &&
+	       qs->amp_sent + qs->mss > QUIC_AMPLIFICATION * qs->amp_recv;
+}
+
+static bool quic_cwnd_allows(struct quic_sock *qs)
+{
+	return qs->bytes_in_flight + qs->mss <= qs->cong.window;
+}
+
+/* Does this space have an ACK to send now?  In the application space
+ * ACKs wait for a second ack-eliciting packet or the ACK timer (RFC 9000
+ * section 13.2.2); the handshake spaces acknowledge at once.
+ */
+static bool quic_ack_due(struct quic_sock *qs, u8 space)
+{
+	struct quic_space *s = &qs->space[space];
+
+	if (!s->ack_pending)
+		return false;
+	return space != QUIC_SPACE_APP || s->ack_immediate || s->ack_pending >= 2;
+}
+
+static int quic_level_tx(struct quic_sock *qs, u8 space)
+{
+	u8 level = quic_space_level(space, false);
+
+	if (qs->space[space].keys_discarded)
+		return -1;
+	if (qs->crypto[level].tx.ready)
+		return level;
+	if (space == QUIC_SPACE_APP && !qs->is_server &&
+	    qs->crypto[QUIC_CRYPTO_EARLY].tx.ready)
+		return QUIC_CRYPTO_EARLY;
+	return -1;
+}
+
+/**
+ * quic_output_flush - send what is queued, as far as allowed
+ * @sk: the connection
+ *
+ * Return: 0 or the first transmit error.
+ */
+int quic_output_flush(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int space, level, err = 0;
+
+	if (qs->closing || !qs->udp)
+		return 0;
+	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
+		struct quic_space *s = &qs->space[space];
+
+		level = quic_level_tx(qs, space);
+		if (level < 0)
+			continue;
+		for (;;) {
+			bool ack = quic_ack_due(qs, space) && level != QUIC_CRYPTO_EARLY;
+			bool data = !list_empty(&s->sendq) && quic_cwnd_allows(qs);
+
+			if (!ack && !data)
+				break;
+			if (quic_amplification_blocked(qs))
+				return 0;
+			err = quic_packet_send(sk, level, s->ack_pending && level !=
+					       QUIC_CRYPTO_EARLY, false);
+			if (err)
+				return err;
+		}
+	}
+	quic_timers_update(sk);
+	return 0;
+}
+
+/**
+ * quic_output_probe - send a probe packet in a space (RFC 9002 6.2.4)
+ * @sk: the connection
+ * @space: &enum quic_space_id
+ *
+ * The probe carries queued or lost data if there is some, else a PING;
+ * it ignores the congestion window but not the amplification limit.
+ *
+ * Return: 0 or an errno.
+ */
+int quic_output_probe(struct sock *sk, u8 space)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int level = quic_level_tx(qs, space);
+
+	if (level < 0 || qs->closing)
+		return -ENOKEY;
+	if (quic_amplification_blocked(qs))
+		return -EAGAIN;
+	return quic_packet_send(sk, level, qs->space[space].ack_pending, true);
+}
+
+/**
+ * quic_output_close - send a CONNECTION_CLOSE now
+ * @sk: the connection
+ * @level: encryption level to send it in
+ * @error: error code
+ * @frame_type: frame that caused a transport error
+ * @app: application close (0x1d), else transport close (0x1c)
+ * @phrase: reason phrase, or NULL
+ *
+ * Return: 0 or an errno.
+ */
+int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
+		      bool app, const char *phrase)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[quic_level_space(level)];
+	struct quic_pkt_builder b;
+	struct quic_frame fr = {};
+	int err, len;
+
+	if (!qs->crypto[level].tx.ready || !qs->udp)
+		return -ENOKEY;
+	fr.type = app ? QUIC_FRAME_CONNECTION_CLOSE_APP : QUIC_FRAME_CONNECTION_CLOSE;
+	fr.close.error = error;
+	fr.close.frame_type = frame_type;
+	if (phrase) {
+		fr.bytes.data = phrase;
+		fr.bytes.len = strlen(phrase);
+	}
+	err = quic_packet_start(sk, &b, level);
+	if (err)
+		return err;
+	len = quic_frame_encode(b.pos, b.end - b.pos, &fr);
+	if (len < 0) {
+		kfree_skb(b.skb);
+		return len;
+	}
+	b.pos += len;
+	err = quic_packet_seal(sk, &b, level == QUIC_CRYPTO_INITIAL && !qs->is_server ?
+			       QUIC_MIN_DATAGRAM : 0);
+	if (err) {
+		kfree_skb(b.skb);
+		return err;
+	}
+	s->next_pn++;
+	return quic_xmit(sk, b.skb);
+}
+
+int quic_output_init(void)
+{
+	quic_sent_cache = KMEM_CACHE(quic_sent_pkt, SLAB_ACCOUNT);
+	return quic_sent_cache ? 0 : -ENOMEM;
+}
+
+void quic_output_exit(void)
+{
+	kmem_cache_destroy(quic_sent_cache);
+}
+
+/**
+ * quic_sent_free - free a sent packet record
+ * @p: the record, already unlinked; its frames are freed separately
+ */
+void quic_sent_free(struct quic_sent_pkt *p)
+{
+	kmem_cache_free(quic_sent_cache, p);
+}

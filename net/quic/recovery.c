@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * Loss detection (RFC 9002 section 6 and appendix A): acknowledgments
+ * free what they cover and feed RTT and congestion control; packets left
+ * behind by three packet numbers or by 9/8 RTT are lost and their frames
+ * go back to the send queue; the probe timeout sends probes.  Also the
+ * delayed ACK and idle timers.
+ */
+
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "recovery.h"
+#include "socket.h"
+
+#define QUIC_PACKET_THRESHOLD	3	/* RFC 9002 section 6.1.1 */
+#define QUIC_ACK_RANGES_MAX	32
+
+/**
+ * struct quic_ack_ranges - the ranges of an ACK frame, highest first
+ * @r: [smallest, largest] pairs
+ * @nr: how many
+ */
+struct quic_ack_ranges {
+	struct quic_pn_range	r[QUIC_ACK_RANGES_MAX];
+	u32			nr;
+};
+
+static void quic_ack_ranges_read(const struct quic_frame *f, struct quic_ack_ranges *a)
+{
+	const u8 *p = f->ack.ranges;
+	u32 len = f->ack.ranges_len;
+	u64 smallest, largest;
+
+	largest = f->ack.largest;
+	smallest = largest - f->ack.first_range;
+	a->nr = 0;
+	do {
+		a->r[a->nr].start = smallest;
+		a->r[a->nr].end = largest;
+		a->nr++;
+	} while (a->nr < QUIC_ACK_RANGES_MAX &&
+		 quic_ack_range_next(&p, &len, &smallest, &largest));
+}
+
+static void quic_frames_acked(struct sock *sk, struct quic_sent_pkt *p)
+{
+	struct quic_frame_out *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &p->frames, list) {
+		if (f->stream_id >= 0 && !f->dup)
+			quic_stream_acked(sk, f->stream_id, f->type, f->data_len, f->fin);
+		list_del(&f->list);
+		quic_frame_free(sk, f);
+	}
+}
+
+static void quic_sent_remove(struct quic_sock *qs, struct quic_space *s,
+			     struct quic_sent_pkt *p)
+{
+	list_del(&p->list);
+	if (!p->in_flight)
+		return;
+	qs->bytes_in_flight -= p->size;
+	s->ack_eliciting_in_flight--;
+}
+
+/* The lost packet's frames are sent again, before anything newer;
+ * duplicates made for probes are simply dropped.
+ */
+static void quic_packet_lost(struct sock *sk, struct quic_space *s,
+			     struct quic_sent_pkt *p, struct list_head *requeue)
+{
+	struct quic_frame_out *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &p->frames, list) {
+		if (f->dup || f->type == QUIC_FRAME_PING) {
+			list_del(&f->list);
+			quic_frame_free(sk, f);
+			continue;
+		}
+		list_move_tail(&f->list, requeue);
+	}
+	quic_sent_remove(quic_sk(sk), s, p);
+	quic_sent_free(p);
+}
+
+/* RFC 9002 appendix A.10 */
+static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[space];
+	u64 delay = quic_rtt_loss_delay(&qs->rtt), lost_time = 0;
+	struct quic_sent_pkt *p, *tmp;
+	LIST_HEAD(requeue);
+
+	s->loss_time = 0;
+	list_for_each_entry_safe(p, tmp, &s->sent, list) {
+		if ((s64)p->pn > s->largest_acked)
+			break;
+		if (p->sent_time + delay <= now ||
+		    s->largest_acked >= (s64)p->pn + QUIC_PACKET_THRESHOLD) {
+			if (p->in_flight)
+				lost_time = p->sent_time;
+			quic_packet_lost(sk, s, p, &requeue);
+			continue;
+		}
+		if (!s->loss_time || p->sent_time + delay < s->loss_time)
+			s->loss_time = p->sent_time + delay;
+	}
+	list_splice(&requeue, &s->sendq);
+	if (lost_time)
+		quic_cong_on_loss(&qs->cong, lost_time, now);
+}
+
+static bool quic_range_covers(const struct quic_ack_ranges *a, u32 *i, u64 pn)
+{
+	while (*i < a->nr && pn < a->r[*i].start)
+		(*i)++;
+	return *i < a->nr && pn <= a->r[*i].end;
+}
+
+/**
+ * quic_recovery_on_ack - process an ACK frame (RFC 9002 appendix A.7)
+ * @sk: the connection
+ * @space: the packet number space it arrived in
+ * @f: the frame
+ * @errcode: transport error when the frame is invalid
+ *
+ * Return: 0, or -EPROTO with @errcode set.
+ */
+int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
+			 u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[space];
+	struct quic_sent_pkt *p, *tmp, *largest = NULL;
+	struct quic_ack_ranges a;
+	bool eliciting = false;
+	u64 now = quic_now();
+	u32 i = 0;
+
+	if (f->ack.largest >= s->next_pn) {	/* RFC 9000 section 13.1 */
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	quic_ack_ranges_read(f, &a);
+	if ((s64)f->ack.largest > s->largest_acked)
+		s->largest_acked = f->ack.largest;
+
+	list_for_each_entry_safe_reverse(p, tmp, &s->sent, list) {
+		if (p->pn > f->ack.largest)
+			continue;
+		if (!quic_range_covers(&a, &i, p->pn)) {
+			if (i >= a.nr)
+				break;
+			continue;
+		}
+		if (p->pn == f->ack.largest)
+			largest = p;
+		eliciting |= p->ack_eliciting;
+		quic_sent_remove(qs, s, p);
+		if (p->in_flight)
+			quic_cong_on_ack(&qs->cong, p->pn, p->size, p->sent_time, now,
+					 &qs->rtt, qs->bytes_in_flight);
+		if (largest != p) {
+			quic_frames_acked(sk, p);
+			quic_sent_free(p);
+		}
+	}
+	if (!largest && !eliciting)
+		return 0;
+	if (largest) {
+		/* RFC 9002 section 5.1: a sample from the largest only */
+		if (largest->ack_eliciting) {
+			u64 delay = f->ack.delay << qs->peer.ack_delay_exponent;
+
+			if (space != QUIC_SPACE_APP)
+				delay = 0;
+			quic_rtt_update(&qs->rtt, now - largest->sent_time,
+					min_t(u64, delay, U32_MAX), qs->confirmed);
+		}
+		quic_frames_acked(sk, largest);
+		quic_sent_free(largest);
+	}
+	if (space == QUIC_SPACE_HANDSHAKE && !qs->is_server)
+		qs->addr_validated = true;	/* the peer has our Handshake keys */
+	quic_detect_lost(sk, space, now);
+	sk->sk_write_space(sk);		/* acknowledged frames freed room */
+	qs->pto_count = 0;
+	if (qs->key_update_pending && space == QUIC_SPACE_APP)
+		qs->key_update_pending = false;
+	quic_timers_update(sk);
+	return 0;
+}
+
+static bool quic_any_in_flight(struct quic_sock *qs)
+{
+	int i;
+
+	for (i = 0; i < QUIC_SPACE_MAX; i++)
+		if (qs->space[i].ack_eliciting_in_flight)
+			return true;
+	return false;
+}
+
+/* RFC 9002 appendix A.8: a client keeps probing until the server has
+ * validated its address, or the server could stay blocked by the
+ * anti-amplification limit.
+ */
+static bool quic_peer_validated(struct quic_sock *qs)
+{
+	return qs->is_server || qs->confirmed || qs->addr_validated;
+}
+
+static u64 quic_pto_time(struct quic_sock *qs, u8 *space)
+{
+	u64 t, best = 0, dur;
+	int i;
+
+	if (!quic_any_in_flight(qs)) {
+		*space = qs->crypto[QUIC_CRYPTO_HANDSHAKE].tx.ready ?
+			 QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
+		dur = (u64)quic_rtt_pto(&qs->rtt, false) << qs->pto_count;
+		return quic_now() + dur;
+	}
+	for (i = 0; i < QUIC_SPACE_MAX; i++) {
+		struct quic_space *s = &qs->space[i];
+
+		if (!s->ack_eliciting_in_flight)
+			continue;
+		if (i == QUIC_SPACE_APP && !qs->confirmed && best)
+			break;	/* RFC 9002 A.8: wait for the handshake */
+		dur = (u64)quic_rtt_pto(&qs->rtt, i == QUIC_SPACE_APP) << qs->pto_count;
+		t = s->last_ack_eliciting + dur;
+		if (!best || t < best) {
+			best = t;
+			*space = i;
+		}
+	}
+	return best;
+}
+
+static u64 quic_loss_time(struct quic_sock *qs, u8 *space)
+{
+	u64 best = 0;
+	int i;
+
+	for (i = 0; i < QUIC_SPACE_MAX; i++) {
+		u64 t = qs->space[i].loss_time;
+
+		if (t && (!best || t < best)) {
+			best = t;
+			*space = i;
+		}
+	}
+	return best;
+}
+
+static void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us)
+{
+	u64 now = quic_now();
+	unsigned long j = jiffies;
+
+	if (when_us > now)
+		j += usecs_to_jiffies(when_us - now);
+	sk_reset_timer(sk, t, j);
+}
+
+/**
+ * quic_timers_update - arm the loss detection timer (RFC 9002 A.8)
+ * @sk: the connection
+ */
+void quic_timers_update(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 space;
+	u64 t;
+
+	if (qs->closing)
+		return;
+	t = quic_loss_time(qs, &space);
+	if (t) {
+		quic_timer_set(sk, &qs->loss_timer, t);
+		return;
+	}
+	if (!quic_any_in_flight(qs) && quic_peer_validated(qs)) {
+		sk_stop_timer(sk, &qs->loss_timer);
+		return;
+	}
+	t = quic_pto_time(qs, &space);
+	if (t)
+		quic_timer_set(sk, &qs->loss_timer, t);
+}
+
+/* A probe carries a copy of the oldest data in flight (RFC 9002 6.2.4):
+ * if that packet was lost the copy repairs it a round trip sooner.
+ */
+static void quic_probe_copy(struct sock *sk, struct quic_space *s)
+{
+	struct quic_frame_out *f, *c;
+	struct quic_sent_pkt *p;
+	LIST_HEAD(copies);
+
+	list_for_each_entry(p, &s->sent, list) {
+		if (!p->ack_eliciting)
+			continue;
+		list_for_each_entry(f, &p->frames, list) {
+			if (f->type == QUIC_FRAME_PING)
+				continue;
+			c = quic_frame_alloc(sk, f->len, GFP_ATOMIC);
+			if (!c)
+				break;
+			memcpy(c->data, f->data, f->len);
+			c->len = f->len;
+			c->type = f->type;
+			c->dup = true;
+			list_add_tail(&c->list, &copies);
+		}
+		break;
+	}
+	list_splice(&copies, &s->sendq);
+}
+
+/* RFC 9002 appendix A.9 */
+static void quic_on_loss_timeout(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 space;
+
+	if (qs->closing)
+		return;
+	if (quic_loss_time(qs, &space)) {
+		quic_detect_lost(sk, space, quic_now());
+		quic_output_flush(sk);
+		return;
+	}
+	quic_pto_time(qs, &space);
+	qs->pto_count++;
+	if (quic_any_in_flight(qs))
+		quic_probe_copy(sk, &qs->space[space]);
+	quic_output_probe(sk, space);
+	quic_output_flush(sk);
+	quic_timers_update(sk);
+}
+
+static void quic_on_ack_timeout(struct sock *sk)
+{
+	struct quic_space *s = &quic_sk(sk)->space[QUIC_SPACE_APP];
+
+	if (!s->ack_pending)
+		return;
+	s->ack_immediate = true;
+	quic_output_flush(sk);
+}
+
+static void quic_on_idle_timeout(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 now = quic_now(), end;
+
+	if (qs->closing || !qs->idle_timeout)
+		return;
+	/* RFC 9000 section 10.1: at least three PTOs */
+	end = qs->last_activity + max_t(u64, qs->idle_timeout,
+					3ULL * quic_rtt_pto(&qs->rtt, true));
+	if (end > now) {
+		quic_timer_set(sk, &qs->idle_timer, end);
+		return;
+	}
+	quic_conn_closed(sk, -ETIMEDOUT);	/* silently, section 10.1 */
+}
+
+/**
+ * quic_ack_timer_arm - make sure a delayed ACK goes out in time
+ * @sk: the connection
+ */
+void quic_ack_timer_arm(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (!timer_pending(&qs->ack_timer))
+		quic_timer_set(sk, &qs->ack_timer,
+			       quic_now() + qs->local.max_ack_delay);
+}
+
+/**
+ * quic_idle_timer_arm - (re)start the idle timer after activity
+ * @sk: the connection
+ */
+void quic_idle_timer_arm(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->last_activity = quic_now();
+	if (qs->idle_timeout && !timer_pending(&qs->idle_timer))
+		quic_timer_set(sk, &qs->idle_timer, qs->last_activity + qs->idle_timeout);
+}
+
+/* Timers run in softirq: with the socket owned by user, the work waits
+ * for release_sock(), which calls quic_release_cb().
+ */
+static void quic_timer_run(struct sock *sk, int bit, void (*fn)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		fn(sk);
+	else if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);	/* taken by sk_reset_timer() */
+}
+
+static void quic_loss_timer_fn(struct timer_list *t)
+{
+	struct quic_sock *qs = timer_container_of(qs, t, loss_timer);
+
+	quic_timer_run(&qs->inet.sk, QUIC_DEFER_LOSS, quic_on_loss_timeout);
+}
+
+static void quic_ack_timer_fn(struct timer_list *t)
+{
+	struct quic_sock *qs = timer_container_of(qs, t, ack_timer);
+
+	quic_timer_run(&qs->inet.sk, QUIC_DEFER_ACK, quic_on_ack_timeout);
+}
+
+static void quic_idle_timer_fn(struct timer_list *t)
+{
+	struct quic_sock *qs = timer_container_of(qs, t, idle_timer);
+
+	quic_timer_run(&qs->inet.sk, QUIC_DEFER_IDLE, quic_on_idle_timeout);
+}
+
+/**
+ * quic_release_cb - run timer work deferred while the socket was owned
+ * @sk: the socket
+ */
+void quic_release_cb(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (test_and_clear_bit(QUIC_DEFER_LOSS, &qs->deferred)) {
+		quic_on_loss_timeout(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(QUIC_DEFER_ACK, &qs->deferred)) {
+		quic_on_ack_timeout(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(QUIC_DEFER_IDLE, &qs->deferred)) {
+		quic_on_idle_timeout(sk);
+		__sock_put(sk);
+	}
+}
+
+void quic_timers_init(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	timer_setup(&qs->loss_timer, quic_loss_timer_fn, 0);
+	timer_setup(&qs->ack_timer, quic_ack_timer_fn, 0);
+	timer_setup(&qs->idle_timer, quic_idle_timer_fn, 0);
+}
+
+/**
+ * quic_timers_stop - stop the timers for good
+ * @sk: the socket, locked
+ */
+void quic_timers_stop(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	sk_stop_timer(sk, &qs->loss_timer);
+	sk_stop_timer(sk, &qs->ack_timer);
+	sk_stop_timer(sk, &qs->idle_timer);
+}

@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * Streams and flow control.  Data received in order goes straight to the
+ * socket's receive queue, tagged with its stream; data beyond a gap waits
+ * in the stream's reassembly queue.  Credit (MAX_DATA, MAX_STREAM_DATA,
+ * MAX_STREAMS) is given back as the user reads.
+ */
+
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "socket.h"
+#include "wire.h"
+
+static u32 quic_stream_hash(s64 id)
+{
+	return (id >> 2) % QUIC_STREAM_HASH_SIZE;
+}
+
+void quic_streams_init(struct quic_stream_table *t, bool is_server)
+{
+	memset(t, 0, sizeof(*t));
+	t->is_server = is_server;
+	t->last_id = -1;
+}
+
+/**
+ * quic_streams_set_limits - take the limits from both sides' parameters
+ * @sk: the connection, once the peer's transport parameters are known
+ */
+void quic_streams_set_limits(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_table *t = &qs->streams;
+
+	t->local_bidi.max = qs->peer.max_streams_bidi;
+	t->local_uni.max = qs->peer.max_streams_uni;
+	t->remote_bidi.max = qs->local.max_streams_bidi;
+	t->remote_bidi.announced = t->remote_bidi.max;
+	t->remote_uni.max = qs->local.max_streams_uni;
+	t->remote_uni.announced = t->remote_uni.max;
+	t->send_max = qs->peer.max_data;
+	t->recv_max = qs->local.max_data;
+	t->recv_window = qs->local.max_data;
+}
+
+struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
+{
+	struct quic_stream *st;
+
+	hlist_for_each_entry(st, &t->hash[quic_stream_hash(id)], node)
+		if (st->id == id)
+			return st;
+	return NULL;
+}
+
+/* RFC 9000 section 4.1: each side's initial limits, by who opened the
+ * stream and its direction.
+ */
+static void quic_stream_limits_init(struct quic_sock *qs, struct quic_stream *st)
+{
+	bool local = quic_stream_is_local(&qs->streams, st->id);
+
+	if (quic_stream_is_uni(st->id)) {
+		st->send_max = local ? qs->peer.max_stream_data_uni : 0;
+		st->recv_max = local ? 0 : qs->local.max_stream_data_uni;
+	} else if (local) {
+		st->send_max = qs->peer.max_stream_data_bidi_remote;
+		st->recv_max = qs->local.max_stream_data_bidi_local;
+	} else {
+		st->send_max = qs->peer.max_stream_data_bidi_local;
+		st->recv_max = qs->local.max_stream_data_bidi_remote;
+	}
+	st->recv_window = st->recv_max;
+}
+
+static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream *st;
+
+	st = kzalloc(sizeof(*st), gfp | __GFP_ACCOUNT);
+	if (!st)
+		return NULL;
+	st->id = id;
+	st->final_size = U64_MAX;
+	skb_queue_head_init(&st->reasm);
+	quic_stream_limits_init(qs, st);
+	if (quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))
+		st->recv_state = QUIC_STREAM_RECV_STATE_READ;	/* never receives */
+	if (!quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))
+		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;	/* never sends */
+	hlist_add_head(&st->node, &qs->streams.hash[quic_stream_hash(id)]);
+	return st;
+}
+
+static void quic_stream_free(struct quic_stream *st)
+{
+	hlist_del(&st->node);
+	skb_queue_purge(&st->reasm);
+	kfree(st);
+}
+
+void quic_streams_free(struct quic_stream_table *t)
+{
+	struct hlist_node *tmp;
+	struct quic_stream *st;
+	int i;
+
+	for (i = 0; i < QUIC_STREAM_HASH_SIZE; i++)
+		hlist_for_each_entry_safe(st, tmp, &t->hash[i], node)
+			quic_stream_free(st);
+}
+
+static struct quic_stream_limits *quic_stream_limits(struct quic_stream_table *t, s64 id)
+{
+	bool uni = quic_stream_is_uni(id);
+
+	if (quic_stream_is_local(t, id))
+		return uni ? &t->local_uni : &t->local_bidi;
+	return uni ? &t->remote_uni : &t->remote_bidi;
+}
+
+/* A finished stream goes away; a peer's stream gives back its credit
+ * (RFC 9000 section 4.6).
+ */
+static void quic_stream_maybe_free(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream_limits *l;
+	struct quic_frame fr = {};
+
+	if (st->recv_state != QUIC_STREAM_RECV_STATE_READ &&
+	    st->recv_state != QUIC_STREAM_RECV_STATE_RESET_READ &&
+	    st->recv_state != QUIC_STREAM_RECV_STATE_RESET_RECVD)
+		return;
+	if (st->send_state != QUIC_STREAM_SEND_STATE_RECVD &&
+	    st->send_state != QUIC_STREAM_SEND_STATE_RESET_RECVD)
+		return;
+	if (t->last_id == st->id)
+		t->last_id = -1;
+	if (!quic_stream_is_local(t, st->id)) {
+		l = quic_stream_limits(t, st->id);
+		l->max++;
+		/* Announce in batches of half the initial limit. */
+		if (l->max - l->announced >= max_t(u64, 1, l->announced / 8)) {
+			fr.type = quic_stream_is_uni(st->id) ? QUIC_FRAME_MAX_STREAMS_UNI
+							     : QUIC_FRAME_MAX_STREAMS_BIDI;
+			fr.value = l->max;
+			if (!quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+				l->announced = l->max;
+		}
+	}
+	quic_stream_free(st);
+}
+
+static int quic_stream_wait_open(struct sock *sk, struct quic_stream_limits *l,
+				 long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (l->opened >= l->max) {
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (sk->sk_err || quic_sk(sk)->closing) {
+			err = -EPIPE;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, l->opened < l->max || sk->sk_err ||
+			      quic_sk(sk)->closing, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/**
+ * quic_stream_open - open one of our streams
+ * @sk: the connection, locked
+ * @id: in: a stream ID, or -1 for the next one of the type @flags say;
+ *	out: the stream opened
+ * @flags: MSG_QUIC_STREAM_UNI, MSG_QUIC_STREAM_DONTWAIT
+ * @nonblock: do not wait for MAX_STREAMS
+ *
+ * Return: 0, -EAGAIN when the peer's limit is reached and waiting is not
+ * allowed, -EINVAL for an ID that is not ours or already used.
+ */
+int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_table *t = &qs->streams;
+	struct quic_stream_limits *l;
+	long timeo;
+	u64 n;
+	int err;
+
+	if (*id < -1 || *id > (s64)QUIC_VARINT_MAX)
+		return -EINVAL;
+	if (*id == -1)
+		*id = (flags & MSG_QUIC_STREAM_UNI ? QUIC_STREAM_UNI : 0) | t->is_server;
+	else if (!quic_stream_is_local(t, *id))
+		return -EINVAL;
+	l = quic_stream_limits(t, *id);
+	if (*id == (*id & 3))	/* "next": number it now */
+		*id |= l->opened << 2;
+	n = *id >> 2;
+	if (n < l->opened)
+		return -EINVAL;
+	timeo = (nonblock || (flags & MSG_QUIC_STREAM_DONTWAIT)) ? 0 :
+		sock_sndtimeo(sk, false);
+	while (n >= l->max) {
+		struct quic_frame fr = {};
+
+		fr.type = quic_stream_is_uni(*id) ? QUIC_FRAME_STREAMS_BLOCKED_UNI
+						  : QUIC_FRAME_STREAMS_BLOCKED_BIDI;
+		fr.value = l->max;
+		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+		quic_output_flush(sk);
+		err = quic_stream_wait_open(sk, l, &timeo);
+		if (err)
+			return err;
+	}
+	if (!quic_stream_create(sk, *id, GFP_KERNEL))
+		return -ENOMEM;
+	l->opened = n + 1;
+	t->last_id = *id;
+	return 0;
+}
+
+/**
+ * quic_stream_send_get - the stream sendmsg() writes to
+ * @sk: the connection, locked
+ * @id: stream ID; one of ours not opened yet is opened
+ * @sp: the stream
+ *
+ * Return: 0, -EINVAL for a stream we cannot send on, or an error of
+ * quic_stream_open().
+ */
+int quic_stream_send_get(struct sock *sk, s64 id, struct quic_stream **sp)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream *st;
+	int err;
+
+	st = quic_stream_find(t, id);
+	if (!st) {
+		if (!quic_stream_is_local(t, id) ||
+		    (u64)(id >> 2) < quic_stream_limits(t, id)->opened)
+			return -EINVAL;	/* not opened by the peer, or closed */
+		err = quic_stream_open(sk, &id, 0, false);
+		if (err)
+			return err;
+		st = quic_stream_find(t, id);
+	}
+	if (st->send_state >= QUIC_STREAM_SEND_STATE_SENT)
+		return -EINVAL;		/* FIN sent, reset, or receive only */
+	*sp = st;
+	return 0;
+}
+
+/**
+ * quic_stream_send_room - bytes flow control lets us queue on a stream
+ * @sk: the connection
+ * @st: the stream
+ *
+ * Return: the smaller of the stream's and the connection's credit.
+ */
+u64 quic_stream_send_room(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	u64 room = st->send_max > st->send_off ? st->send_max - st->send_off : 0;
+
+	return min(room, t->send_max > t->send_total ? t->send_max - t->send_total : 0);
+}
+
+/* Find the stream a received frame is for; a peer's stream is opened by
+ * its first frame, along with the lower ones of its type (RFC 9000 2.1).
+ * *stp is NULL for a stream that is already closed.
+ */
+static int quic_stream_rcv_get(struct sock *sk, s64 id, bool sending,
+			       struct quic_stream **stp, u32 *errcode)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream_limits *l = quic_stream_limits(t, id);
+	u64 n = id >> 2, i;
+
+	*stp = quic_stream_find(t, id);
+	/* RFC 9000 section 19.8, 19.4, 19.5: direction checks */
+	if (quic_stream_is_uni(id) && quic_stream_is_local(t, id) != sending) {
+		*errcode = QUIC_TRANSPORT_ERROR_STREAM_STATE;
+		return -EPROTO;
+	}
+	if (*stp)
+		return 0;
+	if (quic_stream_is_local(t, id)) {
+		if (n >= l->opened) {
+			*errcode = QUIC_TRANSPORT_ERROR_STREAM_STATE;
+			return -EPROTO;
+		}
+		return 0;	/* closed */
+	}
+	if (n >= l->max) {
+		*errcode = QUIC_TRANSPORT_ERROR_STREAM_LIMIT;
+		return -EPROTO;
+	}
+	if (n < l->opened)
+		return 0;	/* closed */
+	for (i = l->opened; i <= n; i++) {
+		*stp = quic_stream_create(sk, (i << 2) | (id & 3), GFP_ATOMIC);
+		if (!*stp)
+			return -ENOMEM;
+		l->opened = i + 1;
+	}
+	return 0;
+}
+
+static int quic_stream_fc_check(struct sock *sk, struct quic_stream *st, u64 end,
+				bool fin, u32 *errcode)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+
+	if (end > st->recv_max) {
+		*errcode = QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+		return -EPROTO;
+	}
+	/* RFC 9000 section 4.5 */
+	if ((st->final_size != U64_MAX && (end > st->final_size ||
+					   (fin && end != st->final_size))) ||
+	    (fin && end < st->recv_highest)) {
+		*errcode = QUIC_TRANSPORT_ERROR_FINAL_SIZE;
+		return -EPROTO;
+	}
+	if (end > st->recv_highest) {
+		if (t->recv_total + end - st->recv_highest > t->recv_max) {
+			*errcode = QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+			return -EPROTO;
+		}
+		t->recv_total += end - st->recv_highest;
+		st->recv_highest = end;
+	}
+	if (fin)
+		st->final_size = end;
+	return 0;
+}
+
+static struct sk_buff *quic_stream_skb(struct sock *sk, struct quic_stream *st,
+				       u64 offset, const u8 *data, u32 len)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, data, len);
+	QUIC_RCV_CB(skb)->kind = QUIC_RCV_STREAM;
+	QUIC_RCV_CB(skb)->stream_id = st->id;
+	QUIC_RCV_CB(skb)->offset = offset;
+	QUIC_RCV_CB(skb)->read = 0;
+	QUIC_RCV_CB(skb)->fin = false;
+	return skb;
+}
+
+/* Hand in-order data to the user, then whatever the reassembly queue now
+ * continues.
+ */
+static int quic_stream_deliver(struct sock *sk, struct quic_stream *st,
+			       struct sk_buff *skb)
+{
+	struct quic_rcv_cb *cb;
+	u64 end;
+	int err;
+
+	do {
+		cb = QUIC_RCV_CB(skb);
+		end = cb->offset + skb->len;
+		if (end <= st->recv_off && !(end == st->final_size &&
+					    st->recv_state == QUIC_STREAM_RECV_STATE_RECV &&
+					    end == st->recv_off)) {
+			kfree_skb(skb);	/* all seen already */
+		} else {
+			if (cb->offset < st->recv_off) {
+				__skb_pull(skb, st->recv_off - cb->offset);
+				cb->offset = st->recv_off;
+			}
+			cb->fin = end == st->final_size;
+			st->recv_off = end;
+			if (cb->fin)
+				st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
+			err = quic_rcv_enqueue(sk, skb);
+			if (err)
+				return err;
+		}
+		skb = skb_peek(&st->reasm);
+		if (!skb || QUIC_RCV_CB(skb)->offset > st->recv_off)
+			return 0;
+		__skb_unlink(skb, &st->reasm);
+	} while (1);
+}
+
+static void quic_stream_reasm_insert(struct quic_stream *st, struct sk_buff *skb)
+{
+	u64 off = QUIC_RCV_CB(skb)->offset;
+	struct sk_buff *pos;
+
+	skb_queue_reverse_walk(&st->reasm, pos) {
+		if (QUIC_RCV_CB(pos)->offset <= off) {
+			__skb_queue_after(&st->reasm, pos, skb);
+			return;
+		}
+	}
+	__skb_queue_head(&st->reasm, skb);
+}
+
+/**
+ * quic_stream_rcv_data - a STREAM frame arrived
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * Return: 0, -EPROTO with @errcode, or -ENOBUFS/-ENOMEM to drop the
+ * packet without acknowledging it.
+ */
+int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	u64 end = f->stream.offset + f->stream.len;
+	struct quic_stream *st;
+	struct sk_buff *skb;
+	int err;
+
+	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
+	if (err || !st)
+		return err;
+	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf + 2 * t->recv_window)
+		return -ENOBUFS;
+	err = quic_stream_fc_check(sk, st, end, f->stream.fin, errcode);
+	if (err)
+		return err;
+	if (st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
+		return 0;	/* all received, or reset */
+	if (end < st->recv_off || (end == st->recv_off && end != st->final_size))
+		return 0;	/* a duplicate */
+	skb = quic_stream_skb(sk, st, f->stream.offset, f->stream.data, f->stream.len);
+	if (!skb)
+		return -ENOMEM;
+	if (f->stream.offset <= st->recv_off)
+		return quic_stream_deliver(sk, st, skb);
+	err = quic_rcv_charge(sk, skb);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	quic_stream_reasm_insert(st, skb);
+	return 0;
+}
+
+static void quic_stream_update_event(struct sock *sk, struct quic_stream *st,
+				     u8 state, u64 errcode, u64 finalsz)
+{
+	struct quic_stream_update u = {
+		.id = st->id,
+		.state = state,
+		.errcode = errcode,
+		.finalsz = finalsz,
+	};
+
+	quic_event_deliver(sk, QUIC_EVENT_STREAM_UPDATE, &u, sizeof(u));
+}
+
+/**
+ * quic_stream_rcv_reset - a RESET_STREAM frame arrived (RFC 9000 19.4)
+ * @sk: the connection
+ * @f: the frame; @f->stream.len is the final size
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream *st;
+	int err;
+
+	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
+	if (err || !st)
+		return err;
+	err = quic_stream_fc_check(sk, st, f->stream.len, true, errcode);
+	if (err)
+		return err;
+	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RECVD)
+		return 0;	/* everything arrived anyway, or reset before */
+	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
+	skb_queue_purge(&st->reasm);
+	quic_stream_update_event(sk, st, QUIC_STREAM_RECV_STATE_RESET_RECVD,
+				 f->stream.error, f->stream.len);
+	quic_stream_maybe_free(sk, st);
+	return 0;
+}
+
+/**
+ * quic_stream_drop_unsent - forget the queued STREAM frames of a stream
+ * @sk: the connection
+ * @id: the stream
+ */
+void quic_stream_drop_unsent(struct sock *sk, s64 id)
+{
+	struct quic_space *s = &quic_sk(sk)->space[QUIC_SPACE_APP];
+	struct quic_frame_out *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
+		if (f->stream_id != id || f->type != QUIC_FRAME_STREAM)
+			continue;
+		list_del(&f->list);
+		quic_frame_free(sk, f);
+	}
+}
+
+static int quic_stream_send_reset(struct sock *sk, struct quic_stream *st, u64 errcode)
+{
+	struct quic_frame fr = {};
+	int err;
+
+	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
+		return 0;
+	fr.type = QUIC_FRAME_RESET_STREAM;
+	fr.stream.id = st->id;
+	fr.stream.error = errcode;
+	fr.stream.len = st->send_off;
+	err = quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+	if (err)
+		return err;
+	/* Mark it so its acknowledgment moves the stream to Reset Recvd. */
+	list_last_entry(&quic_sk(sk)->space[QUIC_SPACE_APP].sendq,
+			struct quic_frame_out, list)->stream_id = st->id;
+	quic_stream_drop_unsent(sk, st->id);
+	st->send_state = QUIC_STREAM_SEND_STATE_RESET_SENT;
+	return 0;
+}
+
+/**
+ * quic_stream_rcv_stop - a STOP_SENDING frame arrived (RFC 9000 19.5)
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * We answer with RESET_STREAM carrying the peer's error code (3.5).
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_stream_rcv_stop(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream *st;
+	int err;
+
+	err = quic_stream_rcv_get(sk, f->stream.id, true, &st, errcode);
+	if (err || !st)
+		return err;
+	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
+		return 0;
+	err = quic_stream_send_reset(sk, st, f->stream.error);
+	if (!err)
+		quic_stream_update_event(sk, st, QUIC_STREAM_SEND_STATE_RESET_SENT,
+					 f->stream.error, 0);
+	return err;
+}
+
+/**
+ * quic_stream_rcv_max_data - MAX_DATA or MAX_STREAM_DATA arrived
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * Limits only grow (RFC 9000 sections 19.9, 19.10).
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_stream_rcv_max_data(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream_max_data ev;
+	struct quic_stream *st;
+	int err;
+
+	if (f->type == QUIC_FRAME_MAX_DATA) {
+		if (f->value > t->send_max) {
+			t->send_max = f->value;
+			sk->sk_write_space(sk);
+		}
+		return 0;
+	}
+	err = quic_stream_rcv_get(sk, f->stream.id, true, &st, errcode);
+	if (err || !st || f->stream.offset <= st->send_max)
+		return err;
+	st->send_max = f->stream.offset;
+	ev.id = st->id;
+	ev.max_data = st->send_max;
+	quic_event_deliver(sk, QUIC_EVENT_STREAM_MAX_DATA, &ev, sizeof(ev));
+	sk->sk_write_space(sk);
+	return 0;
+}
+
+/**
+ * quic_stream_rcv_max_streams - MAX_STREAMS arrived (RFC 9000 19.11)
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: unused, the decoder checked the 2^60 limit
+ *
+ * Return: 0.
+ */
+int quic_stream_rcv_max_streams(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	bool uni = f->type == QUIC_FRAME_MAX_STREAMS_UNI;
+	struct quic_stream_limits *l = uni ? &t->local_uni : &t->local_bidi;
+	u64 ev;
+
+	if (f->value <= l->max)
+		return 0;
+	l->max = f->value;
+	ev = (l->max << 2) | (uni ? QUIC_STREAM_UNI : 0) | t->is_server;
+	quic_event_deliver(sk, QUIC_EVENT_STREAM_MAX_STREAM, &ev, sizeof(ev));
+	sk->sk_write_space(sk);
+	return 0;
+}
+
+/**
+ * quic_stream_acked - the peer acknowledged a frame of a stream
+ * @sk: the connection
+ * @id: the stream
+ * @type: QUIC_FRAME_STREAM or QUIC_FRAME_RESET_STREAM
+ * @len: stream bytes it carried
+ * @fin: it carried FIN
+ */
+void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st)
+		return;
+	if (type == QUIC_FRAME_RESET_STREAM) {
+		st->send_state = QUIC_STREAM_SEND_STATE_RESET_RECVD;
+		quic_stream_update_event(sk, st, st->send_state, 0, st->send_off);
+		quic_stream_maybe_free(sk, st);
+		return;
+	}
+	if (st->send_state == QUIC_STREAM_SEND_STATE_RESET_SENT)
+		return;
+	st->send_acked += len;
+	st->fin_acked |= fin;
+	if (st->fin_acked && st->send_acked == st->send_off) {
+		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;
+		quic_stream_update_event(sk, st, st->send_state, 0, st->send_off);
+		quic_stream_maybe_free(sk, st);
+	}
+}
+
+static void quic_credit(struct sock *sk, u64 read, u64 *max, u64 window,
+			u8 type, s64 id)
+{
+	struct quic_frame fr = {};
+
+	/* Update when half the window is used (RFC 9000 section 4.2). */
+	if (*max - read >= window / 2)
+		return;
+	fr.type = type;
+	if (type == QUIC_FRAME_MAX_DATA) {
+		fr.value = read + window;
+	} else {
+		fr.stream.id = id;
+		fr.stream.offset = read + window;
+	}
+	if (!quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+		*max = read + window;
+}
+
+/**
+ * quic_stream_read - the user read stream data
+ * @sk: the connection, locked
+ * @id: the stream
+ * @len: bytes read
+ * @fin: the read reached the end of the stream
+ */
+void quic_stream_read(struct sock *sk, s64 id, u32 len, bool fin)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream *st;
+
+	t->recv_read += len;
+	quic_credit(sk, t->recv_read, &t->recv_max, t->recv_window, QUIC_FRAME_MAX_DATA, 0);
+	st = quic_stream_find(t, id);
+	if (!st)
+		return;
+	st->recv_read += len;
+	if (fin) {
+		st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+		quic_stream_maybe_free(sk, st);
+		return;
+	}
+	if (st->final_size == U64_MAX)
+		quic_credit(sk, st->recv_read, &st->recv_max, st->recv_window,
+			    QUIC_FRAME_MAX_STREAM_DATA, id);
+}
+
+/**
+ * quic_stream_reset - QUIC_SOCKOPT_STREAM_RESET
+ * @sk: the connection, locked
+ * @id: the stream
+ * @errcode: application error code
+ *
+ * Return: 0 or -EINVAL for a stream we do not send on.
+ */
+int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st || (!quic_stream_is_local(&quic_sk(sk)->streams, id) &&
+		    quic_stream_is_uni(id)))
+		return -EINVAL;
+	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
+		return -EINVAL;
+	return quic_stream_send_reset(sk, st, errcode);
+}
+
+/**
+ * quic_stream_stop_sending - QUIC_SOCKOPT_STREAM_STOP_SENDING
+ * @sk: the connection, locked
+ * @id: the stream
+ * @errcode: application error code
+ *
+ * Return: 0 or -EINVAL for a stream we do not receive on.
+ */
+int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+	struct quic_frame fr = {};
+
+	if (!st || st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
+		return -EINVAL;
+	fr.type = QUIC_FRAME_STOP_SENDING;
+	fr.stream.id = id;
+	fr.stream.error = errcode;
+	return quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+}
