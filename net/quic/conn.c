@@ -65,11 +65,14 @@ void quic_conn_free(struct sock *sk)
 	}
 }
 
+/* Without path MTU discovery, no larger than an Ethernet frame allows */
+#define QUIC_MTU_MAX		1500
+
 /* The largest UDP payload the route allows, within both sides' limits. */
 static void quic_conn_set_mss(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 mtu = quic_route_mtu(sk), hdr;
+	u32 mtu = min_t(u32, quic_route_mtu(sk), QUIC_MTU_MAX), hdr;
 
 	hdr = (qs->peer_addr.sa.sa_family == AF_INET ? sizeof(struct iphdr)
 						       : sizeof(struct ipv6hdr)) +

@@ -537,6 +537,10 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 		if (quic_sent_alloc(&b) && quic_packet_add(&b, &ping, 1))
 			b.ack_eliciting = true;
 	}
+	if (b.pos == b.start + b.hlen) {	/* nothing fit: do not loop */
+		quic_packet_abort(sk, &b, s);
+		return -ENOSPC;
+	}
 	/* RFC 9000 section 14.1: datagrams with ack-eliciting Initial
 	 * packets are at least 1200 bytes; a client pads all of them.
 	 */
@@ -550,6 +554,11 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	size = b.skb->len;
 	err = quic_xmit(sk, b.skb);
 	quic_packet_sent(sk, &b, s, size);
+	/* RFC 9001 section 4.9.1: a client drops its Initial keys once it
+	 * sends a Handshake packet.
+	 */
+	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->is_server)
+		quic_space_discard(sk, QUIC_SPACE_INITIAL);
 	return err;
 }
 
@@ -564,7 +573,7 @@ static bool quic_amplification_blocked(struct quic_sock *qs)
 
 static bool quic_cwnd_allows(struct quic_sock *qs)
 {
-	return qs->bytes_in_flight + qs->mss <= qs->cong.window;
+	return qs->bytes_in_flight < qs->cong.window;
 }
 
 /* Does this space have an ACK to send now?  In the application space
@@ -620,15 +629,16 @@ int quic_output_flush(struct sock *sk)
 			if (!ack && !data)
 				break;
 			if (quic_amplification_blocked(qs))
-				return 0;
+				goto out;
 			err = quic_packet_send(sk, level, s->ack_pending && level !=
 					       QUIC_CRYPTO_EARLY, false);
 			if (err)
-				return err;
+				goto out;
 		}
 	}
+out:
 	quic_timers_update(sk);
-	return 0;
+	return err == -ENOSPC ? 0 : err;
 }
 
 /**

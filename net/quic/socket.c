@@ -1007,7 +1007,7 @@ static int quic_recv_copy(struct sock *sk, struct msghdr *msg, size_t len, int f
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
 	struct quic_rcv_cb *cb = QUIC_RCV_CB(skb);
-	u8 kind = cb->kind;
+	u8 kind = cb->kind, level = cb->level;
 	s64 id = cb->stream_id;
 	bool fin = false, eor = false;
 	size_t copied = 0;
@@ -1042,7 +1042,7 @@ static int quic_recv_copy(struct sock *sk, struct msghdr *msg, size_t len, int f
 	}
 	if (eor)
 		msg->msg_flags |= MSG_EOR;
-	cb = &(struct quic_rcv_cb){ .kind = kind, .stream_id = id };
+	cb = &(struct quic_rcv_cb){ .kind = kind, .level = level, .stream_id = id };
 	err = quic_recv_cmsg(msg, cb, fin);
 	return err ?: copied;
 }

@@ -85,6 +85,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 		return NULL;
 	st->id = id;
 	st->final_size = U64_MAX;
+	st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
 	skb_queue_head_init(&st->reasm);
 	quic_stream_limits_init(qs, st);
 	if (quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))

@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the QUIC transport tests (no TLS library involved) over loopback in a
+# fresh network namespace.
+
+source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
+
+trap cleanup_all_ns EXIT
+setup_ns NS || exit "$ksft_skip"
+ip -n "$NS" link set lo up
+
+ip netns exec "$NS" "$(dirname "$0")/quic_transport"
