@@ -90,10 +90,12 @@ static int quic_conn_start(struct sock *sk, bool is_server)
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
 
-	err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
-	if (err)
-		return err;
-	qs->dst_cache_ready = true;
+	if (!qs->dst_cache_ready) {
+		err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
+		if (err)
+			return err;
+		qs->dst_cache_ready = true;
+	}
 	qs->is_server = is_server;
 	qs->streams.is_server = is_server;
 	qs->grease = qs->local.grease_quic_bit;
@@ -127,6 +129,31 @@ static void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a)
 #endif
 }
 
+static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a);
+
+/* Like a UDP or TCP connect(), a wildcard bound socket takes the source
+ * address of the route to the peer, for getsockname() and for sending.
+ */
+static int quic_conn_pick_saddr(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr saddr;
+	int err;
+
+	if (!qs->dst_cache_ready) {
+		err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
+		if (err)
+			return err;
+		qs->dst_cache_ready = true;
+	}
+	err = quic_route_saddr(sk, &saddr);
+	if (err)
+		return err;
+	qs->local_addr = saddr;
+	quic_conn_set_local_inet(sk, &saddr);
+	return 0;
+}
+
 /**
  * quic_conn_connect - start a client connection (nothing is sent yet)
  * @sk: the socket, bound
@@ -147,6 +174,9 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	qs->local_addr = qs->udp->addr;
 	qs->version = qs->config.version;
 	quic_conn_set_peer_inet(sk, peer);
+	err = quic_conn_pick_saddr(sk);
+	if (err)
+		return err;
 
 	quic_cid_random(&qs->odcid, QUIC_CID_LEN);
 	if (!quic_cid_add_dest(&qs->dcids, 0, &qs->odcid, NULL))
@@ -485,8 +515,8 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 	struct quic_crypto *c;
 	int err;
 
-	if (sk->sk_state != TCP_SYN_RECV || qs->closing)
-		return -EINVAL;
+	if (sk->sk_state != TCP_SYN_RECV)
+		return sk->sk_state == TCP_ESTABLISHED ? -EINVAL : -ENOTCONN;
 	if (s->level != QUIC_CRYPTO_APP && s->level != QUIC_CRYPTO_HANDSHAKE &&
 	    s->level != QUIC_CRYPTO_EARLY)
 		return -EINVAL;

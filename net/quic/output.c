@@ -233,6 +233,23 @@ static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
 }
 
 /**
+ * quic_route_saddr - the source address of the route to the peer
+ * @sk: the connection, with its peer and local port set
+ * @saddr: the local address and port to send from
+ *
+ * Return: 0 or the routing error.
+ */
+int quic_route_saddr(struct sock *sk, union quic_addr *saddr)
+{
+	struct dst_entry *dst = quic_route(sk, saddr);
+
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	dst_release(dst);
+	return 0;
+}
+
+/**
  * quic_route_mtu - the MTU of the route to the peer
  * @sk: the connection
  *
@@ -275,7 +292,7 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
-	udp_tunnel6_xmit_skb(dst, usk, skb, dst->dev, &s.v6.sin6_addr, &d->v6.sin6_addr,
+	udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &s.v6.sin6_addr, &d->v6.sin6_addr,
 			     0, ip6_dst_hoplimit(dst), 0, s.v6.sin6_port,
 			     d->v6.sin6_port, false, 0);
 	return 0;

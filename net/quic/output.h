@@ -133,6 +133,7 @@ struct quic_space {
 };
 
 struct sock;
+union quic_addr;
 
 void quic_space_init(struct quic_space *s);
 void quic_space_purge(struct sock *sk, struct quic_space *s);
@@ -144,6 +145,7 @@ void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f);
 
 int quic_output_flush(struct sock *sk);
 u32 quic_route_mtu(struct sock *sk);
+int quic_route_saddr(struct sock *sk, union quic_addr *saddr);
 int quic_output_probe(struct sock *sk, u8 space);
 void quic_sent_free(struct quic_sent_pkt *p);
 int quic_output_init(void);

@@ -323,6 +323,24 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 	list_splice(&copies, &s->sendq);
 }
 
+/* The timer may fire late for a deadline that moved: with the socket
+ * owned, the work waits for release_sock(), which first processes the
+ * backlog, whose ACKs may have moved or cancelled it.
+ */
+static bool quic_loss_timer_due(struct quic_sock *qs)
+{
+	u64 t, now = quic_now();
+	u8 space;
+
+	t = quic_loss_time(qs, &space);
+	if (!t) {
+		if (!quic_any_in_flight(qs) && quic_peer_validated(qs))
+			return false;
+		t = quic_pto_time(qs, &space);
+	}
+	return t && t <= now + jiffies_to_usecs(1);
+}
+
 /* RFC 9002 appendix A.9 */
 static void quic_on_loss_timeout(struct sock *sk)
 {
@@ -331,6 +349,10 @@ static void quic_on_loss_timeout(struct sock *sk)
 
 	if (qs->closing)
 		return;
+	if (!quic_loss_timer_due(qs)) {
+		quic_timers_update(sk);
+		return;
+	}
 	if (quic_loss_time(qs, &space)) {
 		quic_detect_lost(sk, space, quic_now());
 		quic_output_flush(sk);

@@ -570,7 +570,7 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 		return skb_queue_empty_lockless(&qs->reqs) ? 0 : EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(sk->sk_err))
 		mask |= EPOLLERR;
-	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK)
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
 		mask |= EPOLLHUP;
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;

@@ -229,11 +229,18 @@ TEST_F(quic, unconnected_errors)
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLHUP, pfd.revents & POLLHUP);
 
-	/* Connecting needs the transport, not there yet. */
+	/* connect() sends nothing: it succeeds without a server, once. */
 	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->short_len));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, connect(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(0, getpeername(self->fd, (void *)&peer, &len));
+	EXPECT_EQ(self->alen, len);
+	EXPECT_EQ(0, memcmp(&peer, &self->lo, len));
 	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(EISCONN, errno);
+	/* Stream data waits for the handshake. */
+	EXPECT_EQ(-1, send(self->fd, buf, 1, MSG_DONTWAIT));
+	EXPECT_EQ(ENOTCONN, errno);
 }
 
 TEST_F(quic, config_option)
