@@ -86,7 +86,7 @@ struct quic_cid_entry *quic_cid_add_source(struct sock *sk, struct quic_cid_set 
 	struct quic_cid_entry *e;
 	int err, tries = 0;
 
-	e = kzalloc(sizeof(*e), gfp);
+	e = kzalloc_obj(*e, gfp);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	e->sk = sk;
@@ -122,7 +122,7 @@ struct quic_cid_entry *quic_cid_add_dest(struct quic_cid_set *set, u64 seq,
 {
 	struct quic_cid_entry *e;
 
-	e = kzalloc(sizeof(*e), GFP_ATOMIC | __GFP_ACCOUNT);
+	e = kzalloc_obj(*e, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!e)
 		return NULL;
 	e->cid = *cid;

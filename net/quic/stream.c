@@ -80,7 +80,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_stream *st;
 
-	st = kzalloc(sizeof(*st), gfp | __GFP_ACCOUNT);
+	st = kzalloc_obj(*st, gfp | __GFP_ACCOUNT);
 	if (!st)
 		return NULL;
 	st->id = id;
@@ -382,9 +382,10 @@ static int quic_stream_deliver(struct sock *sk, struct quic_stream *st,
 	do {
 		cb = QUIC_RCV_CB(skb);
 		end = cb->offset + skb->len;
-		if (end <= st->recv_off && !(end == st->final_size &&
-					    st->recv_state == QUIC_STREAM_RECV_STATE_RECV &&
-					    end == st->recv_off)) {
+		/* Old data, unless it is the FIN of an empty last piece */
+		if (end <= st->recv_off &&
+		    !(end == st->final_size && end == st->recv_off &&
+		      st->recv_state == QUIC_STREAM_RECV_STATE_RECV)) {
 			kfree_skb(skb);	/* all seen already */
 		} else {
 			if (cb->offset < st->recv_off) {

@@ -108,6 +108,7 @@ FIXTURE_VARIANT_ADD(conn, v6_aes256gcm) { .family = AF_INET6, .cipher = TLS_CIPH
 FIXTURE_VARIANT_ADD(conn, v4_chacha20) {
 	.family = AF_INET, .cipher = TLS_CIPHER_CHACHA20_POLY1305
 };
+
 FIXTURE_VARIANT_ADD(conn, v4_aes128ccm) { .family = AF_INET, .cipher = TLS_CIPHER_AES_CCM_128 };
 
 static socklen_t loopback(int family, struct sockaddr_storage *ss, uint16_t port)
