@@ -531,6 +531,8 @@ static int quic_connect(struct sock *sk, struct sockaddr_unsized *uaddr, int len
 		return -EINVAL;
 	if (addr.sa.sa_family == AF_INET && !addr.v4.sin_addr.s_addr)
 		return -EINVAL;
+	if (!addr.v4.sin_port)		/* same offset in v4 and v6 */
+		return -EINVAL;
 	if (addr.sa.sa_family != sk->sk_family)
 		return -EAFNOSUPPORT;	/* a v4-mapped peer needs a v4 tunnel */
 	if (!quic_sk(sk)->udp) {

@@ -213,7 +213,7 @@ TEST_F(quic, listen_and_accept)
 
 TEST_F(quic, unconnected_errors)
 {
-	struct sockaddr_storage peer;
+	struct sockaddr_storage peer, srv;
 	socklen_t len = sizeof(peer);
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
 	char buf[16] = "x";
@@ -232,11 +232,15 @@ TEST_F(quic, unconnected_errors)
 	/* connect() sends nothing: it succeeds without a server, once. */
 	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->short_len));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, connect(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(EINVAL, errno);		/* port 0 */
+	set_addr(&srv, variant->family, variant->family == AF_INET ? "127.0.0.1" : "::1",
+		 4433);
+	EXPECT_EQ(0, connect(self->fd, (void *)&srv, self->alen));
 	EXPECT_EQ(0, getpeername(self->fd, (void *)&peer, &len));
 	EXPECT_EQ(self->alen, len);
-	EXPECT_EQ(0, memcmp(&peer, &self->lo, len));
-	EXPECT_EQ(-1, connect(self->fd, (void *)&self->lo, self->alen));
+	EXPECT_EQ(0, memcmp(&peer, &srv, len));
+	EXPECT_EQ(-1, connect(self->fd, (void *)&srv, self->alen));
 	EXPECT_EQ(EISCONN, errno);
 	/* Stream data waits for the handshake. */
 	EXPECT_EQ(-1, send(self->fd, buf, 1, MSG_DONTWAIT));
