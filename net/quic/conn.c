@@ -188,6 +188,7 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 				       qs->odcid.data, qs->odcid.len, false);
 	if (err)
 		return err;
+	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
 	return quic_conn_start(sk, false);
 }
 

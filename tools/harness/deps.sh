@@ -8,7 +8,7 @@
 # architecture-independent packages from it with "apt-get download".
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v2
+stamp=/var/lib/quic-harness-deps.v3
 [ -e "$stamp" ] && [ "${1:-}" != "--force" ] && exit 0
 
 extra=/etc/apt/sources.list.d/quic-harness.sources
@@ -45,7 +45,7 @@ apt-get install -y -qq --no-install-recommends \
 	ccache git python3 rsync zstd xz-utils \
 	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping \
 	python3-argcomplete python3-requests udev kbd file util-linux-extra \
-	libgnutls28-dev pkg-config sparse \
+	libgnutls28-dev pkg-config sparse valgrind openssl \
 	>/dev/null
 
 # virtme-ng and the kernel source come from sid (architecture independent).

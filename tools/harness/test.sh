@@ -41,6 +41,10 @@ step kernel-build-y bash "$h/kernel.sh" || finish
 step kselftest-build bash "$h/kselftest.sh" || finish
 step uapi-header-c-cxx bash "$h/uapi_test.sh"
 step kernel-doc bash "$h/kdoc.sh"
+# The handshake library's GnuTLS engine, client against server, on the host.
+mkdir -p "$top/build/libquic"
+step handshake-library-host make -s -C "$top/tools/lib/quic" check \
+	KHDR_INCLUDES="-isystem $top/build/obj/usr/include" OUTPUT="$top/build/libquic/"
 step series-up-to-date python3 "$h/series.py" check-fresh
 step series-applies-to-tree python3 "$h/series.py" check-apply
 step series-checkpatch python3 "$h/series.py" checkpatch

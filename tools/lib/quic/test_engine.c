@@ -353,7 +353,8 @@ static int make_cert(const char *crt_path, const char *key_path)
 		ret = gnutls_x509_privkey_init(&key);
 	if (!ret)
 		ret = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-			GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+						   GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+						   0);
 	if (!ret)
 		ret = gnutls_x509_crt_init(&crt);
 	if (!ret)
@@ -373,8 +374,8 @@ static int make_cert(const char *crt_path, const char *key_path)
 	if (!ret)
 		ret = gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
 	if (!ret)
-		ret = gnutls_x509_crt_set_key_usage(crt,
-			GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN);
+		ret = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
+						    GNUTLS_KEY_KEY_CERT_SIGN);
 	if (!ret)
 		ret = gnutls_x509_crt_set_key(crt, key);
 	if (!ret)
@@ -798,7 +799,8 @@ static void test_user_session(void)
 	ret = gnutls_init(&s.tls.session, GNUTLS_SERVER);
 	if (!ret)
 		ret = gnutls_priority_set_direct(s.tls.session,
-				"NORMAL:-VERS-ALL:+VERS-TLS1.3:+ECDHE-PSK:+PSK", NULL);
+						 "NORMAL:-VERS-ALL:+VERS-TLS1.3:+ECDHE-PSK:+PSK",
+						 NULL);
 	if (!ret)
 		ret = gnutls_psk_allocate_server_credentials(&psk);
 	if (!ret)
@@ -824,7 +826,6 @@ static void test_user_session(void)
 	gnutls_psk_free_server_credentials(psk);
 	gnutls_free(key.data);
 }
-
 
 /* ---- part 2: the socket driver over a fake kernel ---- */
 
@@ -1036,7 +1037,8 @@ static void fake_pair(void)
 
 	memset(fakes, 0, sizeof(fakes));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
-		fakes[0].fd = fakes[1].fd = -1;
+		fakes[0].fd = -1;
+		fakes[1].fd = -1;
 		return;
 	}
 	for (i = 0; i < 2; i++) {
