@@ -21,6 +21,65 @@
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
 
+/* After the peer's key update, the next keys are computed here: setting
+ * AEAD keys may sleep, which the receive path cannot.
+ */
+static void quic_conn_key_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(work, struct quic_sock, key_work);
+	struct sock *sk = &qs->inet.sk;
+
+	lock_sock(sk);
+	if (!qs->closing)
+		quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * quic_conn_key_updated - the peer moved to a new key phase
+ * @sk: the connection
+ */
+void quic_conn_key_updated(struct sock *sk)
+{
+	u8 phase = quic_sk(sk)->crypto[QUIC_CRYPTO_APP].key_phase;
+
+	quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
+	sock_hold(sk);
+	if (!schedule_work(&quic_sk(sk)->key_work))
+		sock_put(sk);
+}
+
+/**
+ * quic_conn_key_update - QUIC_SOCKOPT_KEY_UPDATE: start a key update
+ * @sk: the connection, locked
+ *
+ * RFC 9001 section 6: after the handshake is confirmed, and not again
+ * before a packet of the new phase is acknowledged.
+ *
+ * Return: 0, -ENOTCONN, or -EAGAIN when an update is still in progress.
+ */
+int quic_conn_key_update(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+	int err;
+
+	if (!qs->handshake_done || qs->closing)
+		return -ENOTCONN;
+	if (!qs->confirmed || qs->key_update_pending)
+		return -EAGAIN;
+	err = quic_crypto_prepare_update(c);
+	if (!err)
+		err = quic_crypto_key_update(c);
+	if (err)
+		return err;
+	qs->key_update_pending = true;
+	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
+	quic_crypto_prepare_update(c);	/* for the update after this one */
+	return 0;
+}
+
 /**
  * quic_conn_init - connection state of a new socket
  * @sk: the socket
@@ -39,6 +98,7 @@ void quic_conn_init(struct sock *sk)
 	quic_params_init(&qs->peer);
 	skb_queue_head_init(&qs->reqs);
 	quic_timers_init(sk);
+	INIT_WORK(&qs->key_work, quic_conn_key_work);
 }
 
 /**
@@ -84,18 +144,27 @@ static void quic_conn_set_mss(struct sock *sk)
 	quic_cong_set_mss(&qs->cong, qs->mss);
 }
 
+static int quic_conn_dst_cache(struct quic_sock *qs)
+{
+	int err;
+
+	if (qs->dst_cache_ready)
+		return 0;
+	err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
+	if (!err)
+		qs->dst_cache_ready = true;
+	return err;
+}
+
 /* Common to both sides once the addresses are known. */
 static int quic_conn_start(struct sock *sk, bool is_server)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
 
-	if (!qs->dst_cache_ready) {
-		err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
-		if (err)
-			return err;
-		qs->dst_cache_ready = true;
-	}
+	err = quic_conn_dst_cache(qs);
+	if (err)
+		return err;
 	qs->is_server = is_server;
 	qs->streams.is_server = is_server;
 	qs->grease = qs->local.grease_quic_bit;
@@ -140,12 +209,9 @@ static int quic_conn_pick_saddr(struct sock *sk)
 	union quic_addr saddr;
 	int err;
 
-	if (!qs->dst_cache_ready) {
-		err = dst_cache_init(&qs->dst_cache, GFP_KERNEL);
-		if (err)
-			return err;
-		qs->dst_cache_ready = true;
-	}
+	err = quic_conn_dst_cache(qs);
+	if (err)
+		return err;
 	err = quic_route_saddr(sk, &saddr);
 	if (err)
 		return err;
@@ -490,6 +556,8 @@ static void quic_conn_established(struct sock *sk)
 
 	qs->handshake_done = true;
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	/* Keys for the peer's first key update, computed while we may sleep */
+	quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	if (qs->is_server) {
 		fr.type = QUIC_FRAME_HANDSHAKE_DONE;
 		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);

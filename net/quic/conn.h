@@ -27,6 +27,8 @@ void quic_space_discard(struct sock *sk, u8 space);
 void quic_conn_closed(struct sock *sk, int err);
 void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
 void quic_conn_close(struct sock *sk);
+int quic_conn_key_update(struct sock *sk);
+void quic_conn_key_updated(struct sock *sk);
 int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 

@@ -182,7 +182,7 @@ static void quic_crypto_dir_free(struct quic_crypto_dir *d)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < QUIC_KEY_SLOTS; i++) {
 		aead_request_free(d->req[i]);
 		crypto_free_aead(d->tfm[i]);
 	}
@@ -343,46 +343,78 @@ int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_initial_keys);
 
-static int quic_crypto_dir_update(struct quic_crypto *c, struct quic_crypto_dir *d,
-				  u8 phase)
+/* Set the next phase's keys into the spare slot: this allocates and sets
+ * keys, which may sleep, so it runs in process context, ahead of need.
+ */
+static int quic_crypto_dir_prepare(struct quic_crypto *c, struct quic_crypto_dir *d)
 {
 	const struct quic_version_keys *v = quic_version_find(c->version);
 	u32 len = c->cipher->secret_len;
-	u8 next[QUIC_SECRET_MAX];
 	int err;
 
-	err = quic_hkdf_expand_label(len, d->secret, v->ku, next, len);
+	if (d->next_ready)
+		return 0;
+	err = quic_hkdf_expand_label(len, d->secret, v->ku, d->next_secret, len);
 	if (!err)
-		err = quic_crypto_dir_set_key(c, d, next, phase);
-	if (!err)
-		memcpy(d->secret, next, len);
-	memzero_explicit(next, sizeof(next));
+		err = quic_crypto_dir_set_key(c, d, d->next_secret, QUIC_KEY_NEXT);
+	d->next_ready = !err;
 	return err;
+}
+
+/**
+ * quic_crypto_prepare_update - compute the keys of the next key phase
+ * @c: the 1-RTT encryption level
+ *
+ * The next secret is HKDF-Expand-Label(secret, "quic ku") (RFC 9001
+ * section 6.1).  Process context: it may allocate and sleep.
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_crypto_prepare_update(struct quic_crypto *c)
+{
+	int err;
+
+	if (!c->tx.ready || !c->rx.ready)
+		return -EINVAL;
+	err = quic_crypto_dir_prepare(c, &c->tx);
+	return err ?: quic_crypto_dir_prepare(c, &c->rx);
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_crypto_prepare_update);
+
+static void quic_crypto_dir_update(struct quic_crypto_dir *d, u8 phase)
+{
+	swap(d->tfm[phase], d->tfm[QUIC_KEY_NEXT]);
+	swap(d->req[phase], d->req[QUIC_KEY_NEXT]);
+	memcpy(d->iv[phase], d->iv[QUIC_KEY_NEXT], QUIC_IV_LEN);
+	memcpy(d->secret, d->next_secret, sizeof(d->secret));
+	memzero_explicit(d->next_secret, sizeof(d->next_secret));
+	d->next_ready = false;
 }
 
 /**
  * quic_crypto_key_update - move both directions to the next key phase
  * @c: the 1-RTT encryption level
  *
- * The next secret is HKDF-Expand-Label(secret, "quic ku") (RFC 9001
- * section 6.1); header protection keys do not change.  The keys of the
- * previous phase stay usable for packets still in flight.
+ * Takes the keys quic_crypto_prepare_update() computed, so it only swaps
+ * pointers and works in any context, the receive path included.  Header
+ * protection keys do not change.  The keys of the previous phase stay
+ * usable for packets still in flight (RFC 9001 section 6.5).
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -EINVAL without keys, -EAGAIN when the next keys are not
+ * prepared.
  */
 int quic_crypto_key_update(struct quic_crypto *c)
 {
 	u8 next = !c->key_phase;
-	int err;
 
 	if (!c->tx.ready || !c->rx.ready)
 		return -EINVAL;
-	err = quic_crypto_dir_update(c, &c->tx, next);
-	if (!err)
-		err = quic_crypto_dir_update(c, &c->rx, next);
-	if (!err)
-		c->key_phase = next;
-	return err;
+	if (!c->tx.next_ready || !c->rx.next_ready)
+		return -EAGAIN;
+	quic_crypto_dir_update(&c->tx, next);
+	quic_crypto_dir_update(&c->rx, next);
+	c->key_phase = next;
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_key_update);
 

@@ -23,24 +23,34 @@ struct quic_cipher;
 struct crypto_aead;
 struct aead_request;
 
+/* Key slots of a direction: the two key phases, and the keys of the next
+ * phase prepared ahead (1-RTT only).
+ */
+#define QUIC_KEY_NEXT		2
+#define QUIC_KEY_SLOTS		3
+
 /**
  * struct quic_crypto_dir - the keys of one direction at one level
- * @tfm: AEAD transforms, indexed by key phase (only 1-RTT uses phase 1)
+ * @tfm: AEAD transforms, indexed by key phase, and QUIC_KEY_NEXT
  * @req: one request per transform, allocated with it: packets are
  *	protected one at a time under the socket lock, so no allocation
  *	happens per packet
- * @iv: the IVs, indexed by key phase
+ * @iv: the IVs, indexed as @tfm
  * @secret: the traffic secret of the current key phase
+ * @next_secret: the secret of the next key phase, when prepared
+ * @next_ready: the QUIC_KEY_NEXT slot holds the next phase's keys
  * @hp: header protection key (never changes with a key update)
  * @hp.aes: for AES based suites
  * @hp.chacha: for ChaCha20-Poly1305
  * @ready: keys installed
  */
 struct quic_crypto_dir {
-	struct crypto_aead	*tfm[2];
-	struct aead_request	*req[2];
-	u8			iv[2][QUIC_IV_LEN];
+	struct crypto_aead	*tfm[QUIC_KEY_SLOTS];
+	struct aead_request	*req[QUIC_KEY_SLOTS];
+	u8			iv[QUIC_KEY_SLOTS][QUIC_IV_LEN];
 	u8			secret[QUIC_SECRET_MAX];
+	u8			next_secret[QUIC_SECRET_MAX];
+	bool			next_ready;
 	union {
 		struct aes_enckey	aes;
 		u32			chacha[CHACHA_KEY_WORDS];
@@ -70,6 +80,7 @@ int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
 			     const u8 *dcid, u8 dcid_len, bool is_server);
 int quic_crypto_set_secret(struct quic_crypto *c, u32 version, u32 type,
 			   const u8 *secret, bool send);
+int quic_crypto_prepare_update(struct quic_crypto *c);
 int quic_crypto_key_update(struct quic_crypto *c);
 void quic_crypto_free(struct quic_crypto *c);
 

@@ -394,6 +394,9 @@ static void quic_suites_roundtrip_test(struct kunit *test)
 								  0x1234 + round, b.key_phase), 0);
 			KUNIT_EXPECT_MEMEQ(test, pkt + hlen, orig + hlen, plen);
 
+			KUNIT_EXPECT_EQ(test, quic_crypto_key_update(&a), -EAGAIN);
+			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(&a), 0);
+			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(&b), 0);
 			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(&a), 0);
 			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(&b), 0);
 			KUNIT_EXPECT_EQ(test, a.key_phase, (round + 1) & 1);

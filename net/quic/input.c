@@ -159,11 +159,9 @@ static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_str
 					return err;
 			}
 		}
-		skb = skb_peek(&cs->reasm);
-		if (!skb || QUIC_RCV_CB(skb)->offset > cs->recv_off)
-			return 0;
-		__skb_unlink(skb, &cs->reasm);
-	} while (1);
+		skb = quic_reasm_next(&cs->reasm, cs->recv_off);
+	} while (skb);
+	return 0;
 }
 
 static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
@@ -172,7 +170,7 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
 	struct quic_crypto_stream *cs = &s->crypto;
 	u64 end = f->stream.offset + f->stream.len;
-	struct sk_buff *skb, *pos;
+	struct sk_buff *skb;
 	int err;
 
 	if (end <= cs->recv_off)
@@ -201,13 +199,7 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 		return err;
 	}
 	cs->reasm_bytes += skb->len;
-	skb_queue_reverse_walk(&cs->reasm, pos) {
-		if (QUIC_RCV_CB(pos)->offset <= f->stream.offset) {
-			__skb_queue_after(&cs->reasm, pos, skb);
-			return 0;
-		}
-	}
-	__skb_queue_head(&cs->reasm, skb);
+	quic_reasm_insert(&cs->reasm, skb);
 	return 0;
 }
 
@@ -384,6 +376,21 @@ static void quic_learn_peer_cid(struct sock *sk, const struct quic_packet_info *
 	qs->peer_scid_known = true;
 }
 
+/* RFC 9001 section 6.3: a newer packet in the other key phase means the
+ * peer updated its keys: move ours too, with the keys prepared ahead.  An
+ * older one is a reordered packet for the previous keys, still kept.
+ */
+static void quic_key_phase_check(struct sock *sk, struct quic_crypto *c, u8 phase,
+				 u64 pn, struct quic_space *s)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (phase == c->key_phase || (s64)pn < s->largest_recv || qs->key_update_pending)
+		return;
+	if (!quic_crypto_key_update(c))
+		quic_conn_key_updated(sk);
+}
+
 /* Remove protection and process one packet.  Returns the length to skip
  * to the next coalesced packet, -EAGAIN when the datagram was kept for
  * later, or another negative errno to drop the rest of the datagram.
@@ -427,12 +434,10 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 	hlen = info.pn_off + pn_len;
 	if (quic_pnspace_seen(&s->recv, pn))
 		return info.len;
-	/* A key phase we do not have keys for fails to decrypt: key
-	 * updates (RFC 9001 section 6) need the next keys computed ahead,
-	 * in process context, which is not done yet.
-	 */
-	if (info.type == QUIC_PACKET_SHORT)
+	if (info.type == QUIC_PACKET_SHORT) {
 		phase = (p[0] >> 2) & 1;
+		quic_key_phase_check(sk, c, phase, pn, s);
+	}
 	if (quic_crypto_decrypt(c, p, hlen, info.len - hlen, pn, phase))
 		return info.len;	/* RFC 9001 section 5.5: drop */
 

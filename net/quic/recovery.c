@@ -189,8 +189,14 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	quic_detect_lost(sk, space, now);
 	sk->sk_write_space(sk);		/* acknowledged frames freed room */
 	qs->pto_count = 0;
-	if (qs->key_update_pending && space == QUIC_SPACE_APP)
+	/* RFC 9001 section 6.1: our update is done once acknowledged */
+	if (qs->key_update_pending && space == QUIC_SPACE_APP &&
+	    s->largest_acked >= (s64)qs->key_update_pn) {
+		u8 phase = qs->crypto[QUIC_CRYPTO_APP].key_phase;
+
 		qs->key_update_pending = false;
+		quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
+	}
 	quic_timers_update(sk);
 	return 0;
 }

@@ -147,6 +147,9 @@ static void quic_unbind(struct sock *sk)
 
 static void quic_close(struct sock *sk, long timeout)
 {
+	/* The work takes the socket lock: wait for it without holding it. */
+	if (cancel_work_sync(&quic_sk(sk)->key_work))
+		sock_put(sk);
 	lock_sock(sk);
 	quic_unlisten(sk);
 	quic_conn_close(sk);
@@ -599,6 +602,42 @@ int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
 		return -ENOBUFS;
 	skb_set_owner_r(skb, sk);
 	return 0;
+}
+
+/**
+ * quic_reasm_insert - keep data received beyond a gap, in offset order
+ * @q: a stream's or a CRYPTO stream's reassembly queue
+ * @skb: the data, with its offset in QUIC_RCV_CB()
+ */
+void quic_reasm_insert(struct sk_buff_head *q, struct sk_buff *skb)
+{
+	u64 off = QUIC_RCV_CB(skb)->offset;
+	struct sk_buff *pos;
+
+	skb_queue_reverse_walk(q, pos) {
+		if (QUIC_RCV_CB(pos)->offset <= off) {
+			__skb_queue_after(q, pos, skb);
+			return;
+		}
+	}
+	__skb_queue_head(q, skb);
+}
+
+/**
+ * quic_reasm_next - the queued data that the gap closing at @off frees
+ * @q: the reassembly queue
+ * @off: the new in-order offset
+ *
+ * Return: the first skb, unlinked, if it starts at or before @off, or NULL.
+ */
+struct sk_buff *quic_reasm_next(struct sk_buff_head *q, u64 off)
+{
+	struct sk_buff *skb = skb_peek(q);
+
+	if (!skb || QUIC_RCV_CB(skb)->offset > off)
+		return NULL;
+	__skb_unlink(skb, q);
+	return skb;
 }
 
 /**
@@ -1260,14 +1299,6 @@ static int quic_sockopt_stream_err(struct sock *sk, int optname, sockptr_t optva
 	return err;
 }
 
-/* RFC 9001 section 6: key updates need the next keys prepared in process
- * context for the receive path; until that exists, refuse them.
- */
-static int quic_sockopt_key_update(struct sock *sk)
-{
-	return quic_sk(sk)->handshake_done ? -EOPNOTSUPP : -ENOTCONN;
-}
-
 static int quic_sockopt_crypto_secret(struct sock *sk, sockptr_t optval,
 				      unsigned int optlen)
 {
@@ -1353,7 +1384,9 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		err = quic_sockopt_stream_err(sk, optname, optval, optlen);
 		break;
 	case QUIC_SOCKOPT_KEY_UPDATE:
-		err = quic_sockopt_key_update(sk);
+		err = quic_conn_key_update(sk);
+		if (!err)
+			quic_output_flush(sk);
 		break;
 	case QUIC_SOCKOPT_CRYPTO_SECRET:
 		err = quic_sockopt_crypto_secret(sk, optval, optlen);

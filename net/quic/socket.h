@@ -119,6 +119,9 @@ enum {
  * @peer_scid_known: a client learned the server's connection ID
  * @closing: CONNECTION_CLOSE sent or received; nothing more is sent
  * @key_update_pending: a key update we started awaits its first ACK
+ * @key_update_pn: first packet number sent with the new keys
+ * @key_work: prepares the next 1-RTT keys in process context after the
+ *	peer moved to a new key phase
  * @grease: we announced grease_quic_bit, the fixed bit may come clear
  * @version: QUIC version in use
  * @scids: connection IDs we issued
@@ -181,6 +184,8 @@ struct quic_sock {
 	bool				peer_scid_known;
 	bool				closing;
 	bool				key_update_pending;
+	u64				key_update_pn;
+	struct work_struct		key_work;
 	bool				grease;
 	u32				version;
 	struct quic_cid_set		scids;
@@ -243,6 +248,8 @@ static inline bool quic_is_listen(const struct sock *sk)
 
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
 int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
+void quic_reasm_insert(struct sk_buff_head *q, struct sk_buff *skb);
+struct sk_buff *quic_reasm_next(struct sk_buff_head *q, u64 off);
 int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);
 
 int quic_sock_init(void);

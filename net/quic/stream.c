@@ -400,25 +400,9 @@ static int quic_stream_deliver(struct sock *sk, struct quic_stream *st,
 			if (err)
 				return err;
 		}
-		skb = skb_peek(&st->reasm);
-		if (!skb || QUIC_RCV_CB(skb)->offset > st->recv_off)
-			return 0;
-		__skb_unlink(skb, &st->reasm);
-	} while (1);
-}
-
-static void quic_stream_reasm_insert(struct quic_stream *st, struct sk_buff *skb)
-{
-	u64 off = QUIC_RCV_CB(skb)->offset;
-	struct sk_buff *pos;
-
-	skb_queue_reverse_walk(&st->reasm, pos) {
-		if (QUIC_RCV_CB(pos)->offset <= off) {
-			__skb_queue_after(&st->reasm, pos, skb);
-			return;
-		}
-	}
-	__skb_queue_head(&st->reasm, skb);
+		skb = quic_reasm_next(&st->reasm, st->recv_off);
+	} while (skb);
+	return 0;
 }
 
 /**
@@ -460,7 +444,7 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 		kfree_skb(skb);
 		return err;
 	}
-	quic_stream_reasm_insert(st, skb);
+	quic_reasm_insert(&st->reasm, skb);
 	return 0;
 }
 

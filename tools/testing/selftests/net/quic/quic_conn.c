@@ -1004,6 +1004,11 @@ static int enable_stream_update(struct peer *p)
 	return enable_event(p, QUIC_EVENT_STREAM_UPDATE);
 }
 
+static int enable_key_update(struct peer *p)
+{
+	return enable_event(p, QUIC_EVENT_KEY_UPDATE);
+}
+
 #define RESET_BYTES	1000
 #define RESET_ERRCODE	42
 #define STOP_ERRCODE	7
@@ -1501,6 +1506,21 @@ TEST_F_TIMEOUT(quic_conn, cipher_aes128ccm, 120)
 		.type = SOCK_STREAM,
 		.size = 256 * KIB,
 		.cipher = TLS_CIPHER_AES_CCM_128,
+		.client = client_upload,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, key_update, 180)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.size = 4 * MIB,
+		.key_update = true,
+		.server_prep = enable_key_update,
 		.client = client_upload,
 		.server = server_upload,
 	};
