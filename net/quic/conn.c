@@ -686,8 +686,6 @@ void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type)
 
 	if (qs->closing)
 		return;
-	qs->tx_errcode = errcode;
-	qs->tx_frame_type = frame_type;
 	quic_conn_send_close(sk, errcode, frame_type, false, NULL);
 	quic_conn_closed(sk, -ECONNABORTED);
 }

@@ -151,8 +151,6 @@ enum {
  * @ack_timer: delayed ACK
  * @idle_timer: idle timeout
  * @deferred: QUIC_DEFER_* bits
- * @tx_errcode: transport error to close with, set by the receive path
- * @tx_frame_type: frame type that caused @tx_errcode
  *
  * Locking: everything here is protected by the socket lock: lock_sock() in
  * process context, bh_lock_sock() when not owned by user in softirq (the
@@ -212,8 +210,6 @@ struct quic_sock {
 	struct timer_list		ack_timer;
 	struct timer_list		idle_timer;
 	unsigned long			deferred;
-	u32				tx_errcode;
-	u64				tx_frame_type;
 };
 
 /**
