@@ -8,7 +8,7 @@
 # architecture-independent packages from it with "apt-get download".
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v3
+stamp=/var/lib/quic-harness-deps.v4
 [ -e "$stamp" ] && [ "${1:-}" != "--force" ] && exit 0
 
 extra=/etc/apt/sources.list.d/quic-harness.sources
@@ -47,6 +47,13 @@ apt-get install -y -qq --no-install-recommends \
 	python3-argcomplete python3-requests udev kbd file util-linux-extra \
 	libgnutls28-dev pkg-config sparse valgrind openssl \
 	>/dev/null
+
+# The foreign QUIC stack for interop (ngtcp2's GnuTLS client and server) and
+# nghttp3 for our HTTP/3 tools, from bookworm-backports.  The package would
+# start a server on localhost:7777: mask the unit before it is installed.
+ln -sf /dev/null /etc/systemd/system/ngtcp2d.service
+apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+	ngtcp2-client ngtcp2-server libnghttp3-dev >/dev/null
 
 # virtme-ng and the kernel source come from sid (architecture independent).
 dl=$(mktemp -d)

@@ -4,15 +4,18 @@
 # guest.sh in it.  Results land in build/guest-out/.
 #   vm.sh              run the kselftests
 #   vm.sh CMD...       run CMD instead
+# QUIC_VM_OUT and QUIC_VM_KERNEL override the output directory and the
+# bzImage, so several guests can run from one tree.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-out=$top/build/guest-out
+out=${QUIC_VM_OUT:-$top/build/guest-out}
+kernel=${QUIC_VM_KERNEL:-$top/build/obj/arch/x86/boot/bzImage}
 kst=$top/build/kselftest
 rm -rf "$out"
 mkdir -p "$out"
 cd "$top/build/linux"
 # -v puts the kernel console on stdout: keep it, it shows a crash.
-timeout 900 vng --run "$top/build/obj/arch/x86/boot/bzImage" --disable-kvm \
+timeout 900 vng --run "$kernel" --disable-kvm \
 	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" -v \
 	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null \
 	> "$out/console.txt" 2>&1 || true
