@@ -6,6 +6,7 @@
  * confirmed, closed.  Also the connection ID frames.
  */
 
+#include <crypto/utils.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/ipv6.h>
@@ -17,23 +18,57 @@
 #include "packet.h"
 #include "recovery.h"
 #include "socket.h"
+#include "token.h"
 
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
 
-/* After the peer's key update, the next keys are computed here: setting
- * AEAD keys may sleep, which the receive path cannot.
+/* Client side of a Retry, in process context: new Initial keys from the
+ * server's new connection ID (RFC 9001 section 5.2), then everything the
+ * Initial space had in flight goes again (RFC 9002 section 6.3).
  */
-static void quic_conn_key_work(struct work_struct *work)
+static void quic_conn_retry_restart(struct sock *sk)
 {
-	struct quic_sock *qs = container_of(work, struct quic_sock, key_work);
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
+				       qs->retry_scid.data, qs->retry_scid.len, false);
+	if (err) {
+		quic_conn_closed(sk, err);
+		return;
+	}
+	quic_recovery_restart(sk, QUIC_SPACE_INITIAL);
+	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
+	quic_output_flush(sk);
+}
+
+/* What the receive path cannot do itself, because setting AEAD keys may
+ * sleep: the next 1-RTT keys after the peer's key update, and the new
+ * Initial keys after a Retry.
+ */
+static void quic_conn_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(work, struct quic_sock, work);
 	struct sock *sk = &qs->inet.sk;
 
 	lock_sock(sk);
-	if (!qs->closing)
+	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
+		quic_conn_retry_restart(sk);
+	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing)
 		quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	release_sock(sk);
 	sock_put(sk);
+}
+
+static void quic_conn_work_queue(struct sock *sk, int what)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	set_bit(what, &qs->work_todo);
+	sock_hold(sk);
+	if (!schedule_work(&qs->work))
+		sock_put(sk);
 }
 
 /**
@@ -45,9 +80,83 @@ void quic_conn_key_updated(struct sock *sk)
 	u8 phase = quic_sk(sk)->crypto[QUIC_CRYPTO_APP].key_phase;
 
 	quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
-	sock_hold(sk);
-	if (!schedule_work(&quic_sk(sk)->key_work))
-		sock_put(sk);
+	quic_conn_work_queue(sk, QUIC_WORK_KEYS);
+}
+
+/**
+ * quic_conn_retry_rcv - a client received a Retry
+ * @sk: the connection, locked
+ * @info: the parsed packet
+ * @p: the packet
+ *
+ * RFC 9000 section 17.2.5.2: one Retry is taken, and only before any
+ * other packet from the server; its integrity tag (RFC 9001 section 5.8)
+ * must check out against the ID our first Initial went to.  From then on
+ * Initial packets go to the Retry's Source Connection ID with its token.
+ */
+void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_INITIAL];
+	u32 len = info->len - QUIC_TAG_LEN;
+	struct quic_cid_entry *d;
+	u8 tag[QUIC_TAG_LEN];
+	u8 *token;
+
+	if (qs->is_server || qs->retried || qs->peer_scid_known ||
+	    info->version != qs->version || !info->token_len ||
+	    info->token_len > QUIC_TOKEN_MAX_LEN)
+		return;
+	if (quic_crypto_retry_tag(qs->version, qs->odcid.data, qs->odcid.len, p, len, tag) ||
+	    crypto_memneq(tag, p + len, QUIC_TAG_LEN))
+		return;
+	d = quic_cid_active(&qs->dcids);
+	token = kmemdup(info->token, info->token_len, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!token || !d) {
+		kfree(token);
+		return;
+	}
+	quic_data_free(&qs->token);
+	qs->token.data = token;
+	qs->token.len = info->token_len;
+	memset(&qs->retry_scid, 0, sizeof(qs->retry_scid));
+	qs->retry_scid.len = info->scid_len;
+	memcpy(qs->retry_scid.data, info->scid, info->scid_len);
+	d->cid = qs->retry_scid;
+	qs->retried = true;
+	/* Nothing goes out or comes in at this level until the new keys. */
+	c->tx.ready = false;
+	c->rx.ready = false;
+	quic_conn_work_queue(sk, QUIC_WORK_RETRY);
+}
+
+/**
+ * quic_conn_new_token - QUIC_SOCKOPT_TOKEN on a server: issue a NEW_TOKEN
+ * @sk: the connection, locked
+ *
+ * The token lets the client skip address validation next time (RFC 9000
+ * section 8.1.3); only a server issues them, once the handshake is done.
+ *
+ * Return: 0, -EINVAL on a client, -ENOTCONN before the handshake.
+ */
+int quic_conn_new_token(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 token[QUIC_TOKEN_BUF_LEN];
+	struct quic_frame fr = {};
+	int err;
+
+	if (!qs->is_server)
+		return -EINVAL;
+	if (!qs->handshake_done || qs->closing)
+		return -ENOTCONN;
+	fr.type = QUIC_FRAME_NEW_TOKEN;
+	fr.bytes.data = token;
+	fr.bytes.len = quic_token_make(token, QUIC_TOKEN_NEW, &qs->peer_addr, NULL);
+	err = quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+	if (!err)
+		quic_output_flush(sk);
+	return err;
 }
 
 /**
@@ -98,7 +207,7 @@ void quic_conn_init(struct sock *sk)
 	quic_params_init(&qs->peer);
 	skb_queue_head_init(&qs->reqs);
 	quic_timers_init(sk);
-	INIT_WORK(&qs->key_work, quic_conn_key_work);
+	INIT_WORK(&qs->work, quic_conn_work);
 }
 
 /**
@@ -258,32 +367,6 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	return quic_conn_start(sk, false);
 }
 
-static void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
-			       union quic_addr *dst)
-{
-	const struct udphdr *uh = udp_hdr(skb);
-
-	memset(src, 0, sizeof(*src));
-	memset(dst, 0, sizeof(*dst));
-	if (ip_hdr(skb)->version == 4) {
-		src->v4.sin_family = AF_INET;
-		src->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		src->v4.sin_port = uh->source;
-		dst->v4.sin_family = AF_INET;
-		dst->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
-		dst->v4.sin_port = uh->dest;
-		return;
-	}
-	src->v6.sin6_family = AF_INET6;
-	src->v6.sin6_addr = ipv6_hdr(skb)->saddr;
-	src->v6.sin6_port = uh->source;
-	dst->v6.sin6_family = AF_INET6;
-	dst->v6.sin6_addr = ipv6_hdr(skb)->daddr;
-	dst->v6.sin6_port = uh->dest;
-	if (ipv6_addr_type(&src->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
-		src->v6.sin6_scope_id = inet6_iif(skb);
-}
-
 static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -316,6 +399,34 @@ static bool quic_skb_odcid(const struct sk_buff *skb, struct quic_cid *cid)
 	return true;
 }
 
+static bool quic_cid_eq(const struct quic_cid *a, const struct quic_cid *b)
+{
+	return a->len == b->len && !memcmp(a->data, b->data, a->len);
+}
+
+/* A token the client echoed (RFC 9000 section 8.1): ours and valid, it
+ * validates the address; from a Retry, it also holds the original ID.
+ */
+static void quic_conn_check_token(struct sock *sk, const struct quic_packet_info *info,
+				  const struct quic_cid *first)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid odcid;
+	int type;
+
+	if (!info->token_len)
+		return;
+	type = quic_token_check(info->token, info->token_len, &qs->peer_addr, &odcid);
+	if (type < 0)
+		return;
+	qs->addr_validated = true;
+	if (type == QUIC_TOKEN_RETRY) {
+		qs->odcid = odcid;
+		qs->retry_scid = *first;
+		qs->retried = true;
+	}
+}
+
 /**
  * quic_conn_accept - set up a server connection from a client's Initial
  * @sk: the new socket
@@ -328,8 +439,8 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk), *lqs = quic_sk(lsk);
 	struct quic_packet_info info;
+	struct quic_cid first, cid;
 	struct quic_cid_entry *e;
-	struct quic_cid cid;
 	struct sk_buff *more, *tmp;
 	int err = -EINVAL;
 
@@ -344,7 +455,12 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	quic_conn_set_peer_inet(sk, &qs->peer_addr);
 	qs->version = info.version;
 
-	quic_skb_odcid(skb, &qs->odcid);
+	/* The Initial keys come from the ID this Initial went to; after a
+	 * Retry the original one is in the token (RFC 9000 section 7.3).
+	 */
+	quic_skb_odcid(skb, &first);
+	qs->odcid = first;
+	quic_conn_check_token(sk, &info, &first);
 	memset(&cid, 0, sizeof(cid));
 	cid.len = info.scid_len;
 	memcpy(cid.data, info.scid, info.scid_len);
@@ -359,13 +475,13 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 		goto out;
 	}
 	/* Until the client switches to our ID it keeps using its own. */
-	e = quic_cid_add_source(sk, &qs->ocids, &qs->odcid, GFP_KERNEL);
+	e = quic_cid_add_source(sk, &qs->ocids, &first, GFP_KERNEL);
 	if (IS_ERR(e)) {
 		err = PTR_ERR(e);
 		goto out;
 	}
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       qs->odcid.data, qs->odcid.len, true);
+				       first.data, first.len, true);
 	if (!err)
 		err = quic_conn_start(sk, true);
 	if (err)
@@ -377,8 +493,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	 */
 	spin_lock_bh(&lqs->reqs.lock);
 	skb_queue_walk_safe(&lqs->reqs, more, tmp) {
-		if (quic_skb_odcid(more, &cid) && cid.len == qs->odcid.len &&
-		    !memcmp(cid.data, qs->odcid.data, cid.len)) {
+		if (quic_skb_odcid(more, &cid) && quic_cid_eq(&cid, &first)) {
 			__skb_unlink(more, &lqs->reqs);
 			__skb_queue_tail(&qs->space[QUIC_SPACE_INITIAL].pending, more);
 		}
@@ -452,13 +567,12 @@ int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len)
 		p.original_dcid = qs->odcid;
 		memcpy(p.reset_token, e->reset_token, QUIC_RESET_TOKEN_LEN);
 		p.has |= QUIC_PARAM_HAS_ORIGINAL_DCID | QUIC_PARAM_HAS_RESET_TOKEN;
+		if (qs->retried) {
+			p.retry_scid = qs->retry_scid;
+			p.has |= QUIC_PARAM_HAS_RETRY_SCID;
+		}
 	}
 	return quic_params_encode(&p, buf, len);
-}
-
-static bool quic_cid_eq(const struct quic_cid *a, const struct quic_cid *b)
-{
-	return a->len == b->len && !memcmp(a->data, b->data, a->len);
 }
 
 /**
@@ -485,7 +599,9 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	     quic_cid_eq(&p.initial_scid, &qs->peer_scid);
 	if (ok && !qs->is_server)
 		ok = (p.has & QUIC_PARAM_HAS_ORIGINAL_DCID) &&
-		     quic_cid_eq(&p.original_dcid, &qs->odcid);
+		     quic_cid_eq(&p.original_dcid, &qs->odcid) &&
+		     !!(p.has & QUIC_PARAM_HAS_RETRY_SCID) == qs->retried &&
+		     (!qs->retried || quic_cid_eq(&p.retry_scid, &qs->retry_scid));
 	if (!ok) {
 		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
 		return -EINVAL;

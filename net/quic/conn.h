@@ -14,6 +14,7 @@ struct sk_buff;
 struct quic_frame;
 struct quic_crypto_secret;
 union quic_addr;
+struct quic_packet_info;
 
 void quic_conn_init(struct sock *sk);
 void quic_conn_free(struct sock *sk);
@@ -28,7 +29,9 @@ void quic_conn_closed(struct sock *sk, int err);
 void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
 void quic_conn_close(struct sock *sk);
 int quic_conn_key_update(struct sock *sk);
+int quic_conn_new_token(struct sock *sk);
 void quic_conn_key_updated(struct sock *sk);
+void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p);
 int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 

@@ -11,6 +11,7 @@
  */
 
 #include <crypto/aead.h>
+#include <crypto/gcm.h>
 #include <crypto/sha2.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -572,8 +573,9 @@ EXPORT_SYMBOL_IF_KUNIT(quic_crypto_decrypt);
  * @len: its length
  * @tag: returns the QUIC_TAG_LEN byte tag
  *
- * Process context: the transform is allocated per call.  Retry is sent
- * once per connection attempt and checked once by a client.
+ * Any context: the AES-GCM library needs no transform, only one buffer
+ * for the key schedule and the pseudo-packet.  A server sends a Retry at
+ * most once per client Initial; a client checks at most one.
  *
  * Return: 0 or a negative errno.
  */
@@ -581,48 +583,28 @@ int quic_crypto_retry_tag(u32 version, const u8 *odcid, u8 odcid_len,
 			  const u8 *retry, u32 len, u8 *tag)
 {
 	const struct quic_version_keys *v = quic_version_find(version);
-	struct aead_request *req;
-	struct crypto_aead *tfm;
-	struct scatterlist sg;
-	u8 *buf, iv[QUIC_IV_LEN];
+	struct {
+		struct aesgcm_ctx ctx;
+		u8 pseudo[];
+	} *w;
 	u32 plen;
 	int err;
 
-	if (odcid_len > QUIC_CID_MAX_LEN)
+	if (odcid_len > QUIC_CID_MAX_LEN || len > QUIC_RETRY_MAX_LEN)
 		return -EINVAL;
-	tfm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	err = crypto_aead_setkey(tfm, v->retry_key, sizeof(v->retry_key));
-	if (!err)
-		err = crypto_aead_setauthsize(tfm, QUIC_TAG_LEN);
-	if (err)
-		goto out_tfm;
-
 	/* The Retry pseudo-packet: ODCID length and value, then the Retry. */
 	plen = 1 + odcid_len + len;
-	buf = kmalloc(plen + QUIC_TAG_LEN, GFP_KERNEL);
-	req = aead_request_alloc(tfm, GFP_KERNEL);
-	err = -ENOMEM;
-	if (!buf || !req)
-		goto out;
-	buf[0] = odcid_len;
-	memcpy(buf + 1, odcid, odcid_len);
-	memcpy(buf + 1 + odcid_len, retry, len);
-	memcpy(iv, v->retry_nonce, QUIC_IV_LEN);
-
-	sg_init_one(&sg, buf, plen + QUIC_TAG_LEN);
-	aead_request_set_callback(req, 0, NULL, NULL);
-	aead_request_set_ad(req, plen);
-	aead_request_set_crypt(req, &sg, &sg, 0, iv);
-	err = crypto_aead_encrypt(req);
-	if (!err)
-		memcpy(tag, buf + plen, QUIC_TAG_LEN);
-out:
-	aead_request_free(req);
-	kfree(buf);
-out_tfm:
-	crypto_free_aead(tfm);
+	w = kmalloc(sizeof(*w) + plen, GFP_ATOMIC);
+	if (!w)
+		return -ENOMEM;
+	err = aesgcm_expandkey(&w->ctx, v->retry_key, sizeof(v->retry_key), QUIC_TAG_LEN);
+	if (!err) {
+		w->pseudo[0] = odcid_len;
+		memcpy(w->pseudo + 1, odcid, odcid_len);
+		memcpy(w->pseudo + 1 + odcid_len, retry, len);
+		aesgcm_encrypt(&w->ctx, NULL, NULL, 0, w->pseudo, plen, v->retry_nonce, tag);
+	}
+	kfree_sensitive(w);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_retry_tag);

@@ -18,6 +18,7 @@
 #define QUIC_SECRET_MAX		48
 #define QUIC_KEY_MAX		32
 #define QUIC_CID_MAX_LEN	20
+#define QUIC_RETRY_MAX_LEN	1500	/* a Retry packet, tag excluded */
 
 struct quic_cipher;
 struct crypto_aead;

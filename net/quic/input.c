@@ -15,6 +15,7 @@
 #include "packet.h"
 #include "recovery.h"
 #include "socket.h"
+#include "token.h"
 #include "wire.h"
 
 #define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
@@ -40,11 +41,36 @@ static bool quic_packet_dcid(const struct sk_buff *skb, const u8 **dcid, u8 *len
 	return true;
 }
 
+/* RFC 9000 section 8.1.2: a listener that validates addresses answers
+ * an Initial without a valid token with a Retry, and takes only those
+ * that bring one back.  A bad Retry token is dropped: the client had its
+ * chance (section 8.1.3).
+ */
+static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
+				const struct quic_packet_info *info)
+{
+	union quic_addr peer, local;
+	struct quic_cid odcid;
+
+	if (!READ_ONCE(quic_sk(lsk)->config.validate_peer_address))
+		return true;
+	if (info->token_len) {
+		quic_addr_from_skb(skb, &peer, &local);
+		if (quic_token_check(info->token, info->token_len, &peer, &odcid) > 0)
+			return true;
+		if (info->token[0] == QUIC_TOKEN_RETRY)
+			return false;
+	}
+	quic_retry_send(usk, skb, info);
+	return false;
+}
+
 /* A datagram for no known connection ID may open a connection: only an
  * Initial of at least 1200 bytes (RFC 9000 section 14.1), queued on the
  * listener until accept() takes it.  Under rcu_read_lock().
  */
-static void quic_listener_rcv(struct quic_udp_sock *us, struct sk_buff *skb)
+static void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us,
+			      struct sk_buff *skb)
 {
 	struct quic_packet_info info;
 	struct sock *lsk;
@@ -56,7 +82,8 @@ static void quic_listener_rcv(struct quic_udp_sock *us, struct sk_buff *skb)
 	if (!lsk || !refcount_inc_not_zero(&lsk->sk_refcnt))
 		goto drop;
 	if (skb_queue_len(&quic_sk(lsk)->reqs) >=
-	    max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1)) {
+	    max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1) ||
+	    !quic_listener_admit(usk, lsk, skb, &info)) {
 		sock_put(lsk);
 		goto drop;
 	}
@@ -96,7 +123,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	if (!sk) {
 		us = rcu_dereference_sk_user_data(usk);
 		if (us)
-			quic_listener_rcv(us, skb);
+			quic_listener_rcv(usk, us, skb);
 		else
 			kfree_skb(skb);
 		rcu_read_unlock();
@@ -409,7 +436,11 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 
 	if (quic_packet_parse(p, len, QUIC_CID_LEN, qs->grease, &info))
 		return -EINVAL;
-	if (info.type >= QUIC_PACKET_VERSION_NEGOTIATION || info.type == QUIC_PACKET_RETRY)
+	if (info.type == QUIC_PACKET_RETRY) {
+		quic_conn_retry_rcv(sk, &info, p);
+		return -EINVAL;	/* it fills the datagram */
+	}
+	if (info.type >= QUIC_PACKET_VERSION_NEGOTIATION)
 		return -EINVAL;	/* not during a connection */
 	if (info.type != QUIC_PACKET_SHORT && info.version != qs->version)
 		return info.len;

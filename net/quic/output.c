@@ -20,8 +20,6 @@
 
 #define QUIC_MIN_DATAGRAM	1200	/* RFC 9000 section 14.1 */
 #define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
-#define QUIC_HEADROOM		(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
-				 sizeof(struct udphdr))
 
 static struct kmem_cache *quic_sent_cache;
 
@@ -177,33 +175,24 @@ void quic_space_purge(struct sock *sk, struct quic_space *s)
 	s->loss_time = 0;
 }
 
-/* Route to the peer, from the dst cache when it is still valid.  The
- * dst comes back referenced from dst_cache_get_ip*() and the lookups.
+/* Route from @s to @d, as the UDP socket @usk; a wildcard source address
+ * in @s is replaced by the route's.  The dst comes back referenced.
  */
-static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
+static struct dst_entry *quic_route_lookup(struct sock *usk, const union quic_addr *d,
+					   union quic_addr *s, int oif)
 {
-	struct quic_sock *qs = quic_sk(sk);
-	struct sock *usk = qs->udp->sock->sk;
-	union quic_addr *d = &qs->peer_addr;
-	union quic_addr *s = &qs->local_addr;
-	struct net *net = sock_net(sk);
+	struct net *net = sock_net(usk);
 
-	*saddr = *s;
 	if (d->sa.sa_family == AF_INET) {
 		struct flowi4 fl4 = {};
 		struct rtable *rt;
 
-		rt = dst_cache_get_ip4(&qs->dst_cache, &saddr->v4.sin_addr.s_addr);
-		if (rt)
-			return &rt->dst;
 		rt = ip_route_output_ports(net, &fl4, NULL, d->v4.sin_addr.s_addr,
 					   s->v4.sin_addr.s_addr, d->v4.sin_port,
-					   s->v4.sin_port, IPPROTO_UDP, 0,
-					   sk->sk_bound_dev_if);
+					   s->v4.sin_port, IPPROTO_UDP, 0, oif);
 		if (IS_ERR(rt))
 			return ERR_CAST(rt);
-		saddr->v4.sin_addr.s_addr = fl4.saddr;
-		dst_cache_set_ip4(&qs->dst_cache, &rt->dst, fl4.saddr);
+		s->v4.sin_addr.s_addr = fl4.saddr;
 		return &rt->dst;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -211,22 +200,49 @@ static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
 		struct dst_entry *dst;
 		struct flowi6 fl6 = {};
 
-		dst = dst_cache_get_ip6(&qs->dst_cache, &saddr->v6.sin6_addr);
-		if (dst)
-			return dst;
 		fl6.daddr = d->v6.sin6_addr;
 		fl6.saddr = s->v6.sin6_addr;
 		fl6.fl6_dport = d->v6.sin6_port;
 		fl6.fl6_sport = s->v6.sin6_port;
 		fl6.flowi6_proto = IPPROTO_UDP;
-		fl6.flowi6_oif = sk->sk_bound_dev_if ?: d->v6.sin6_scope_id;
+		fl6.flowi6_oif = oif ?: d->v6.sin6_scope_id;
 		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
-		if (IS_ERR(dst))
-			return dst;
-		saddr->v6.sin6_addr = fl6.saddr;
-		dst_cache_set_ip6(&qs->dst_cache, dst, &fl6.saddr);
+		if (!IS_ERR(dst))
+			s->v6.sin6_addr = fl6.saddr;
 		return dst;
 	}
+#else
+	return ERR_PTR(-EAFNOSUPPORT);
+#endif
+}
+
+/* Route to the peer, from the dst cache when it is still valid. */
+static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr *d = &qs->peer_addr;
+	struct dst_entry *dst;
+
+	*saddr = qs->local_addr;
+	if (d->sa.sa_family == AF_INET) {
+		struct rtable *rt;
+
+		rt = dst_cache_get_ip4(&qs->dst_cache, &saddr->v4.sin_addr.s_addr);
+		if (rt)
+			return &rt->dst;
+		dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
+		if (!IS_ERR(dst))
+			dst_cache_set_ip4(&qs->dst_cache, dst, saddr->v4.sin_addr.s_addr);
+		return dst;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	dst = dst_cache_get_ip6(&qs->dst_cache, &saddr->v6.sin6_addr);
+	if (dst)
+		return dst;
+	dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
+	if (!IS_ERR(dst))
+		dst_cache_set_ip6(&qs->dst_cache, dst, &saddr->v6.sin6_addr);
+	return dst;
 #else
 	return ERR_PTR(-EAFNOSUPPORT);
 #endif
@@ -269,11 +285,27 @@ u32 quic_route_mtu(struct sock *sk)
 	return mtu;
 }
 
+/* Hand a datagram to the UDP tunnel; @dst's reference goes with it. */
+static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_entry *dst,
+			     const union quic_addr *s, const union quic_addr *d)
+{
+	if (d->sa.sa_family == AF_INET) {
+		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s->v4.sin_addr.s_addr,
+				    d->v4.sin_addr.s_addr, 0, ip4_dst_hoplimit(dst),
+				    htons(IP_DF), s->v4.sin_port, d->v4.sin_port,
+				    false, false, 0);
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &s->v6.sin6_addr, &d->v6.sin6_addr,
+			     0, ip6_dst_hoplimit(dst), 0, s->v6.sin6_port,
+			     d->v6.sin6_port, false, 0);
+#endif
+}
+
 static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct sock *usk = qs->udp->sock->sk;
-	union quic_addr *d = &qs->peer_addr;
 	struct dst_entry *dst;
 	union quic_addr s;
 
@@ -284,22 +316,31 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
-	if (d->sa.sa_family == AF_INET) {
-		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s.v4.sin_addr.s_addr,
-				    d->v4.sin_addr.s_addr, 0, ip4_dst_hoplimit(dst),
-				    htons(IP_DF), s.v4.sin_port, d->v4.sin_port,
-				    false, false, 0);
-		return 0;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &s.v6.sin6_addr, &d->v6.sin6_addr,
-			     0, ip6_dst_hoplimit(dst), 0, s.v6.sin6_port,
-			     d->v6.sin6_port, false, 0);
+	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, &qs->peer_addr);
 	return 0;
-#else
-	kfree_skb(skb);
-	return -EAFNOSUPPORT;
-#endif
+}
+
+/**
+ * quic_xmit_stateless - send a datagram that belongs to no connection
+ * @usk: the UDP socket to send from
+ * @skb: the datagram, with %QUIC_HEADROOM
+ * @local: our address, as the peer's datagram was sent to
+ * @peer: the peer's address
+ *
+ * For Retry, Version Negotiation and Stateless Reset.  Any context.
+ */
+void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
+			 const union quic_addr *local, const union quic_addr *peer)
+{
+	union quic_addr s = *local;
+	struct dst_entry *dst;
+
+	dst = quic_route_lookup(usk, peer, &s, 0);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return;
+	}
+	quic_tunnel_xmit(usk, skb, dst, &s, peer);
 }
 
 /**

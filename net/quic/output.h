@@ -12,8 +12,16 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+
 #include "frame.h"
 #include "pnspace.h"
+#include "udp.h"
+
+/* Room in front of a QUIC packet for the UDP, IP and link headers. */
+#define QUIC_HEADROOM		(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr))
 
 /**
  * enum quic_space_id - packet number spaces (RFC 9000 section 12.3)
@@ -150,6 +158,8 @@ int quic_output_probe(struct sock *sk, u8 space);
 void quic_sent_free(struct quic_sent_pkt *p);
 int quic_output_init(void);
 void quic_output_exit(void);
+void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
+			 const union quic_addr *local, const union quic_addr *peer);
 int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		      bool app, const char *phrase);
 u8 quic_space_level(u8 space, bool early);

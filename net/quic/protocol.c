@@ -10,6 +10,7 @@
 #include <net/transp_v6.h>
 
 #include "socket.h"
+#include "token.h"
 
 /* Stream and datagram sockets behave alike: the type is the user's pick. */
 static struct inet_protosw quic_protosw[] = {
@@ -98,6 +99,7 @@ static int __init quic_init(void)
 	err = quic_cid_init();
 	if (err)
 		goto out_sock;
+	quic_token_init();
 	err = quic_output_init();
 	if (err)
 		goto out_cid;

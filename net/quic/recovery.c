@@ -114,6 +114,31 @@ static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 		quic_cong_on_loss(&qs->cong, lost_time, now);
 }
 
+/**
+ * quic_recovery_restart - send a space's data in flight again from scratch
+ * @sk: the connection
+ * @space: &enum quic_space_id
+ *
+ * After a Retry (RFC 9002 section 6.3) the packets in flight were never
+ * processed by the server: their frames go to the front of the queue
+ * without counting as a loss, and congestion control and the probe
+ * backoff start over.
+ */
+void quic_recovery_restart(struct sock *sk, u8 space)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[space];
+	struct quic_sent_pkt *p, *tmp;
+	LIST_HEAD(requeue);
+
+	list_for_each_entry_safe(p, tmp, &s->sent, list)
+		quic_packet_lost(sk, s, p, &requeue);
+	list_splice(&requeue, &s->sendq);
+	s->loss_time = 0;
+	qs->pto_count = 0;
+	quic_cong_init(&qs->cong, qs->cong.algo, qs->cong.mss);
+}
+
 static bool quic_range_covers(const struct quic_ack_ranges *a, u32 *i, u64 pn)
 {
 	while (*i < a->nr && pn < a->r[*i].start)

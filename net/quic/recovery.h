@@ -14,6 +14,7 @@ struct quic_frame;
 
 int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 			 u32 *errcode);
+void quic_recovery_restart(struct sock *sk, u8 space);
 void quic_timers_init(struct sock *sk);
 void quic_timers_stop(struct sock *sk);
 void quic_timers_update(struct sock *sk);

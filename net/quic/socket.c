@@ -85,13 +85,6 @@ static int quic_init_sock(struct sock *sk)
 	return 0;
 }
 
-static void quic_data_free(struct quic_data *d)
-{
-	kfree_sensitive(d->data);
-	d->data = NULL;
-	d->len = 0;
-}
-
 /* Replace @d with @len bytes from @optval. */
 static int quic_data_set(struct quic_data *d, sockptr_t optval,
 			 unsigned int len)
@@ -148,7 +141,7 @@ static void quic_unbind(struct sock *sk)
 static void quic_close(struct sock *sk, long timeout)
 {
 	/* The work takes the socket lock: wait for it without holding it. */
-	if (cancel_work_sync(&quic_sk(sk)->key_work))
+	if (cancel_work_sync(&quic_sk(sk)->work))
 		sock_put(sk);
 	lock_sock(sk);
 	quic_unlisten(sk);
@@ -1365,11 +1358,12 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_TOKEN:
 		/* An empty token on a server asks to issue a NEW_TOKEN. */
-		err = -ENOTCONN;
 		if (optlen > QUIC_TOKEN_MAX_LEN)
 			err = -EINVAL;
 		else if (optlen)
 			err = quic_data_set(&qs->token, optval, optlen);
+		else
+			err = quic_conn_new_token(sk);
 		break;
 	case QUIC_SOCKOPT_SESSION_TICKET:
 		err = -EINVAL;

@@ -36,6 +36,13 @@ struct quic_data {
 	u32	len;
 };
 
+static inline void quic_data_free(struct quic_data *d)
+{
+	kfree_sensitive(d->data);
+	d->data = NULL;
+	d->len = 0;
+}
+
 /**
  * enum quic_rcv_kind - what an skb on the receive queue holds
  * @QUIC_RCV_STREAM: stream data
@@ -94,6 +101,14 @@ enum {
 	QUIC_DEFER_IDLE,
 };
 
+/* Bits of &quic_sock.work_todo: what the receive path leaves to the
+ * connection's work item, as it may sleep.
+ */
+enum {
+	QUIC_WORK_KEYS,		/* prepare the next 1-RTT keys */
+	QUIC_WORK_RETRY,	/* new Initial keys after a Retry */
+};
+
 /**
  * struct quic_sock - the QUIC socket
  * @inet: the inet socket; its source address and port are the bound ones
@@ -120,8 +135,10 @@ enum {
  * @closing: CONNECTION_CLOSE sent or received; nothing more is sent
  * @key_update_pending: a key update we started awaits its first ACK
  * @key_update_pn: first packet number sent with the new keys
- * @key_work: prepares the next 1-RTT keys in process context after the
- *	peer moved to a new key phase
+ * @work: what the receive path leaves to process context (QUIC_WORK_*)
+ * @work_todo: QUIC_WORK_* bits for @work
+ * @retried: a client took a Retry, or a server sent one for this
+ *	connection (its token came back)
  * @grease: we announced grease_quic_bit, the fixed bit may come clear
  * @version: QUIC version in use
  * @scids: connection IDs we issued
@@ -129,6 +146,7 @@ enum {
  * @ocids: on a server, the client's original Destination Connection ID,
  *	in the table until the handshake is confirmed
  * @odcid: Destination Connection ID of the client's first Initial
+ * @retry_scid: Source Connection ID of the Retry, when @retried
  * @peer_scid: Source Connection ID of the peer's first packet, checked
  *	against its initial_source_connection_id
  * @crypto: keys per &enum quic_crypto_level
@@ -183,13 +201,16 @@ struct quic_sock {
 	bool				closing;
 	bool				key_update_pending;
 	u64				key_update_pn;
-	struct work_struct		key_work;
+	struct work_struct		work;
+	unsigned long			work_todo;
+	bool				retried;
 	bool				grease;
 	u32				version;
 	struct quic_cid_set		scids;
 	struct quic_cid_set		dcids;
 	struct quic_cid_set		ocids;
 	struct quic_cid			odcid;
+	struct quic_cid			retry_scid;
 	struct quic_cid			peer_scid;
 	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
 	struct quic_space		space[QUIC_SPACE_MAX];

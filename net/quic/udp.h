@@ -11,6 +11,8 @@
 #include <linux/refcount.h>
 #include <linux/in.h>
 
+struct sk_buff;
+
 /**
  * union quic_addr - an IPv4 or IPv6 socket address
  * @sa: generic view, for the family
@@ -48,6 +50,8 @@ struct quic_udp_sock {
 
 struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr);
 void quic_udp_sock_put(struct quic_udp_sock *us);
+void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
+			union quic_addr *dst);
 
 static inline void quic_udp_sock_hold(struct quic_udp_sock *us)
 {

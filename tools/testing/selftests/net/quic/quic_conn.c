@@ -133,6 +133,8 @@ struct digest {
 	uint64_t len;
 };
 
+#define QUIC_TOKEN_MAX	256	/* longest token the kernel keeps */
+
 /* ---- the scenario each test runs ---- */
 
 struct peer;
@@ -147,6 +149,7 @@ struct scenario {
 	uint32_t cipher;	/* CONFIG.payload_cipher_type, 0 to leave */
 	uint64_t size;		/* bytes for the transfers */
 	bool key_update;	/* client updates keys twice while sending */
+	bool retry;		/* the listener validates addresses with Retry */
 	step_fn client_prep;	/* after the handshake, before the barrier */
 	step_fn server_prep;
 	step_fn client;		/* the scenario proper */
@@ -157,6 +160,7 @@ struct peer {
 	const struct scenario *sc;
 	bool is_server;
 	int fd;			/* the connected QUIC socket */
+	int lfd;		/* the server's listener */
 	int rd, wr;		/* pipe ends to the other side */
 	uint16_t server_port;
 	int key_updates;	/* done by this side */
@@ -331,6 +335,21 @@ static int set_options(int fd, const struct scenario *sc)
 	return 0;
 }
 
+/* A listener that sends Retry to clients without a token. */
+static int set_validate_address(int fd)
+{
+	struct quic_config cfg;
+	socklen_t len = sizeof(cfg);
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, &len))
+		return fail_errno("getsockopt(QUIC_SOCKOPT_CONFIG)");
+	cfg.validate_peer_address = 1;
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, sizeof(cfg)))
+		return fail_errno("setsockopt(QUIC_SOCKOPT_CONFIG)");
+	return 0;
+}
+
 /* A listener on the server address; its port is returned in @port. */
 static int open_server(const struct scenario *sc, uint16_t *port)
 {
@@ -342,7 +361,7 @@ static int open_server(const struct scenario *sc, uint16_t *port)
 	if (fd < 0)
 		return fail_errno("socket");
 	len = make_addr(&ss, sc->family, sc->family == AF_INET ? SERVER_V4 : SERVER_V6, 0);
-	if (set_options(fd, sc))
+	if (set_options(fd, sc) || (sc->retry && set_validate_address(fd)))
 		goto err;
 	if (bind(fd, (void *)&ss, len)) {
 		fail_errno("bind");
@@ -1013,6 +1032,124 @@ static int enable_key_update(struct peer *p)
 #define RESET_ERRCODE	42
 #define STOP_ERRCODE	7
 
+/*
+ * Address validation (RFC 9000 section 8.1).  Retry: the client sets no
+ * token, so the one it holds after the handshake came in a Retry.
+ */
+static int get_token(int fd, uint8_t *buf, socklen_t *len)
+{
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, buf, len))
+		return fail_errno("getsockopt(QUIC_SOCKOPT_TOKEN)");
+	return 0;
+}
+
+static int client_retry(struct peer *p)
+{
+	uint8_t tok[QUIC_TOKEN_MAX];
+	socklen_t len = sizeof(tok);
+
+	if (get_token(p->fd, tok, &len))
+		return -1;
+	if (!len)
+		return fail("no token after the handshake: no Retry was taken");
+	return client_upload(p);
+}
+
+/*
+ * NEW_TOKEN: the server issues a token on the first connection; the
+ * client gets it as an event and connects again with it, to the same
+ * Retry-sending listener.  That second handshake must take no Retry: the
+ * token the client holds after it is still the one it set.
+ */
+static int client_new_token_prep(struct peer *p)
+{
+	return enable_event(p, QUIC_EVENT_NEW_TOKEN);
+}
+
+static int recv_new_token(struct peer *p, uint8_t *tok, socklen_t *tlen)
+{
+	uint8_t buf[1 + QUIC_TOKEN_MAX], held[QUIC_TOKEN_MAX];
+	socklen_t hlen = sizeof(held);
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+
+	n = recv_msg(p->fd, buf, sizeof(buf), &sid, &flags);
+	if (n < 0)
+		return -1;
+	if (!(flags & MSG_QUIC_NOTIFICATION) || n < 2 || buf[0] != QUIC_EVENT_NEW_TOKEN)
+		return fail("want a NEW_TOKEN event, got %zd bytes, flags %#x, type %u",
+			    n, flags, n ? buf[0] : 0);
+	*tlen = n - 1;
+	memcpy(tok, buf + 1, n - 1);
+	if (get_token(p->fd, held, &hlen))
+		return -1;
+	if (hlen != *tlen || memcmp(held, tok, hlen))
+		return fail("QUIC_SOCKOPT_TOKEN (%u bytes) is not the event's token (%u)",
+			    hlen, *tlen);
+	return 0;
+}
+
+static int client_new_token(struct peer *p)
+{
+	uint8_t tok[QUIC_TOKEN_MAX], held[QUIC_TOKEN_MAX];
+	socklen_t tlen = 0, hlen = sizeof(held);
+	int fd1 = p->fd, ret = -1;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (recv_new_token(p, tok, &tlen))
+		return -1;
+	p->fd = socket(p->sc->family, p->sc->type, IPPROTO_QUIC);
+	if (p->fd < 0) {
+		p->fd = fd1;
+		return fail_errno("socket");
+	}
+	len = make_addr(&ss, p->sc->family,
+			p->sc->family == AF_INET ? SERVER_V4 : SERVER_V6, p->server_port);
+	if (set_options(p->fd, p->sc) || set_timeouts(p->fd))
+		goto out;
+	if (setsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, tok, tlen)) {
+		fail_errno("setsockopt(QUIC_SOCKOPT_TOKEN)");
+		goto out;
+	}
+	if (connect(p->fd, (void *)&ss, len)) {
+		fail_errno("connect");
+		goto out;
+	}
+	if (do_handshake(p) || get_token(p->fd, held, &hlen))
+		goto out;
+	if (hlen != tlen || memcmp(held, tok, tlen)) {
+		fail("the second connection took a Retry despite its token");
+		goto out;
+	}
+	ret = client_hello(p);
+out:
+	close(p->fd);
+	p->fd = fd1;
+	return ret;
+}
+
+static int server_new_token(struct peer *p)
+{
+	int fd1 = p->fd, ret = -1;
+
+	if (setsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, NULL, 0))
+		return fail_errno("setsockopt(QUIC_SOCKOPT_TOKEN) on the server");
+	if (wait_readable(p->lfd, IO_TIMEOUT))
+		return fail("no second connection to accept");
+	p->fd = accept(p->lfd, NULL, NULL);
+	if (p->fd < 0) {
+		p->fd = fd1;
+		return fail_errno("accept");
+	}
+	if (!set_timeouts(p->fd) && !do_handshake(p))
+		ret = server_hello(p);
+	close(p->fd);
+	p->fd = fd1;
+	return ret;
+}
+
 /* The client resets stream 0 after some data; the server sees it. */
 static int client_reset(struct peer *p)
 {
@@ -1157,6 +1294,7 @@ static int run_server(const struct scenario *sc, int rd, int wr, int timeout)
 	lfd = open_server(sc, &p.server_port);
 	if (lfd < 0)
 		return -1;
+	p.lfd = lfd;
 	if (write(wr, &p.server_port, sizeof(p.server_port)) != sizeof(p.server_port)) {
 		fail_errno("write the port to the pipe");
 		goto out;
@@ -1529,6 +1667,49 @@ TEST_F_TIMEOUT(quic_conn, key_update, 180)
 }
 
 /* Run apart by quic_conn.sh, with netem on both ends of the veth pair. */
+TEST_F_TIMEOUT(quic_conn, retry, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.retry = true,
+		.size = MIB,
+		.client = client_retry,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, retry_v6, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET6,
+		.type = SOCK_STREAM,
+		.retry = true,
+		.size = MIB,
+		.client = client_retry,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, new_token, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.alpn = ALPN,
+		.retry = true,
+		.client_prep = client_new_token_prep,
+		.client = client_new_token,
+		.server = server_new_token,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
 TEST_F_TIMEOUT(quic_conn, transfer_1m_lossy, 240)
 {
 	const struct scenario sc = {

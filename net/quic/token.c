@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * Address validation (RFC 9000 section 8.1).  A server proves that a
+ * client owns its address by handing it a token the client must echo:
+ * in a Retry packet, for the connection being set up, or in a NEW_TOKEN
+ * frame, for a later one.  Tokens are stateless: a MAC under a key
+ * chosen at boot covers the client's address, the issue time and, for
+ * Retry, the Destination Connection ID the client first used.
+ */
+
+#include <crypto/sha2.h>
+#include <crypto/utils.h>
+#include <linux/random.h>
+#include <linux/timekeeping.h>
+#include <net/sock.h>
+
+#include "cid.h"
+#include "crypto.h"
+#include "output.h"
+#include "packet.h"
+#include "token.h"
+
+/* How long a token is good for, in seconds (the socket API draft asks
+ * for tokens that expire; a Retry token is echoed within one RTT).
+ */
+#define QUIC_TOKEN_RETRY_LIFETIME	60
+#define QUIC_TOKEN_NEW_LIFETIME		3600
+
+static struct hmac_sha256_key quic_token_key;
+
+/**
+ * quic_token_init - pick the token key
+ */
+void quic_token_init(void)
+{
+	u8 raw[32];
+
+	get_random_bytes(raw, sizeof(raw));
+	hmac_sha256_preparekey(&quic_token_key, raw, sizeof(raw));
+	memzero_explicit(raw, sizeof(raw));
+}
+
+/* MAC of the token body and the address it was issued to: the port only
+ * for Retry, as a NEW_TOKEN token outlives NAT bindings (RFC 9000 8.1.3).
+ */
+static void quic_token_mac(const u8 *body, u32 len, const union quic_addr *peer, u8 *mac)
+{
+	u8 digest[SHA256_DIGEST_SIZE];
+	struct hmac_sha256_ctx ctx;
+
+	hmac_sha256_init(&ctx, &quic_token_key);
+	hmac_sha256_update(&ctx, body, len);
+	hmac_sha256_update(&ctx, (const u8 *)&peer->sa.sa_family, sizeof(peer->sa.sa_family));
+	if (peer->sa.sa_family == AF_INET) {
+		hmac_sha256_update(&ctx, (const u8 *)&peer->v4.sin_addr, 4);
+		if (body[0] == QUIC_TOKEN_RETRY)
+			hmac_sha256_update(&ctx, (const u8 *)&peer->v4.sin_port, 2);
+	} else {
+		hmac_sha256_update(&ctx, (const u8 *)&peer->v6.sin6_addr, 16);
+		if (body[0] == QUIC_TOKEN_RETRY)
+			hmac_sha256_update(&ctx, (const u8 *)&peer->v6.sin6_port, 2);
+	}
+	hmac_sha256_final(&ctx, digest);
+	memcpy(mac, digest, QUIC_TOKEN_MAC_LEN);
+	memzero_explicit(digest, sizeof(digest));
+}
+
+/**
+ * quic_token_make - write a token for a client address
+ * @buf: at least %QUIC_TOKEN_BUF_LEN bytes
+ * @type: %QUIC_TOKEN_RETRY or %QUIC_TOKEN_NEW
+ * @peer: the client's address
+ * @odcid: for Retry, the client's original Destination Connection ID
+ *
+ * Return: the token length.
+ */
+int quic_token_make(u8 *buf, u8 type, const union quic_addr *peer,
+		    const struct quic_cid *odcid)
+{
+	u8 len = type == QUIC_TOKEN_RETRY ? odcid->len : 0;
+	u32 n;
+
+	buf[0] = type;
+	put_unaligned_be32((u32)ktime_get_boottime_seconds(), buf + 1);
+	buf[5] = len;
+	if (len)
+		memcpy(buf + 6, odcid->data, len);
+	n = 6 + len;
+	quic_token_mac(buf, n, peer, buf + n);
+	return n + QUIC_TOKEN_MAC_LEN;
+}
+
+/**
+ * quic_token_check - validate a token a client sent in an Initial
+ * @token: the token
+ * @len: its length
+ * @peer: the address the Initial came from
+ * @odcid: for a Retry token, returns the original Destination Connection ID
+ *
+ * Return: the token's type when it is ours, for this address and not
+ * expired; -EINVAL otherwise.
+ */
+int quic_token_check(const u8 *token, u32 len, const union quic_addr *peer,
+		     struct quic_cid *odcid)
+{
+	u32 now = (u32)ktime_get_boottime_seconds(), age, n;
+	u8 mac[QUIC_TOKEN_MAC_LEN];
+
+	if (len < 6 + QUIC_TOKEN_MAC_LEN || token[5] > QUIC_CONN_ID_MAX_LEN)
+		return -EINVAL;
+	n = 6 + token[5];
+	if (len != n + QUIC_TOKEN_MAC_LEN)
+		return -EINVAL;
+	if (token[0] != QUIC_TOKEN_RETRY && (token[0] != QUIC_TOKEN_NEW || token[5]))
+		return -EINVAL;
+	quic_token_mac(token, n, peer, mac);
+	if (crypto_memneq(mac, token + n, QUIC_TOKEN_MAC_LEN))
+		return -EINVAL;
+	age = now - get_unaligned_be32(token + 1);
+	if (age > (token[0] == QUIC_TOKEN_RETRY ? QUIC_TOKEN_RETRY_LIFETIME :
+		   QUIC_TOKEN_NEW_LIFETIME))
+		return -EINVAL;
+	if (token[0] == QUIC_TOKEN_RETRY) {
+		memset(odcid, 0, sizeof(*odcid));
+		odcid->len = token[5];
+		memcpy(odcid->data, token + 6, token[5]);
+	}
+	return token[0];
+}
+
+/**
+ * quic_retry_send - answer a client's first Initial with a Retry
+ * @usk: the UDP socket it arrived on
+ * @skb: the datagram, for the addresses
+ * @info: the parsed Initial
+ *
+ * RFC 9000 section 17.2.5: the Retry carries a connection ID of our
+ * choosing, which the client's next Initial is sent to, and a token that
+ * remembers the client's original Destination Connection ID.  Nothing is
+ * kept.  Softirq context.
+ */
+void quic_retry_send(struct sock *usk, const struct sk_buff *skb,
+		     const struct quic_packet_info *info)
+{
+	u8 *p, token[QUIC_TOKEN_BUF_LEN];
+	union quic_addr peer, local;
+	struct quic_cid odcid, scid;
+	struct sk_buff *nskb;
+	int tlen;
+	u32 len;
+
+	quic_addr_from_skb(skb, &peer, &local);
+	memset(&odcid, 0, sizeof(odcid));
+	odcid.len = info->dcid_len;
+	memcpy(odcid.data, info->dcid, info->dcid_len);
+	quic_cid_random(&scid, QUIC_CID_LEN);
+	tlen = quic_token_make(token, QUIC_TOKEN_RETRY, &peer, &odcid);
+
+	len = 1 + 4 + 1 + info->scid_len + 1 + scid.len + tlen;
+	nskb = alloc_skb(QUIC_HEADROOM + len + QUIC_TAG_LEN, GFP_ATOMIC);
+	if (!nskb)
+		return;
+	skb_reserve(nskb, QUIC_HEADROOM);
+	p = skb_put(nskb, len + QUIC_TAG_LEN);
+	/* The four low bits are unused in a Retry: random (17.2.5). */
+	p[0] = QUIC_HEADER_FORM_LONG | QUIC_HEADER_FIXED_BIT |
+	       (quic_packet_long_type_bits(info->version, QUIC_PACKET_RETRY) << 4) |
+	       (get_random_u8() & 0x0f);
+	put_unaligned_be32(info->version, p + 1);
+	p[5] = info->scid_len;
+	memcpy(p + 6, info->scid, info->scid_len);
+	p[6 + info->scid_len] = scid.len;
+	memcpy(p + 7 + info->scid_len, scid.data, scid.len);
+	memcpy(p + 7 + info->scid_len + scid.len, token, tlen);
+	if (quic_crypto_retry_tag(info->version, odcid.data, odcid.len, p, len, p + len)) {
+		kfree_skb(nskb);
+		return;
+	}
+	quic_xmit_stateless(usk, nskb, &local, &peer);
+}
