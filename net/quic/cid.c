@@ -7,12 +7,17 @@
  */
 
 #include <crypto/sha2.h>
+#include <crypto/utils.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
 #include "cid.h"
+#include "mib.h"
+#include "output.h"
+#include "packet.h"
 
 static const struct rhashtable_params quic_cid_params = {
 	.key_len		= sizeof(struct quic_cid),
@@ -22,6 +27,22 @@ static const struct rhashtable_params quic_cid_params = {
 };
 
 static struct rhashtable quic_cid_table;
+
+/* The peer's Stateless Reset Tokens, to find the connection a Stateless
+ * Reset is for: its Destination Connection ID is random (RFC 9000
+ * section 10.3), only its last 16 bytes say who it is for.
+ */
+static const struct rhashtable_params quic_reset_params = {
+	.key_len		= QUIC_RESET_TOKEN_LEN,
+	.key_offset		= offsetof(struct quic_cid_entry, reset_token),
+	.head_offset		= offsetof(struct quic_cid_entry, node),
+	.automatic_shrinking	= true,
+};
+
+static struct rhashtable quic_reset_table;
+
+/* Stateless Resets we send, at most this many per second in all. */
+static DEFINE_RATELIMIT_STATE(quic_reset_rs, HZ, 100);
 
 /* Key of the Stateless Reset Tokens: a token is a MAC of its connection
  * ID, so it can be recomputed for a connection we no longer know
@@ -109,7 +130,29 @@ struct quic_cid_entry *quic_cid_add_source(struct sock *sk, struct quic_cid_set 
 }
 
 /**
+ * quic_cid_set_token - the Stateless Reset Token of a peer's ID is known
+ * @sk: the connection
+ * @e: the destination ID entry
+ * @token: the token
+ *
+ * The entry goes into the token table, unless another one has the same
+ * token: then only this connection's own check (quic_cid_reset_match())
+ * knows it.
+ */
+void quic_cid_set_token(struct sock *sk, struct quic_cid_entry *e, const u8 *token)
+{
+	if (e->token_hashed)
+		rhashtable_remove_fast(&quic_reset_table, &e->node, quic_reset_params);
+	memcpy(e->reset_token, token, QUIC_RESET_TOKEN_LEN);
+	e->sk = sk;
+	e->has_token = true;
+	e->token_hashed = !rhashtable_lookup_insert_fast(&quic_reset_table, &e->node,
+							 quic_reset_params);
+}
+
+/**
  * quic_cid_add_dest - record a connection ID the peer issued
+ * @sk: the connection
  * @set: the destination set
  * @seq: its sequence number
  * @cid: the ID
@@ -117,8 +160,8 @@ struct quic_cid_entry *quic_cid_add_source(struct sock *sk, struct quic_cid_set 
  *
  * Return: the entry, or NULL without memory.
  */
-struct quic_cid_entry *quic_cid_add_dest(struct quic_cid_set *set, u64 seq,
-					 const struct quic_cid *cid, const u8 *token)
+struct quic_cid_entry *quic_cid_add_dest(struct sock *sk, struct quic_cid_set *set,
+					 u64 seq, const struct quic_cid *cid, const u8 *token)
 {
 	struct quic_cid_entry *e;
 
@@ -128,7 +171,7 @@ struct quic_cid_entry *quic_cid_add_dest(struct quic_cid_set *set, u64 seq,
 	e->cid = *cid;
 	e->seq = seq;
 	if (token)
-		memcpy(e->reset_token, token, QUIC_RESET_TOKEN_LEN);
+		quic_cid_set_token(sk, e, token);
 	quic_cid_insert(set, e);
 	if (seq >= set->next_seq)
 		set->next_seq = seq + 1;
@@ -164,6 +207,11 @@ void quic_cid_remove(struct quic_cid_set *set, struct quic_cid_entry *e, bool ha
 	set->count--;
 	if (hashed) {
 		rhashtable_remove_fast(&quic_cid_table, &e->node, quic_cid_params);
+		kfree_rcu(e, rcu);
+		return;
+	}
+	if (e->token_hashed) {
+		rhashtable_remove_fast(&quic_reset_table, &e->node, quic_reset_params);
 		kfree_rcu(e, rcu);
 		return;
 	}
@@ -212,13 +260,112 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 	return sk;
 }
 
+/**
+ * quic_cid_reset_lookup - the connection a Stateless Reset may be for
+ * @net: the namespace the datagram arrived in
+ * @skb: the datagram, at the QUIC packet
+ *
+ * Called under rcu_read_lock().
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+struct sock *quic_cid_reset_lookup(struct net *net, const struct sk_buff *skb)
+{
+	struct quic_cid_entry *e;
+	struct sock *sk;
+
+	if (skb->len < QUIC_RESET_MIN_LEN)
+		return NULL;
+	e = rhashtable_lookup(&quic_reset_table, skb->data + skb->len - QUIC_RESET_TOKEN_LEN,
+			      quic_reset_params);
+	if (!e)
+		return NULL;
+	sk = READ_ONCE(e->sk);
+	if (!net_eq(sock_net(sk), net) || !refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	return sk;
+}
+
+/**
+ * quic_cid_reset_match - is a datagram a Stateless Reset from the peer?
+ * @set: the peer's connection IDs
+ * @skb: the datagram, which could not be processed
+ *
+ * RFC 9000 section 10.3.1: its last 16 bytes are the token of one of the
+ * IDs the peer gave us.
+ *
+ * Return: true when it is.
+ */
+bool quic_cid_reset_match(struct quic_cid_set *set, const struct sk_buff *skb)
+{
+	const u8 *tail = skb->data + skb->len - QUIC_RESET_TOKEN_LEN;
+	struct quic_cid_entry *e;
+
+	if (skb->len < QUIC_RESET_MIN_LEN)
+		return false;
+	list_for_each_entry(e, &set->list, list)
+		if (e->has_token && !crypto_memneq(e->reset_token, tail, QUIC_RESET_TOKEN_LEN))
+			return true;
+	return false;
+}
+
+/**
+ * quic_cid_reset_send - answer a packet for an unknown ID with a Stateless Reset
+ * @usk: the UDP socket it came on
+ * @skb: the datagram, at the QUIC packet: a short header
+ *
+ * RFC 9000 section 10.3: the token is recomputed from the ID, as for an
+ * ID we issued once.  The reset is shorter than what triggered it, so two
+ * endpoints that both lost state cannot loop, and rate limited.
+ * Softirq context.
+ */
+void quic_cid_reset_send(struct sock *usk, const struct sk_buff *skb)
+{
+	union quic_addr peer, local;
+	struct sk_buff *nskb;
+	struct quic_cid cid;
+	u32 len;
+	u8 *p;
+
+	/* A reset must not be told apart from a short header packet with a
+	 * 1-byte ID and some payload: at least 21 bytes, RFC 9000 10.3.
+	 */
+	if (skb->len <= QUIC_RESET_MIN_LEN || skb->len < 1 + QUIC_CID_LEN ||
+	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_reset_rs))
+		return;
+	len = min_t(u32, skb->len - 1, QUIC_RESET_MIN_LEN + 20);
+	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
+	if (!nskb)
+		return;
+	skb_reserve(nskb, QUIC_HEADROOM);
+	p = skb_put(nskb, len);
+	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
+	p[0] = (p[0] & ~QUIC_HEADER_FORM_LONG) | QUIC_HEADER_FIXED_BIT;
+	memset(&cid, 0, sizeof(cid));
+	cid.len = QUIC_CID_LEN;
+	memcpy(cid.data, skb->data + 1, QUIC_CID_LEN);
+	quic_cid_reset_token(&cid, p + len - QUIC_RESET_TOKEN_LEN);
+	quic_addr_from_skb(skb, &peer, &local);
+	quic_xmit_stateless(usk, nskb, &local, &peer);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESET_SENT);
+}
+
 int quic_cid_init(void)
 {
+	int err;
+
 	get_random_bytes(quic_reset_key, sizeof(quic_reset_key));
-	return rhashtable_init(&quic_cid_table, &quic_cid_params);
+	err = rhashtable_init(&quic_cid_table, &quic_cid_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&quic_reset_table, &quic_reset_params);
+	if (err)
+		rhashtable_destroy(&quic_cid_table);
+	return err;
 }
 
 void quic_cid_exit(void)
 {
+	rhashtable_destroy(&quic_reset_table);
 	rhashtable_destroy(&quic_cid_table);
 }

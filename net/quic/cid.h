@@ -19,14 +19,21 @@
  */
 #define QUIC_CID_LEN		16
 
+/* The smallest Stateless Reset (RFC 9000 section 10.3) */
+#define QUIC_RESET_MIN_LEN	21
+
 /**
  * struct quic_cid_entry - one connection ID
- * @node: in the global table (source IDs only)
+ * @node: in the global table (source IDs), or in the reset token table
+ *	(destination IDs with @token_hashed)
  * @list: in its connection's list, by sequence number
  * @cid: the ID; bytes past @cid.len are zero, so it is the table key
- * @sk: the connection, for the receive path (source IDs only)
+ * @sk: the connection, for the receive path (source IDs, and destination
+ *	IDs with a token)
  * @seq: sequence number
  * @reset_token: Stateless Reset Token that goes with it
+ * @has_token: destination IDs: @reset_token is known
+ * @token_hashed: destination IDs: in the reset token table
  * @rcu: frees the entry after RCU readers of the table are done
  */
 struct quic_cid_entry {
@@ -36,6 +43,8 @@ struct quic_cid_entry {
 	struct sock		*sk;
 	u64			seq;
 	u8			reset_token[QUIC_RESET_TOKEN_LEN];
+	bool			has_token;
+	bool			token_hashed;
 	struct rcu_head		rcu;
 };
 
@@ -65,8 +74,12 @@ static inline struct quic_cid_entry *quic_cid_active(struct quic_cid_set *set)
 void quic_cid_set_init(struct quic_cid_set *set);
 struct quic_cid_entry *quic_cid_add_source(struct sock *sk, struct quic_cid_set *set,
 					   const struct quic_cid *cid, gfp_t gfp);
-struct quic_cid_entry *quic_cid_add_dest(struct quic_cid_set *set, u64 seq,
-					 const struct quic_cid *cid, const u8 *token);
+struct quic_cid_entry *quic_cid_add_dest(struct sock *sk, struct quic_cid_set *set,
+					 u64 seq, const struct quic_cid *cid, const u8 *token);
+void quic_cid_set_token(struct sock *sk, struct quic_cid_entry *e, const u8 *token);
+struct sock *quic_cid_reset_lookup(struct net *net, const struct sk_buff *skb);
+bool quic_cid_reset_match(struct quic_cid_set *set, const struct sk_buff *skb);
+void quic_cid_reset_send(struct sock *usk, const struct sk_buff *skb);
 void quic_cid_remove(struct quic_cid_set *set, struct quic_cid_entry *e, bool hashed);
 void quic_cid_set_free(struct quic_cid_set *set, bool hashed);
 struct quic_cid_entry *quic_cid_find(struct quic_cid_set *set, u64 seq);

@@ -15,6 +15,7 @@
 #include <net/transp_v6.h>
 
 #include "input.h"
+#include "mib.h"
 #include "packet.h"
 #include "recovery.h"
 #include "socket.h"
@@ -124,6 +125,7 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
 	memcpy(qs->retry_scid.data, info->scid, info->scid_len);
 	d->cid = qs->retry_scid;
 	qs->retried = true;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_RETRY_RCVD);
 	/* Nothing goes out or comes in at this level until the new keys. */
 	c->tx.ready = false;
 	c->rx.ready = false;
@@ -206,6 +208,7 @@ void quic_conn_init(struct sock *sk)
 	quic_streams_init(&qs->streams, false);
 	quic_params_init(&qs->peer);
 	skb_queue_head_init(&qs->reqs);
+	skb_queue_head_init(&qs->early_rcv);
 	quic_timers_init(sk);
 	INIT_WORK(&qs->work, quic_conn_work);
 }
@@ -228,6 +231,7 @@ void quic_conn_free(struct sock *sk)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_streams_free(&qs->streams);
 	skb_queue_purge(&qs->reqs);
+	skb_queue_purge(&qs->early_rcv);
 	if (qs->dst_cache_ready) {
 		dst_cache_destroy(&qs->dst_cache);
 		qs->dst_cache_ready = false;
@@ -329,6 +333,22 @@ static int quic_conn_pick_saddr(struct sock *sk)
 	return 0;
 }
 
+static void quic_params_from_tp(struct quic_params *p, const struct quic_transport_param *t);
+
+/* RFC 9000 section 7.4.1: with the server's parameters remembered from
+ * an earlier connection (QUIC_SOCKOPT_TRANSPORT_PARAM with .remote set),
+ * a client may open streams and send before the handshake: the data
+ * goes out in 0-RTT packets once the 0-RTT key is installed.
+ */
+static void quic_conn_early_setup(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_params_from_tp(&qs->peer, &qs->remote);
+	quic_streams_set_limits(sk);
+	qs->early_ok = true;
+}
+
 /**
  * quic_conn_connect - start a client connection (nothing is sent yet)
  * @sk: the socket, bound
@@ -354,7 +374,7 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 		return err;
 
 	quic_cid_random(&qs->odcid, QUIC_CID_LEN);
-	if (!quic_cid_add_dest(&qs->dcids, 0, &qs->odcid, NULL))
+	if (!quic_cid_add_dest(sk, &qs->dcids, 0, &qs->odcid, NULL))
 		return -ENOMEM;
 	e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL);
 	if (IS_ERR(e))
@@ -364,7 +384,10 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	if (err)
 		return err;
 	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
-	return quic_conn_start(sk, false);
+	err = quic_conn_start(sk, false);
+	if (!err && qs->remote.remote)
+		quic_conn_early_setup(sk);
+	return err;
 }
 
 static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
@@ -417,8 +440,10 @@ static void quic_conn_check_token(struct sock *sk, const struct quic_packet_info
 	if (!info->token_len)
 		return;
 	type = quic_token_check(info->token, info->token_len, &qs->peer_addr, &odcid);
-	if (type < 0)
+	if (type < 0) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_TOKEN_INVALID);
 		return;
+	}
 	qs->addr_validated = true;
 	if (type == QUIC_TOKEN_RETRY) {
 		qs->odcid = odcid;
@@ -467,7 +492,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	qs->peer_scid = cid;
 	qs->peer_scid_known = true;
 	err = -ENOMEM;
-	if (!quic_cid_add_dest(&qs->dcids, 0, &cid, NULL))
+	if (!quic_cid_add_dest(sk, &qs->dcids, 0, &cid, NULL))
 		goto out;
 	e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL);
 	if (IS_ERR(e)) {
@@ -610,8 +635,7 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	qs->peer_params_set = true;
 	quic_tp_from_params(&qs->remote, &p);
 	if (p.has & QUIC_PARAM_HAS_RESET_TOKEN)
-		memcpy(quic_cid_active(&qs->dcids)->reset_token, p.reset_token,
-		       QUIC_RESET_TOKEN_LEN);
+		quic_cid_set_token(sk, quic_cid_active(&qs->dcids), p.reset_token);
 	/* RFC 9000 section 10.1: the smaller of the two, 0 meaning none */
 	if (p.max_idle_timeout && (!qs->idle_timeout ||
 				   p.max_idle_timeout * USEC_PER_MSEC < qs->idle_timeout))
@@ -672,6 +696,8 @@ static void quic_conn_established(struct sock *sk)
 
 	qs->handshake_done = true;
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	/* 0-RTT data waited for the handshake, which it must not mix with. */
+	skb_queue_splice_tail_init(&qs->early_rcv, &sk->sk_receive_queue);
 	/* Keys for the peer's first key update, computed while we may sleep */
 	quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	if (qs->is_server) {
@@ -869,7 +895,7 @@ int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errc
 		return 0;	/* a repeat */
 	cid.len = f->new_cid.len;
 	memcpy(cid.data, f->new_cid.id, cid.len);
-	if (!quic_cid_add_dest(&qs->dcids, f->new_cid.seq, &cid, f->new_cid.token))
+	if (!quic_cid_add_dest(sk, &qs->dcids, f->new_cid.seq, &cid, f->new_cid.token))
 		return -ENOMEM;
 	if (f->new_cid.retire_prior_to > qs->dcids.retire_prior_to)
 		quic_conn_retire_dest(sk, f->new_cid.retire_prior_to);

@@ -549,18 +549,19 @@ EXPORT_SYMBOL_IF_KUNIT(quic_crypto_unprotect_header);
  * @hlen: header length, packet number included
  * @clen: ciphertext length, tag included
  * @pn: the decoded full packet number
- * @key_phase: the key phase bit of a short header (0 for long headers)
+ * @slot: the key phase bit of a short header (0 for long headers), or
+ *	%QUIC_KEY_NEXT to try the keys of the next phase before updating
  *
  * Return: 0, -EBADMSG when authentication fails, -ENOKEY, -EINVAL.
  */
 int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
-			u64 pn, u8 key_phase)
+			u64 pn, u8 slot)
 {
 	if (!c->rx.ready)
 		return -ENOKEY;
-	if (clen < QUIC_TAG_LEN)
+	if (clen < QUIC_TAG_LEN || slot >= QUIC_KEY_SLOTS)
 		return -EINVAL;
-	return quic_aead_crypt(c, &c->rx, key_phase & 1, pkt, hlen, clen, pn, false);
+	return quic_aead_crypt(c, &c->rx, slot, pkt, hlen, clen, pn, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_decrypt);
 

@@ -12,6 +12,7 @@
 #include <net/udp.h>
 
 #include "input.h"
+#include "mib.h"
 #include "packet.h"
 #include "recovery.h"
 #include "socket.h"
@@ -58,6 +59,7 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 		quic_addr_from_skb(skb, &peer, &local);
 		if (quic_token_check(info->token, info->token_len, &peer, &odcid) > 0)
 			return true;
+		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_TOKEN_INVALID);
 		if (info->token[0] == QUIC_TOKEN_RETRY)
 			return false;
 	}
@@ -120,6 +122,17 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 
 	rcu_read_lock();
 	sk = quic_cid_lookup(sock_net(usk), dcid, dcid_len);
+	if (!sk && !(skb->data[0] & QUIC_HEADER_FORM_LONG)) {
+		/* A Stateless Reset for us, or a packet for a connection
+		 * we lost: answer it with one (RFC 9000 section 10.3).
+		 */
+		sk = quic_cid_reset_lookup(sock_net(usk), skb);
+		if (!sk) {
+			rcu_read_unlock();
+			quic_cid_reset_send(usk, skb);
+			goto drop;
+		}
+	}
 	if (!sk) {
 		us = rcu_dereference_sk_user_data(usk);
 		if (us)
@@ -404,18 +417,30 @@ static void quic_learn_peer_cid(struct sock *sk, const struct quic_packet_info *
 }
 
 /* RFC 9001 section 6.3: a newer packet in the other key phase means the
- * peer updated its keys: move ours too, with the keys prepared ahead.  An
- * older one is a reordered packet for the previous keys, still kept.
+ * peer updated its keys: it is decrypted with the next keys, prepared
+ * ahead, and only if that works do ours move too.  An older one is a
+ * reordered packet for the previous keys, still kept.
  */
-static void quic_key_phase_check(struct sock *sk, struct quic_crypto *c, u8 phase,
+static bool quic_key_phase_newer(struct sock *sk, struct quic_crypto *c, u8 phase,
 				 u64 pn, struct quic_space *s)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (phase == c->key_phase || (s64)pn < s->largest_recv || qs->key_update_pending)
-		return;
-	if (!quic_crypto_key_update(c))
-		quic_conn_key_updated(sk);
+	return phase != c->key_phase && (s64)pn >= s->largest_recv && !qs->key_update_pending;
+}
+
+/* RFC 9000 section 10.3.1: a datagram that cannot be processed and ends
+ * in a Stateless Reset Token of the peer's ends the connection, silently.
+ */
+static int quic_packet_reset_check(struct sock *sk, const struct sk_buff *skb,
+				   const struct quic_packet_info *info)
+{
+	if (info->type != QUIC_PACKET_SHORT ||
+	    !quic_cid_reset_match(&quic_sk(sk)->dcids, skb))
+		return 0;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_RESET_RCVD);
+	quic_conn_closed(sk, -ECONNRESET);
+	return -ECONNRESET;
 }
 
 /* Remove protection and process one packet.  Returns the length to skip
@@ -427,8 +452,8 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
 	u32 len = skb->len - off, hlen, errcode = 0, trunc = 0;
+	bool eliciting = false, update = false;
 	struct quic_packet_info info;
-	bool eliciting = false;
 	struct quic_space *s;
 	struct quic_crypto *c;
 	u64 pn, ftype = 0;
@@ -451,26 +476,30 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 		return info.len;
 	if (!c->rx.ready) {
 		/* RFC 9001 section 5.7: keep it until its keys arrive. */
-		if (level == QUIC_CRYPTO_EARLY || skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
+		if (skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
 			return info.len;
 		QUIC_PKT_CB(skb)->offset = off;
 		__skb_queue_tail(&s->pending, skb);
 		return -EAGAIN;
 	}
 	if (quic_crypto_unprotect_header(c, p, info.pn_off, info.len, &pn_len))
-		return info.len;
+		goto undecryptable;
 	for (i = 0; i < pn_len; i++)
 		trunc = (trunc << 8) | p[info.pn_off + i];
 	pn = quic_pn_decode(s->largest_recv, trunc, pn_len * 8);
 	hlen = info.pn_off + pn_len;
 	if (quic_pnspace_seen(&s->recv, pn))
-		return info.len;
+		return quic_packet_reset_check(sk, skb, &info) ?: info.len;
 	if (info.type == QUIC_PACKET_SHORT) {
 		phase = (p[0] >> 2) & 1;
-		quic_key_phase_check(sk, c, phase, pn, s);
+		update = quic_key_phase_newer(sk, c, phase, pn, s);
 	}
-	if (quic_crypto_decrypt(c, p, hlen, info.len - hlen, pn, phase))
-		return info.len;	/* RFC 9001 section 5.5: drop */
+	if (quic_crypto_decrypt(c, p, hlen, info.len - hlen, pn, update ? QUIC_KEY_NEXT : phase))
+		goto undecryptable;
+	if (update && !quic_crypto_key_update(c))
+		quic_conn_key_updated(sk);
+	if (level == QUIC_CRYPTO_EARLY)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_0RTT_RCVD);
 
 	quic_learn_peer_cid(sk, &info);
 	/* Reserved bits are checked once protection is off (17.2, 17.3.1). */
@@ -509,6 +538,14 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 		qs->addr_validated = true;
 		quic_space_discard(sk, QUIC_SPACE_INITIAL);
 	}
+	return info.len;
+
+undecryptable:
+	/* RFC 9001 section 5.5: dropped, unless a Stateless Reset */
+	err = quic_packet_reset_check(sk, skb, &info);
+	if (err)
+		return err;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_UNDECRYPTABLE);
 	return info.len;
 }
 

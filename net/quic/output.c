@@ -13,6 +13,7 @@
 #include <net/route.h>
 #include <net/udp_tunnel.h>
 
+#include "mib.h"
 #include "packet.h"
 #include "recovery.h"
 #include "socket.h"
@@ -612,6 +613,8 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	size = b.skb->len;
 	err = quic_xmit(sk, b.skb);
 	quic_packet_sent(sk, &b, s, size);
+	if (level == QUIC_CRYPTO_EARLY)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_0RTT_SENT);
 	/* RFC 9001 section 4.9.1: a client drops its Initial keys once it
 	 * sends a Handshake packet.
 	 */

@@ -9,6 +9,7 @@
 #include <net/protocol.h>
 #include <net/transp_v6.h>
 
+#include "mib.h"
 #include "socket.h"
 #include "token.h"
 
@@ -103,9 +104,12 @@ static int __init quic_init(void)
 	err = quic_output_init();
 	if (err)
 		goto out_cid;
-	err = quic_register_v4();
+	err = quic_mib_init();
 	if (err)
 		goto out_output;
+	err = quic_register_v4();
+	if (err)
+		goto out_mib;
 	err = quic_register_v6();
 	if (err)
 		goto out_v4;
@@ -114,6 +118,8 @@ static int __init quic_init(void)
 
 out_v4:
 	quic_unregister_v4();
+out_mib:
+	quic_mib_exit();
 out_output:
 	quic_output_exit();
 out_cid:
@@ -128,6 +134,7 @@ static void __exit quic_exit(void)
 	quic_unregister_v6();
 	quic_unregister_v4();
 	rcu_barrier();	/* connection IDs and sockets freed after RCU */
+	quic_mib_exit();
 	quic_output_exit();
 	quic_cid_exit();
 	quic_sock_exit();

@@ -86,12 +86,23 @@ static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 	quic_sent_free(p);
 }
 
+/* RFC 9002 section 7.6: losses spanning more than the persistent
+ * congestion duration, after an RTT sample, collapse the window.  The
+ * packets in between were not acknowledged either: ACKs are processed as
+ * they come, so an acknowledged later packet would have made the first
+ * one lost long before.
+ */
+static bool quic_persistent_congestion(struct quic_sock *qs, u64 first, u64 last)
+{
+	return qs->rtt.has_sample && first && last - first > quic_rtt_persistent_duration(&qs->rtt);
+}
+
 /* RFC 9002 appendix A.10 */
 static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[space];
-	u64 delay = quic_rtt_loss_delay(&qs->rtt), lost_time = 0;
+	u64 delay = quic_rtt_loss_delay(&qs->rtt), lost_time = 0, first = 0;
 	struct quic_sent_pkt *p, *tmp;
 	LIST_HEAD(requeue);
 
@@ -101,8 +112,10 @@ static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 			break;
 		if (p->sent_time + delay <= now ||
 		    s->largest_acked >= (s64)p->pn + QUIC_PACKET_THRESHOLD) {
-			if (p->in_flight)
+			if (p->in_flight) {
 				lost_time = p->sent_time;
+				first = first ?: p->sent_time;
+			}
 			quic_packet_lost(sk, s, p, &requeue);
 			continue;
 		}
@@ -110,8 +123,11 @@ static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 			s->loss_time = p->sent_time + delay;
 	}
 	list_splice(&requeue, &s->sendq);
-	if (lost_time)
-		quic_cong_on_loss(&qs->cong, lost_time, now);
+	if (!lost_time)
+		return;
+	quic_cong_on_loss(&qs->cong, lost_time, now);
+	if (quic_persistent_congestion(qs, first, lost_time))
+		quic_cong_on_persistent(&qs->cong);
 }
 
 /**

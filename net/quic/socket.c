@@ -647,6 +647,14 @@ int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		return err;
 	QUIC_RCV_CB(skb)->read = 0;
+	/* A server gets stream data and datagrams in 0-RTT packets while
+	 * user space still reads handshake data: they wait until it is done.
+	 */
+	if (!quic_sk(sk)->handshake_done && QUIC_RCV_CB(skb)->kind != QUIC_RCV_HANDSHAKE &&
+	    QUIC_RCV_CB(skb)->kind != QUIC_RCV_EVENT) {
+		__skb_queue_tail(&quic_sk(sk)->early_rcv, skb);
+		return 0;
+	}
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 	return 0;
@@ -908,7 +916,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	int err, n = 0;
 	u64 room;
 
-	if (!qs->handshake_done)
+	if (!qs->handshake_done && !qs->early_ok)
 		return -ENOTCONN;
 	if (id == -1 && !(flags & MSG_QUIC_STREAM_NEW))
 		id = qs->streams.last_id;

@@ -123,6 +123,8 @@ enum {
  * @ticket: session ticket, or the ticket key on a listener
  * @close: local close information, or the peer's once received
  * @reqs: on a listener, first datagrams of connections not accepted yet
+ * @early_rcv: 0-RTT stream data and datagrams received before the
+ *	handshake completed, charged to the receive buffer already
  * @peer_addr: the peer's address
  * @local_addr: the address we send from
  * @is_server: we accepted this connection
@@ -137,6 +139,8 @@ enum {
  * @key_update_pn: first packet number sent with the new keys
  * @work: what the receive path leaves to process context (QUIC_WORK_*)
  * @work_todo: QUIC_WORK_* bits for @work
+ * @early_ok: a client knows the server's parameters from an earlier
+ *	connection: it may send stream data before the handshake (0-RTT)
  * @retried: a client took a Retry, or a server sent one for this
  *	connection (its token came back)
  * @grease: we announced grease_quic_bit, the fixed bit may come clear
@@ -190,6 +194,7 @@ struct quic_sock {
 	struct quic_connection_close	close;
 
 	struct sk_buff_head		reqs;
+	struct sk_buff_head		early_rcv;
 	union quic_addr			peer_addr;
 	union quic_addr			local_addr;
 	bool				is_server;
@@ -204,6 +209,7 @@ struct quic_sock {
 	struct work_struct		work;
 	unsigned long			work_todo;
 	bool				retried;
+	bool				early_ok;
 	bool				grease;
 	u32				version;
 	struct quic_cid_set		scids;

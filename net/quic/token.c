@@ -17,6 +17,7 @@
 
 #include "cid.h"
 #include "crypto.h"
+#include "mib.h"
 #include "output.h"
 #include "packet.h"
 #include "token.h"
@@ -178,4 +179,5 @@ void quic_retry_send(struct sock *usk, const struct sk_buff *skb,
 		return;
 	}
 	quic_xmit_stateless(usk, nskb, &local, &peer);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_SENT);
 }

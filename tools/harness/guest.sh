@@ -2,16 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the virtme-ng guest: run the kselftests and keep the kernel log.
 #   guest.sh OUT KSELFTEST_DIR [COMMAND...]
-# With a COMMAND, run that instead of the tests (make run).
+#   guest.sh OUT KSELFTEST_DIR debug
+# With a COMMAND, run that instead of the tests (make run).  "debug" is the
+# run on the KASAN/lockdep/kmemleak kernel: the kselftests, then a kmemleak
+# scan whose report goes to OUT/kmemleak.txt.
 out=$1 kst=$2
 shift 2
+debug=
+if [ "${1:-}" = debug ]; then
+	debug=1
+	shift
+fi
 mkdir -p "$out"
 dmesg > "$out/dmesg-boot.txt"
+leaks=/sys/kernel/debug/kmemleak
+if [ -n "$debug" ]; then
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	# Objects left from boot are not ours to judge.
+	[ -w "$leaks" ] && echo clear > "$leaks"
+fi
 if [ $# -gt 0 ]; then
 	"$@" 2>&1 | tee "$out/run.txt"
 else
 	# The kernel consumer sample: loads, listens, unloads.
-	obj=$(dirname "$kst")/obj
+	obj=$(dirname "$kst")/obj${debug:+-debug}
 	{
 		insmod "$obj/samples/quic/quic_sample.ko" &&
 		dmesg | grep -E 'quic_sample: listening on UDP port [1-9][0-9]*, ALPN "sample"' &&
@@ -25,6 +39,19 @@ else
 			> "$out/kselftest-$name.txt" 2>&1
 		echo "exit=$?" >> "$out/kselftest-$name.txt"
 	done
+fi
+if [ -n "$debug" ]; then
+	if [ -w "$leaks" ]; then
+		# An object counts as leaked after two scans a few seconds apart
+		# (kmemleak waits for objects to age and for RCU frees).
+		sleep 6
+		echo scan > "$leaks"
+		sleep 6
+		echo scan > "$leaks"
+		cat "$leaks" > "$out/kmemleak.txt"
+	else
+		echo "kmemleak: $leaks is missing" > "$out/kmemleak.txt"
+	fi
 fi
 dmesg > "$out/dmesg.txt"
 echo done > "$out/finished"

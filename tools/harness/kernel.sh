@@ -5,12 +5,15 @@
 #
 #   kernel.sh          CONFIG_IP_QUIC=y, bzImage in build/obj
 #   kernel.sh m        CONFIG_IP_QUIC=m, quic.ko in build/obj-m
+#   kernel.sh debug    =y with KASAN, lockdep and kmemleak (debug.config),
+#                      bzImage in build/obj-debug
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-y}
 tree=$top/build/linux
 obj=$top/build/obj
 [ "$mode" = m ] && obj=$top/build/obj-m
+[ "$mode" = debug ] && obj=$top/build/obj-debug
 jobs=$(nproc)
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/quic-ccache}
@@ -25,6 +28,7 @@ mkdir -p "$obj"
 frag=$obj/quic.fragment
 { cat "$top/tools/harness/base.config" "$top/Kconfig.quic"
   [ "$mode" != m ] || printf 'CONFIG_IP_QUIC=m\nCONFIG_IP_QUIC_KUNIT_TEST=m\n'
+  [ "$mode" != debug ] || cat "$top/tools/harness/debug.config"
 } > "$frag.new"
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
    [ "$tree/net/quic/Kconfig" -nt "$obj/.config" ]; then
@@ -45,6 +49,8 @@ if [ "$mode" = m ]; then
 	"${mk[@]}" -s W=1 net/quic/
 	ls -l "$obj/net/quic/quic.ko" "$obj/net/quic/quic_kunit.ko" \
 		"$obj/samples/quic/quic_sample.ko"
+elif [ "$mode" = debug ]; then
+	"${mk[@]}" -s bzImage modules
 else
 	"${mk[@]}" -s bzImage modules	# modules: the sample consumer
 	"${mk[@]}" -s W=1 net/quic/

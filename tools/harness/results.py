@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn what the guest left in OUT into "STATUS NAME" lines (0 = pass).
 
+Usage: results.py OUT [PREFIX]; PREFIX goes in front of every name.
+
 KUnit results come from the boot log (KTAP), kselftest results from the
 harness TAP output.  A skip is not a pass: it is reported as a failure.
 A missing suite, a crash or a kernel splat in dmesg is a failure too.
@@ -81,13 +83,19 @@ def main():
     results.append((0 if ex == ["exit=0"] else 1, "sample:quic_sample"))
     if not any(n.startswith("kselftest:") for _, n in results):
         results.append((1, "kselftest:ran"))
+    leaks = read("kmemleak.txt")
+    if leaks is not None:	# the debug kernel's run
+        for l in leaks[:20]:
+            print(f"# kmemleak: {l}", file=sys.stderr)
+        results.append((1 if leaks else 0, "kmemleak:no-leak"))
     dmesg = read("dmesg.txt")
     splats = [l for l in (dmesg or console) if SPLAT.search(l)]
     for l in splats[:20]:
         print(f"# dmesg: {l}", file=sys.stderr)
     results.append((1 if splats or not dmesg else 0, "dmesg:no-warn-bug-kasan-lockdep"))
+    prefix = sys.argv[2] if len(sys.argv) > 2 else ""
     for st, name in results:
-        print(st, name)
+        print(st, prefix + name)
 
 
 main()

@@ -56,4 +56,15 @@ if step guest-boot bash "$h/vm.sh"; then
 		result "$name" "$st"
 	done < <(python3 "$h/results.py" "$top/build/guest-out")
 fi
+
+# The same tests on a kernel with KASAN, lockdep and kmemleak: every
+# result again under "debug/", plus the kmemleak scan.
+dbg=$top/build/guest-out-debug
+if step kernel-build-debug bash "$h/kernel.sh" debug &&
+   step guest-debug-boot env QUIC_VM_OUT="$dbg" QUIC_VM_TIMEOUT=2400 \
+	QUIC_VM_KERNEL="$top/build/obj-debug/arch/x86/boot/bzImage" bash "$h/vm.sh" debug; then
+	while read -r st name; do
+		result "$name" "$st"
+	done < <(python3 "$h/results.py" "$dbg" debug/)
+fi
 finish

@@ -5,7 +5,8 @@
 #   vm.sh              run the kselftests
 #   vm.sh CMD...       run CMD instead
 # QUIC_VM_OUT and QUIC_VM_KERNEL override the output directory and the
-# bzImage, so several guests can run from one tree.
+# bzImage, so several guests can run from one tree; QUIC_VM_TIMEOUT the
+# seconds the guest may take (900).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${QUIC_VM_OUT:-$top/build/guest-out}
@@ -15,7 +16,7 @@ rm -rf "$out"
 mkdir -p "$out"
 cd "$top/build/linux"
 # -v puts the kernel console on stdout: keep it, it shows a crash.
-timeout 900 vng --run "$kernel" --disable-kvm \
+timeout "${QUIC_VM_TIMEOUT:-900}" vng --run "$kernel" --disable-kvm \
 	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" -v \
 	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null \
 	> "$out/console.txt" 2>&1 || true

@@ -150,6 +150,7 @@ struct scenario {
 	uint64_t size;		/* bytes for the transfers */
 	bool key_update;	/* client updates keys twice while sending */
 	bool retry;		/* the listener validates addresses with Retry */
+	bool resume;		/* the client keeps the session for a second one */
 	step_fn client_prep;	/* after the handshake, before the barrier */
 	step_fn server_prep;
 	step_fn client;		/* the scenario proper */
@@ -164,6 +165,8 @@ struct peer {
 	int rd, wr;		/* pipe ends to the other side */
 	uint16_t server_port;
 	int key_updates;	/* done by this side */
+	uint8_t session[4096];	/* client: resumption data from the first */
+	size_t session_len;
 };
 
 static const char *local_ip(const struct peer *p)
@@ -418,6 +421,31 @@ static int client_x509_handshake(int fd, const char *alpn)
 	return quic_client_handshake_opts(fd, &o);
 }
 
+/*
+ * X.509 handshake that keeps the session for resumption (first
+ * connection), or resumes it and sends @early in 0-RTT (second one).
+ */
+static int client_resume_handshake(struct peer *p, const void *early, size_t len)
+{
+	struct quic_handshake_opts o = {
+		.hostname = SERVER_NAME,
+		.alpns = p->sc->alpn,
+		.cafile = ca_file,
+	};
+
+	if (early) {
+		o.session_in = p->session;
+		o.session_in_len = p->session_len;
+		o.early_data = early;
+		o.early_data_len = len;
+		return quic_client_handshake_opts(p->fd, &o);
+	}
+	p->session_len = sizeof(p->session);
+	o.session_out = p->session;
+	o.session_out_len = &p->session_len;
+	return quic_client_handshake_opts(p->fd, &o);
+}
+
 static int do_handshake(struct peer *p)
 {
 	const struct scenario *sc = p->sc;
@@ -426,6 +454,8 @@ static int do_handshake(struct peer *p)
 	if (p->is_server)
 		ret = sc->x509 ? quic_server_handshake(p->fd, key_file, cert_file, sc->alpn) :
 				 quic_server_handshake(p->fd, psk_file, NULL, sc->alpn);
+	else if (sc->resume)
+		ret = client_resume_handshake(p, NULL, 0);
 	else
 		ret = sc->x509 ? client_x509_handshake(p->fd, sc->alpn) :
 				 quic_client_handshake(p->fd, psk_file, NULL, sc->alpn);
@@ -1032,6 +1062,36 @@ static int enable_key_update(struct peer *p)
 #define RESET_ERRCODE	42
 #define STOP_ERRCODE	7
 
+/* A counter of this network namespace from /proc/net/quic, or -1. */
+static long mib_read(const char *name)
+{
+	char key[64];
+	long val = -1;
+	FILE *f;
+	long v;
+
+	f = fopen("/proc/self/net/quic", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			val = v;
+	fclose(f);
+	return val;
+}
+
+/* Checks that counter @name grew by @min to @max since it read @before. */
+static int mib_check(const char *name, long before, long min, long max)
+{
+	long now = mib_read(name);
+
+	if (before < 0 || now < 0)
+		return fail("no %s in /proc/net/quic", name);
+	if (now - before < min || now - before > max)
+		return fail("%s grew by %ld, want %ld to %ld", name, now - before, min, max);
+	return 0;
+}
+
 /*
  * Address validation (RFC 9000 section 8.1).  Retry: the client sets no
  * token, so the one it holds after the handshake came in a Retry.
@@ -1052,6 +1112,8 @@ static int client_retry(struct peer *p)
 		return -1;
 	if (!len)
 		return fail("no token after the handshake: no Retry was taken");
+	if (mib_read("QuicRetryReceived") < 1)
+		return fail("QuicRetryReceived is %ld", mib_read("QuicRetryReceived"));
 	return client_upload(p);
 }
 
@@ -1132,6 +1194,7 @@ out:
 
 static int server_new_token(struct peer *p)
 {
+	long retries = mib_read("QuicRetrySent");
 	int fd1 = p->fd, ret = -1;
 
 	if (setsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, NULL, 0))
@@ -1145,6 +1208,9 @@ static int server_new_token(struct peer *p)
 	}
 	if (!set_timeouts(p->fd) && !do_handshake(p))
 		ret = server_hello(p);
+	/* The first connection's Retry was before: none for this one. */
+	if (!ret)
+		ret = mib_check("QuicRetrySent", retries, 0, 0);
 	close(p->fd);
 	p->fd = fd1;
 	return ret;
@@ -1416,6 +1482,161 @@ out:
 	close(c2s[0]);
 	close(c2s[1]);
 	return ret;
+}
+
+/*
+ * Resumption and 0-RTT (RFC 9001 section 4.6): the first connection
+ * leaves the client a session ticket and the server's transport
+ * parameters; the second resumes with both and sends its first bytes in
+ * 0-RTT packets.  The server counts 0-RTT packets it decrypted, and the
+ * data must be readable the moment its handshake returns.
+ */
+#define EARLY_MSG "early data, sent in 0-RTT"
+
+static int client_resume(struct peer *p)
+{
+	struct quic_transport_param param = { .remote = 1 };
+	socklen_t plen = sizeof(param);
+	int fd1 = p->fd, ret = -1;
+	struct sockaddr_storage ss;
+	char reply[2];
+	socklen_t len;
+
+	long zero_rtt = mib_read("QuicZeroRttPacketsSent");
+
+	if (client_hello(p))
+		return -1;
+	if (!p->session_len)
+		return fail("no session ticket on the first connection");
+	if (getsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &param, &plen))
+		return fail_errno("getsockopt(QUIC_SOCKOPT_TRANSPORT_PARAM, remote)");
+	if (!param.remote || !param.max_data)
+		return fail("the server's parameters were not kept");
+
+	p->fd = socket(p->sc->family, p->sc->type, IPPROTO_QUIC);
+	if (p->fd < 0) {
+		p->fd = fd1;
+		return fail_errno("socket");
+	}
+	len = make_addr(&ss, p->sc->family,
+			p->sc->family == AF_INET ? SERVER_V4 : SERVER_V6, p->server_port);
+	if (set_options(p->fd, p->sc) || set_timeouts(p->fd))
+		goto out;
+	if (setsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &param, sizeof(param))) {
+		fail_errno("setsockopt(QUIC_SOCKOPT_TRANSPORT_PARAM, remote)");
+		goto out;
+	}
+	if (connect(p->fd, (void *)&ss, len)) {
+		fail_errno("connect");
+		goto out;
+	}
+	ret = client_resume_handshake(p, EARLY_MSG, strlen(EARLY_MSG));
+	if (ret) {
+		fail("resumed handshake failed: %d", ret);
+		ret = -1;
+		goto out;
+	}
+	ret = recv_exact(p->fd, 0, reply, sizeof(reply));
+	if (!ret && memcmp(reply, "ok", 2))
+		ret = fail("reply \"%.2s\", want \"ok\"", reply);
+	if (!ret)
+		ret = mib_check("QuicZeroRttPacketsSent", zero_rtt, 1, 1000);
+out:
+	close(p->fd);
+	p->fd = fd1;
+	return ret;
+}
+
+static int server_resume(struct peer *p)
+{
+	long zero_rtt = mib_read("QuicZeroRttPacketsReceived");
+	char buf[sizeof(EARLY_MSG)];
+	int fd1 = p->fd, ret = -1;
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+
+	if (server_hello(p))
+		return -1;
+	if (wait_readable(p->lfd, IO_TIMEOUT))
+		return fail("no second connection to accept");
+	p->fd = accept(p->lfd, NULL, NULL);
+	if (p->fd < 0) {
+		p->fd = fd1;
+		return fail_errno("accept");
+	}
+	if (set_timeouts(p->fd) || do_handshake(p))
+		goto out;
+	/* Right now, without waiting: the data came before the Finished. */
+	sid = -1;
+	flags = MSG_DONTWAIT;
+	n = quic_recvmsg(p->fd, buf, sizeof(buf), &sid, &flags);
+	if (n < 0) {
+		fail("no 0-RTT data when the handshake completed (errno %d)", errno);
+		goto out;
+	}
+	if (sid != 0 || n != strlen(EARLY_MSG) || memcmp(buf, EARLY_MSG, n)) {
+		fail("stream %lld: %zd bytes \"%.*s\", want stream 0 \"%s\"",
+		     (long long)sid, n, (int)n, buf, EARLY_MSG);
+		goto out;
+	}
+	if (mib_check("QuicZeroRttPacketsReceived", zero_rtt, 1, 1000))
+		goto out;
+	ret = send_all(p->fd, "ok", 2, 0, MSG_QUIC_STREAM_FIN);
+out:
+	close(p->fd);
+	p->fd = fd1;
+	return ret;
+}
+
+/*
+ * Stateless reset (RFC 9000 section 10.3): the server loses the
+ * connection without a word (its CONNECTION_CLOSE is dropped by a netem
+ * qdisc with 100% loss), the client sends on, the server's kernel answers
+ * the packet for an ID it no longer knows with a Stateless Reset, and the
+ * client's connection ends with ECONNRESET.
+ */
+static int client_stateless_reset(struct peer *p)
+{
+	long resets = mib_read("QuicStatelessResetReceived");
+	char buf[16];
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+
+	if (client_hello(p) || peer_wait(p))
+		return -1;
+	if (send_all(p->fd, "anyone there?", 13, -1, MSG_QUIC_STREAM_NEW))
+		return -1;
+	sid = -1;
+	flags = 0;
+	n = quic_recvmsg(p->fd, buf, sizeof(buf), &sid, &flags);
+	if (n >= 0)
+		return fail("read %zd bytes (flags %#x) from a reset connection", n, flags);
+	if (errno != ECONNRESET)
+		return fail("recv: errno %d (%s), want ECONNRESET", errno, strerror(errno));
+	if (mib_check("QuicStatelessResetReceived", resets, 1, 1))
+		return -1;
+	return peer_signal(p);	/* the server may count its resets */
+}
+
+static int server_stateless_reset(struct peer *p)
+{
+	long resets = mib_read("QuicStatelessResetSent");
+	int ret;
+
+	if (server_hello(p))
+		return -1;
+	if (system("tc qdisc add dev veth-s root netem loss 100%"))
+		return fail("cannot add the netem qdisc");
+	close(p->fd);
+	p->fd = -1;
+	ret = system("tc qdisc del dev veth-s root");
+	if (ret)
+		return fail("cannot remove the netem qdisc");
+	if (peer_signal(p) || peer_wait(p))
+		return -1;
+	return mib_check("QuicStatelessResetSent", resets, 1, 100);
 }
 
 /* ---- the tests ---- */
@@ -1705,6 +1926,33 @@ TEST_F_TIMEOUT(quic_conn, new_token, 120)
 		.client_prep = client_new_token_prep,
 		.client = client_new_token,
 		.server = server_new_token,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, resumption_0rtt, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.alpn = ALPN,
+		.x509 = true,
+		.resume = true,
+		.client = client_resume,
+		.server = server_resume,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, stateless_reset, 60)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.client = client_stateless_reset,
+		.server = server_stateless_reset,
 	};
 
 	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* QUIC kernel implementation
+ *
+ * Per network namespace counters, shown in /proc/net/quic one per line,
+ * like /proc/net/sctp/snmp.
+ */
+
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+
+#include "mib.h"
+
+unsigned int quic_net_id __read_mostly;
+
+static const char * const quic_mib_names[QUIC_MIB_MAX] = {
+	[QUIC_MIB_RETRY_SENT]		= "QuicRetrySent",
+	[QUIC_MIB_RETRY_RCVD]		= "QuicRetryReceived",
+	[QUIC_MIB_TOKEN_INVALID]	= "QuicTokenInvalid",
+	[QUIC_MIB_RESET_SENT]		= "QuicStatelessResetSent",
+	[QUIC_MIB_RESET_RCVD]		= "QuicStatelessResetReceived",
+	[QUIC_MIB_0RTT_SENT]		= "QuicZeroRttPacketsSent",
+	[QUIC_MIB_0RTT_RCVD]		= "QuicZeroRttPacketsReceived",
+	[QUIC_MIB_UNDECRYPTABLE]	= "QuicPacketsUndecryptable",
+};
+
+static int quic_mib_seq_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq->private;
+	int i;
+
+	for (i = 0; i < QUIC_MIB_MAX; i++)
+		seq_printf(seq, "%-32s%lu\n", quic_mib_names[i],
+			   snmp_fold_field(quic_net(net)->stat, i));
+	return 0;
+}
+
+static int __net_init quic_net_init(struct net *net)
+{
+	struct quic_net *qn = quic_net(net);
+
+	qn->stat = alloc_percpu(struct quic_mib);
+	if (!qn->stat)
+		return -ENOMEM;
+	if (IS_ENABLED(CONFIG_PROC_FS) &&
+	    !proc_create_net_single("quic", 0444, net->proc_net, quic_mib_seq_show, NULL)) {
+		free_percpu(qn->stat);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit quic_net_exit(struct net *net)
+{
+	remove_proc_entry("quic", net->proc_net);
+	free_percpu(quic_net(net)->stat);
+}
+
+static struct pernet_operations quic_net_ops = {
+	.init	= quic_net_init,
+	.exit	= quic_net_exit,
+	.id	= &quic_net_id,
+	.size	= sizeof(struct quic_net),
+};
+
+int quic_mib_init(void)
+{
+	return register_pernet_subsys(&quic_net_ops);
+}
+
+void quic_mib_exit(void)
+{
+	unregister_pernet_subsys(&quic_net_ops);
+}

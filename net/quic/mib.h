@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * Per network namespace counters of events that a connection's owner
+ * cannot see, shown in /proc/net/quic.
+ */
+
+#ifndef __NET_QUIC_MIB_H
+#define __NET_QUIC_MIB_H
+
+#include <net/netns/generic.h>
+#include <net/snmp.h>
+
+/**
+ * enum quic_mib_field - what is counted
+ * @QUIC_MIB_RETRY_SENT: Retry packets a listener sent
+ * @QUIC_MIB_RETRY_RCVD: Retry packets a client took
+ * @QUIC_MIB_TOKEN_INVALID: Initial packets with a token that was not ours,
+ *	expired or for another address
+ * @QUIC_MIB_RESET_SENT: Stateless Resets sent
+ * @QUIC_MIB_RESET_RCVD: connections ended by a Stateless Reset
+ * @QUIC_MIB_0RTT_SENT: 0-RTT packets sent
+ * @QUIC_MIB_0RTT_RCVD: 0-RTT packets received and decrypted
+ * @QUIC_MIB_UNDECRYPTABLE: packets dropped because they did not decrypt
+ * @QUIC_MIB_MAX: number of counters
+ */
+enum quic_mib_field {
+	QUIC_MIB_RETRY_SENT,
+	QUIC_MIB_RETRY_RCVD,
+	QUIC_MIB_TOKEN_INVALID,
+	QUIC_MIB_RESET_SENT,
+	QUIC_MIB_RESET_RCVD,
+	QUIC_MIB_0RTT_SENT,
+	QUIC_MIB_0RTT_RCVD,
+	QUIC_MIB_UNDECRYPTABLE,
+	QUIC_MIB_MAX,
+};
+
+/**
+ * struct quic_mib - the counters, per CPU
+ * @mibs: one per &enum quic_mib_field
+ */
+struct quic_mib {
+	unsigned long	mibs[QUIC_MIB_MAX];
+};
+
+/**
+ * struct quic_net - QUIC's per network namespace data
+ * @stat: the counters
+ */
+struct quic_net {
+	DEFINE_SNMP_STAT(struct quic_mib, stat);
+};
+
+extern unsigned int quic_net_id;
+
+static inline struct quic_net *quic_net(const struct net *net)
+{
+	return net_generic(net, quic_net_id);
+}
+
+#define QUIC_INC_STATS(net, field)	SNMP_INC_STATS(quic_net(net)->stat, field)
+
+int quic_mib_init(void);
+void quic_mib_exit(void);
+
+#endif /* __NET_QUIC_MIB_H */
