@@ -139,7 +139,7 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
  * The token lets the client skip address validation next time (RFC 9000
  * section 8.1.3); only a server issues them, once the handshake is done.
  *
- * Return: 0, -EINVAL on a client, -ENOTCONN before the handshake.
+ * Return: 0, -ENOTCONN before the handshake, -EINVAL on a client.
  */
 int quic_conn_new_token(struct sock *sk)
 {
@@ -148,10 +148,10 @@ int quic_conn_new_token(struct sock *sk)
 	struct quic_frame fr = {};
 	int err;
 
-	if (!qs->is_server)
-		return -EINVAL;
 	if (!qs->handshake_done || qs->closing)
 		return -ENOTCONN;
+	if (!qs->is_server)
+		return -EINVAL;
 	fr.type = QUIC_FRAME_NEW_TOKEN;
 	fr.bytes.data = token;
 	fr.bytes.len = quic_token_make(token, QUIC_TOKEN_NEW, &qs->peer_addr, NULL);
@@ -385,7 +385,7 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 		return err;
 	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
 	err = quic_conn_start(sk, false);
-	if (!err && qs->remote.remote)
+	if (!err && qs->remote_given)
 		quic_conn_early_setup(sk);
 	return err;
 }

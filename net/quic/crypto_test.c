@@ -152,38 +152,43 @@ static const u8 quic_test_client_start[] = {
  */
 static void quic_client_initial_test(struct kunit *test)
 {
-	struct quic_crypto client = {}, server = {};
+	struct quic_crypto *client, *server;
 	u8 *hdr, *frames, *want, *pkt, pn_len;
 	u32 hlen, flen, plen = 1162;
 
 	hlen = quic_test_hex(test, "c300000001088394c8f03e5157080000449e00000002", &hdr);
 	flen = sizeof(quic_test_client_frames);
+	/* Off the stack: with KASAN two of them exceed the frame limit. */
+	client = kunit_kzalloc(test, sizeof(*client), GFP_KERNEL);
+	server = kunit_kzalloc(test, sizeof(*server), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, client);
+	KUNIT_ASSERT_NOT_NULL(test, server);
 	frames = (u8 *)quic_test_client_frames;
 	pkt = kunit_kzalloc(test, hlen + plen + QUIC_TAG_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
 	memcpy(pkt, hdr, hlen);
 	memcpy(pkt + hlen, frames, flen);	/* the rest is PADDING (0x00) */
 
-	KUNIT_ASSERT_EQ(test, quic_crypto_initial_keys(&client, QUIC_VERSION_V1,
+	KUNIT_ASSERT_EQ(test, quic_crypto_initial_keys(client, QUIC_VERSION_V1,
 						       quic_test_dcid, 8, false), 0);
-	KUNIT_ASSERT_EQ(test, quic_crypto_encrypt(&client, pkt, hlen, plen, 2, 4), 0);
+	KUNIT_ASSERT_EQ(test, quic_crypto_encrypt(client, pkt, hlen, plen, 2, 4), 0);
 	KUNIT_EXPECT_MEMEQ(test, pkt, quic_test_client_start, 64);
 	quic_test_hex(test, "e221af44860018ab0856972e194cd934", &want);
 	KUNIT_EXPECT_MEMEQ(test, pkt + hlen + plen, want, QUIC_TAG_LEN);
 
-	KUNIT_ASSERT_EQ(test, quic_crypto_initial_keys(&server, QUIC_VERSION_V1,
+	KUNIT_ASSERT_EQ(test, quic_crypto_initial_keys(server, QUIC_VERSION_V1,
 						       quic_test_dcid, 8, true), 0);
-	KUNIT_ASSERT_EQ(test, quic_crypto_unprotect_header(&server, pkt, hlen - 4,
+	KUNIT_ASSERT_EQ(test, quic_crypto_unprotect_header(server, pkt, hlen - 4,
 							   hlen + plen + QUIC_TAG_LEN,
 							   &pn_len), 0);
 	KUNIT_EXPECT_EQ(test, pn_len, 4);
 	KUNIT_EXPECT_MEMEQ(test, pkt, hdr, hlen);
-	KUNIT_ASSERT_EQ(test, quic_crypto_decrypt(&server, pkt, hlen, plen + QUIC_TAG_LEN,
+	KUNIT_ASSERT_EQ(test, quic_crypto_decrypt(server, pkt, hlen, plen + QUIC_TAG_LEN,
 						  2, 0), 0);
 	KUNIT_EXPECT_MEMEQ(test, pkt + hlen, frames, flen);
 	KUNIT_EXPECT_NULL(test, memchr_inv(pkt + hlen + flen, 0, plen - flen));
-	quic_crypto_free(&client);
-	quic_crypto_free(&server);
+	quic_crypto_free(client);
+	quic_crypto_free(server);
 }
 
 /* RFC 9001 A.3: ACK and CRYPTO frames of the server Initial */
@@ -347,12 +352,17 @@ static void quic_suites_roundtrip_test(struct kunit *test)
 		TLS_CIPHER_AES_CCM_128, TLS_CIPHER_CHACHA20_POLY1305,
 	};
 	u8 secret[QUIC_SECRET_MAX], *pkt, *orig, *sealed, pn_len;
+	struct quic_crypto *a, *b;
 	u32 hlen = 9, plen = 100, clen = plen + QUIC_TAG_LEN, len = hlen + clen;
 	int i, round;
 
 	pkt = kunit_kzalloc(test, len, GFP_KERNEL);
 	orig = kunit_kzalloc(test, len, GFP_KERNEL);
 	sealed = kunit_kzalloc(test, len, GFP_KERNEL);
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, sealed);
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
 	KUNIT_ASSERT_NOT_NULL(test, orig);
@@ -363,46 +373,47 @@ static void quic_suites_roundtrip_test(struct kunit *test)
 		secret[i] = 0xa0 + i;
 
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		struct quic_crypto a = {}, b = {};
+		memset(a, 0, sizeof(*a));
+		memset(b, 0, sizeof(*b));
 
-		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&a, QUIC_VERSION_V1, types[i],
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(a, QUIC_VERSION_V1, types[i],
 							     secret, true), 0);
-		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&b, QUIC_VERSION_V1, types[i],
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(b, QUIC_VERSION_V1, types[i],
 							     secret, false), 0);
 		/* b sends with another secret so that a can receive */
-		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&a, QUIC_VERSION_V1, types[i],
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(a, QUIC_VERSION_V1, types[i],
 							     secret + 1, false), 0);
-		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&b, QUIC_VERSION_V1, types[i],
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(b, QUIC_VERSION_V1, types[i],
 							     secret + 1, true), 0);
 		for (round = 0; round < 3; round++) {
 			memcpy(pkt, orig, len);
-			KUNIT_ASSERT_EQ(test, quic_crypto_encrypt(&a, pkt, hlen, plen,
+			KUNIT_ASSERT_EQ(test, quic_crypto_encrypt(a, pkt, hlen, plen,
 								  0x1234 + round, 2), 0);
 			KUNIT_EXPECT_NE(test, memcmp(pkt + hlen, orig + hlen, plen), 0);
-			KUNIT_ASSERT_EQ(test, quic_crypto_unprotect_header(&b, pkt, hlen - 2,
+			KUNIT_ASSERT_EQ(test, quic_crypto_unprotect_header(b, pkt, hlen - 2,
 									   len, &pn_len), 0);
 			KUNIT_EXPECT_EQ(test, pn_len, 2);
 			KUNIT_EXPECT_MEMEQ(test, pkt, orig, hlen);
 			/* A failed decryption leaves garbage in place: keep a copy. */
 			memcpy(sealed, pkt, len);
 			pkt[hlen + 5] ^= 0x01;
-			KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(&b, pkt, hlen, clen,
-								  0x1234 + round, b.key_phase),
+			KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(b, pkt, hlen, clen,
+								  0x1234 + round, b->key_phase),
 					-EBADMSG);
 			memcpy(pkt, sealed, len);
-			KUNIT_ASSERT_EQ(test, quic_crypto_decrypt(&b, pkt, hlen, clen,
-								  0x1234 + round, b.key_phase), 0);
+			KUNIT_ASSERT_EQ(test, quic_crypto_decrypt(b, pkt, hlen, clen,
+								  0x1234 + round, b->key_phase), 0);
 			KUNIT_EXPECT_MEMEQ(test, pkt + hlen, orig + hlen, plen);
 
-			KUNIT_EXPECT_EQ(test, quic_crypto_key_update(&a), -EAGAIN);
-			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(&a), 0);
-			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(&b), 0);
-			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(&a), 0);
-			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(&b), 0);
-			KUNIT_EXPECT_EQ(test, a.key_phase, (round + 1) & 1);
+			KUNIT_EXPECT_EQ(test, quic_crypto_key_update(a), -EAGAIN);
+			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(a), 0);
+			KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(b), 0);
+			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(a), 0);
+			KUNIT_ASSERT_EQ(test, quic_crypto_key_update(b), 0);
+			KUNIT_EXPECT_EQ(test, a->key_phase, (round + 1) & 1);
 		}
-		quic_crypto_free(&a);
-		quic_crypto_free(&b);
+		quic_crypto_free(a);
+		quic_crypto_free(b);
 	}
 }
 

@@ -65,9 +65,33 @@ static long sysctl_quic_mem[3];
 static int sysctl_quic_rmem[3];
 static int sysctl_quic_wmem[3];
 
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* A kernel consumer's QUIC socket holds its lock while bind() creates the
+ * kernel UDP socket under it: both would be "k-sk_lock-AF_INET*" to
+ * lockdep.  QUIC sockets get classes of their own.
+ */
+static struct lock_class_key quic_slock_keys[2], quic_lock_keys[2];
+
+static void quic_sock_lockdep_init(struct sock *sk)
+{
+	bool v6 = sk->sk_family == AF_INET6;
+
+	sock_lock_init_class_and_name(sk, v6 ? "slock-AF_INET6-QUIC" : "slock-AF_INET-QUIC",
+				      &quic_slock_keys[v6],
+				      v6 ? "sk_lock-AF_INET6-QUIC" : "sk_lock-AF_INET-QUIC",
+				      &quic_lock_keys[v6]);
+}
+#else
+static void quic_sock_lockdep_init(struct sock *sk)
+{
+}
+#endif
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+
+	quic_sock_lockdep_init(sk);
 
 	qs->config.version = QUIC_VERSION_V1;
 	qs->config.initial_smoothed_rtt = QUIC_RTT_INIT;
@@ -1176,9 +1200,10 @@ static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
 		return err;
 	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
 		return -EISCONN;	/* already announced to the peer */
-	if (p.remote)
+	if (p.remote) {
 		qs->remote = p;
-	else
+		qs->remote_given = true;	/* for 0-RTT */
+	} else
 		qs->local = p;
 	return 0;
 }

@@ -141,6 +141,7 @@ enum {
  * @work_todo: QUIC_WORK_* bits for @work
  * @early_ok: a client knows the server's parameters from an earlier
  *	connection: it may send stream data before the handshake (0-RTT)
+ * @remote_given: the user set the peer's transport parameters
  * @retried: a client took a Retry, or a server sent one for this
  *	connection (its token came back)
  * @grease: we announced grease_quic_bit, the fixed bit may come clear
@@ -210,6 +211,7 @@ struct quic_sock {
 	unsigned long			work_todo;
 	bool				retried;
 	bool				early_ok;
+	bool				remote_given;
 	bool				grease;
 	u32				version;
 	struct quic_cid_set		scids;
