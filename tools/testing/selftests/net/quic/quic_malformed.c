@@ -1,0 +1,1986 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Malformed input to a kernel QUIC server.  A plain UDP socket plays the
+ * client: it builds and protects its own packets with the Initial keys of
+ * RFC 9001 section 5.2, or with made-up Handshake and 1-RTT secrets that
+ * the test also installs on the server socket (as quic_transport does),
+ * and it decrypts the server's packets to find its CONNECTION_CLOSE.
+ * Each bad frame must close the connection with the transport error code
+ * RFC 9000 (or RFC 9221) gives for it, and the server socket must report
+ * the abort; garbage datagrams must be dropped and harm nothing.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/quic.h>
+#include <linux/tls.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#ifndef IPPROTO_QUIC
+#define IPPROTO_QUIC 261
+#endif
+#ifndef SOL_QUIC
+#define SOL_QUIC 288
+#endif
+
+#define CID_LEN		8	/* the connection IDs our client picks */
+#define CID_MAX		20
+#define TAG_LEN		16
+#define SAMPLE_LEN	16
+#define MIN_INITIAL	1200	/* RFC 9000 section 14.1 */
+#define DGRAM_MAX	2048
+#define WAIT_MS		3000
+#define HELLO_LEN	100	/* the made-up ClientHello */
+
+/* Frame types (RFC 9000 section 19, RFC 9221 section 4) */
+enum {
+	F_PADDING		= 0x00,
+	F_PING			= 0x01,
+	F_ACK			= 0x02,
+	F_ACK_ECN		= 0x03,
+	F_RESET_STREAM		= 0x04,
+	F_STOP_SENDING		= 0x05,
+	F_CRYPTO		= 0x06,
+	F_NEW_TOKEN		= 0x07,
+	F_STREAM		= 0x08,
+	F_MAX_DATA		= 0x10,
+	F_MAX_STREAM_DATA	= 0x11,
+	F_MAX_STREAMS_BIDI	= 0x12,
+	F_MAX_STREAMS_UNI	= 0x13,
+	F_DATA_BLOCKED		= 0x14,
+	F_STREAM_DATA_BLOCKED	= 0x15,
+	F_STREAMS_BLOCKED_BIDI	= 0x16,
+	F_STREAMS_BLOCKED_UNI	= 0x17,
+	F_NEW_CID		= 0x18,
+	F_RETIRE_CID		= 0x19,
+	F_PATH_CHALLENGE	= 0x1a,
+	F_PATH_RESPONSE		= 0x1b,
+	F_CLOSE			= 0x1c,
+	F_CLOSE_APP		= 0x1d,
+	F_HANDSHAKE_DONE	= 0x1e,
+	F_DATAGRAM		= 0x30,
+	F_DATAGRAM_LEN		= 0x31,
+};
+
+#define STREAM_FIN	0x01
+#define STREAM_LEN	0x02
+#define STREAM_OFF	0x04
+
+/* Packet protection levels of the client */
+enum { LVL_INITIAL, LVL_HANDSHAKE, LVL_APP, LVL_MAX };
+
+/* Seeds of the made-up secrets: one per level and direction. */
+enum { SEED_HS_C = 1, SEED_HS_S, SEED_APP_C, SEED_APP_S };
+
+/* What the server announces, so that the limits are known here. */
+#define SRV_STREAMS_BIDI	2
+#define SRV_STREAMS_UNI		1
+#define SRV_MAX_DATA		600
+#define SRV_STREAM_DATA		512
+#define SRV_CID_LIMIT		2
+
+/* ---- Packet protection (RFC 9001 section 5), AES-128-GCM ---- */
+
+struct keys {
+	uint8_t key[16];
+	uint8_t iv[12];
+	uint8_t hp[16];
+};
+
+static const uint8_t initial_salt_v1[20] = {
+	0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+	0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
+};
+
+/* HKDF-Expand-Label of RFC 8446 section 7.1 with an empty context, for
+ * outputs of one SHA-256 block at most: T(1) = HMAC(secret, info | 1).
+ */
+static void hkdf_expand_label(const uint8_t *secret, const char *label,
+			      uint8_t *out, size_t len)
+{
+	uint8_t info[64], t[EVP_MAX_MD_SIZE];
+	size_t n = strlen(label), i = 0;
+	unsigned int tlen;
+
+	info[i++] = 0;
+	info[i++] = len;
+	info[i++] = 6 + n;
+	memcpy(info + i, "tls13 ", 6);
+	i += 6;
+	memcpy(info + i, label, n);
+	i += n;
+	info[i++] = 0;		/* no context */
+	info[i++] = 1;		/* the block counter */
+	HMAC(EVP_sha256(), secret, 32, info, i, t, &tlen);
+	memcpy(out, t, len);
+}
+
+static void keys_from_secret(const uint8_t *secret, struct keys *k)
+{
+	hkdf_expand_label(secret, "quic key", k->key, sizeof(k->key));
+	hkdf_expand_label(secret, "quic iv", k->iv, sizeof(k->iv));
+	hkdf_expand_label(secret, "quic hp", k->hp, sizeof(k->hp));
+}
+
+/* RFC 9001 section 5.2: both sides' keys from the client's first DCID. */
+static void initial_keys(const uint8_t *dcid, size_t len, struct keys *client,
+			 struct keys *server)
+{
+	uint8_t initial[EVP_MAX_MD_SIZE], secret[32];
+	unsigned int n;
+
+	HMAC(EVP_sha256(), initial_salt_v1, sizeof(initial_salt_v1), dcid, len,
+	     initial, &n);
+	hkdf_expand_label(initial, "client in", secret, sizeof(secret));
+	keys_from_secret(secret, client);
+	hkdf_expand_label(initial, "server in", secret, sizeof(secret));
+	keys_from_secret(secret, server);
+}
+
+/* The made-up secrets are one byte repeated, as in quic_transport. */
+static void keys_from_seed(uint8_t seed, struct keys *k)
+{
+	uint8_t secret[32];
+
+	memset(secret, seed, sizeof(secret));
+	keys_from_secret(secret, k);
+}
+
+static bool hp_mask(const struct keys *k, const uint8_t *sample, uint8_t *mask)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n;
+	bool ok;
+
+	if (!c)
+		return false;
+	ok = EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k->hp, NULL) == 1 &&
+	     EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
+	     EVP_EncryptUpdate(c, mask, &n, sample, SAMPLE_LEN) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* AEAD over p[hlen, len - TAG_LEN) in place, the header as associated
+ * data, the tag at the end (RFC 9001 section 5.3).
+ */
+static bool aead(const struct keys *k, uint64_t pn, uint8_t *p, size_t hlen,
+		 size_t len, bool seal)
+{
+	uint8_t nonce[12], *data = p + hlen, *tag = p + len - TAG_LEN;
+	int dlen = len - hlen - TAG_LEN, n, i;
+	EVP_CIPHER_CTX *c;
+	bool ok;
+
+	memcpy(nonce, k->iv, sizeof(nonce));
+	for (i = 0; i < 8; i++)
+		nonce[11 - i] ^= pn >> (8 * i);
+	c = EVP_CIPHER_CTX_new();
+	if (!c)
+		return false;
+	ok = EVP_CipherInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce, seal) == 1 &&
+	     EVP_CipherUpdate(c, NULL, &n, p, hlen) == 1 &&
+	     EVP_CipherUpdate(c, data, &n, data, dlen) == 1;
+	if (ok && !seal)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1;
+	ok = ok && EVP_CipherFinal_ex(c, data + dlen, &n) == 1;
+	if (ok && seal)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* Header protection (RFC 9001 section 5.4), either way.  Returns the
+ * packet number length, or -1 when the packet is too short to sample.
+ */
+static int hp_apply(const struct keys *k, uint8_t *p, size_t pn_off, size_t len,
+		    bool protect)
+{
+	uint8_t mask[SAMPLE_LEN];
+	int pn_len, i;
+
+	if (len < pn_off + 4 + SAMPLE_LEN || !hp_mask(k, p + pn_off + 4, mask))
+		return -1;
+	pn_len = (p[0] & 3) + 1;
+	p[0] ^= mask[0] & (p[0] & 0x80 ? 0x0f : 0x1f);
+	if (!protect)
+		pn_len = (p[0] & 3) + 1;
+	for (i = 0; i < pn_len; i++)
+		p[pn_off + i] ^= mask[1 + i];
+	return pn_len;
+}
+
+static bool packet_protect(const struct keys *k, uint8_t *p, size_t pn_off,
+			   size_t len, uint64_t pn)
+{
+	size_t pn_len = (p[0] & 3) + 1;
+
+	return aead(k, pn, p, pn_off + pn_len, len, true) &&
+	       hp_apply(k, p, pn_off, len, true) > 0;
+}
+
+/* RFC 9000 appendix A.3 */
+static uint64_t pn_decode(int64_t largest, uint64_t truncated, int bits)
+{
+	uint64_t expected = largest + 1, win = 1ULL << bits, hwin = win / 2;
+	uint64_t cand = (expected & ~(win - 1)) | truncated;
+
+	if (cand + hwin <= expected && cand < (1ULL << 62) - win)
+		return cand + win;
+	if (cand > expected + hwin && cand >= win)
+		return cand - win;
+	return cand;
+}
+
+/* Returns the header length, or -1; *pn gets the full packet number. */
+static int packet_unprotect(const struct keys *k, uint8_t *p, size_t pn_off,
+			    size_t len, int64_t largest, uint64_t *pn)
+{
+	int pn_len = hp_apply(k, p, pn_off, len, false), i;
+	uint64_t truncated = 0;
+
+	if (pn_len < 0)
+		return -1;
+	for (i = 0; i < pn_len; i++)
+		truncated = (truncated << 8) | p[pn_off + i];
+	*pn = pn_decode(largest, truncated, pn_len * 8);
+	if (!aead(k, *pn, p, pn_off + pn_len, len, false))
+		return -1;
+	return pn_off + pn_len;
+}
+
+/* ---- Writing and reading the wire format ---- */
+
+struct wr {
+	uint8_t *p;
+	size_t n;
+};
+
+static void w_byte(struct wr *w, uint8_t b)
+{
+	w->p[w->n++] = b;
+}
+
+static void w_bytes(struct wr *w, const void *data, size_t len)
+{
+	memcpy(w->p + w->n, data, len);
+	w->n += len;
+}
+
+static void w_be32(struct wr *w, uint32_t v)
+{
+	w_byte(w, v >> 24);
+	w_byte(w, v >> 16);
+	w_byte(w, v >> 8);
+	w_byte(w, v);
+}
+
+static void w_fill(struct wr *w, uint8_t b, size_t len)
+{
+	memset(w->p + w->n, b, len);
+	w->n += len;
+}
+
+/* RFC 9000 section 16, in the shortest encoding */
+static void w_varint(struct wr *w, uint64_t v)
+{
+	int len = v < 0x40 ? 1 : v < 0x4000 ? 2 : v < 0x40000000 ? 4 : 8, i;
+	uint8_t *p = w->p + w->n;
+
+	for (i = 0; i < len; i++)
+		p[i] = v >> (8 * (len - 1 - i));
+	p[0] |= (len == 1 ? 0 : len == 2 ? 0x40 : len == 4 ? 0x80 : 0xc0);
+	w->n += len;
+}
+
+/* A frame type followed by the first @n of @a, @b, @c. */
+static void w_frame(struct wr *w, uint64_t type, int n, uint64_t a, uint64_t b,
+		    uint64_t c)
+{
+	w_varint(w, type);
+	if (n > 0)
+		w_varint(w, a);
+	if (n > 1)
+		w_varint(w, b);
+	if (n > 2)
+		w_varint(w, c);
+}
+
+/* A STREAM frame with offset and length; NULL @data sends 'd's. */
+static void w_stream(struct wr *w, uint64_t id, uint64_t off, const void *data,
+		     size_t len, bool fin)
+{
+	w_frame(w, F_STREAM | STREAM_OFF | STREAM_LEN | (fin ? STREAM_FIN : 0), 3,
+		id, off, len);
+	if (data)
+		w_bytes(w, data, len);
+	else
+		w_fill(w, 'd', len);
+}
+
+static void w_new_cid(struct wr *w, uint64_t seq, uint64_t retire_prior_to,
+		      uint8_t len)
+{
+	w_frame(w, F_NEW_CID, 2, seq, retire_prior_to, 0);
+	w_byte(w, len);
+	w_fill(w, 0xc0 + seq, len);
+	w_fill(w, 0xee, 16);	/* Stateless Reset Token */
+}
+
+struct rd {
+	const uint8_t *p;
+	size_t len;
+	bool bad;
+};
+
+static const uint8_t *rd_bytes(struct rd *r, uint64_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->len) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->len -= n;
+	return p;
+}
+
+static uint64_t rd_uint(struct rd *r, size_t n)
+{
+	const uint8_t *p = rd_bytes(r, n);
+	uint64_t v = 0;
+
+	while (p && n--)
+		v = (v << 8) | *p++;
+	return v;
+}
+
+static uint64_t rd_varint(struct rd *r)
+{
+	size_t n = r->len && !r->bad ? 1U << (r->p[0] >> 6) : 1;
+
+	return rd_uint(r, n) & ((1ULL << (8 * n - 2)) - 1);
+}
+
+static void rd_skip_varints(struct rd *r, int n)
+{
+	while (n--)
+		rd_varint(r);
+}
+
+/* ---- The client ---- */
+
+struct peer {
+	int fd;
+	uint8_t dcid[32];	/* large enough for bad lengths */
+	uint8_t dcid_len;
+	uint8_t scid[CID_LEN];
+	uint8_t srv_cid[CID_MAX];
+	uint8_t srv_cid_len;
+	struct keys tx[LVL_MAX], rx[LVL_MAX];
+	uint64_t next_pn[LVL_MAX];
+	int64_t largest[LVL_MAX];
+};
+
+/* What the server's packets carried. */
+#define SEEN_CLOSE	0x1
+#define SEEN_DONE	0x2
+#define SEEN_FIN	0x4
+#define SEEN_HS		0x8	/* a Handshake packet */
+
+struct seen {
+	unsigned int flags;
+	int bad;		/* packets that did not parse or decrypt */
+	int level;		/* of the packet being parsed */
+	int close_level;
+	uint64_t close_type, error, frame;
+	int64_t sid;
+	uint8_t data[64];
+	size_t data_len;
+};
+
+static void peer_init(struct __test_metadata *_metadata, struct peer *pr,
+		      const struct sockaddr_in *srv)
+{
+	int i;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->dcid_len = CID_LEN;
+	ASSERT_EQ(getrandom(pr->dcid, CID_LEN, 0), CID_LEN);
+	ASSERT_EQ(getrandom(pr->scid, CID_LEN, 0), CID_LEN);
+	initial_keys(pr->dcid, CID_LEN, &pr->tx[LVL_INITIAL], &pr->rx[LVL_INITIAL]);
+	keys_from_seed(SEED_HS_C, &pr->tx[LVL_HANDSHAKE]);
+	keys_from_seed(SEED_HS_S, &pr->rx[LVL_HANDSHAKE]);
+	keys_from_seed(SEED_APP_C, &pr->tx[LVL_APP]);
+	keys_from_seed(SEED_APP_S, &pr->rx[LVL_APP]);
+	for (i = 0; i < LVL_MAX; i++)
+		pr->largest[i] = -1;
+	pr->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_GE(pr->fd, 0);
+	ASSERT_EQ(connect(pr->fd, (const struct sockaddr *)srv, sizeof(*srv)), 0);
+}
+
+/* An Initial (to the client's first DCID) or a Handshake packet (to the
+ * server's ID) around @frames, with a 4-byte packet number; @rsv sets
+ * header bits before protection.  Returns its length.
+ */
+static size_t long_build(struct peer *pr, uint8_t *p, int level, const uint8_t *frames,
+			 size_t flen, uint8_t rsv)
+{
+	bool initial = level == LVL_INITIAL;
+	uint64_t pn = pr->next_pn[level]++;
+	struct wr w = { p, 0 };
+	size_t pn_off;
+
+	w_byte(&w, 0xc3 | (initial ? 0 : 0x20) | rsv);
+	w_be32(&w, 1);			/* QUIC version 1 */
+	w_byte(&w, initial ? pr->dcid_len : pr->srv_cid_len);
+	w_bytes(&w, initial ? pr->dcid : pr->srv_cid,
+		initial ? pr->dcid_len : pr->srv_cid_len);
+	w_byte(&w, CID_LEN);
+	w_bytes(&w, pr->scid, CID_LEN);
+	if (initial)
+		w_byte(&w, 0);		/* no token */
+	w_byte(&w, 0x40 | (4 + flen + TAG_LEN) >> 8);	/* 2-byte Length */
+	w_byte(&w, 4 + flen + TAG_LEN);
+	pn_off = w.n;
+	w_be32(&w, pn);
+	w_bytes(&w, frames, flen);
+	w_fill(&w, 0, TAG_LEN);
+	packet_protect(&pr->tx[level], p, pn_off, w.n, pn);
+	return w.n;
+}
+
+/* A short header packet; @bits go into the first byte (key phase,
+ * reserved bits).
+ */
+static size_t short_build(struct peer *pr, uint8_t *p, const uint8_t *frames,
+			  size_t flen, uint8_t bits)
+{
+	uint64_t pn = pr->next_pn[LVL_APP]++;
+	struct wr w = { p, 0 };
+	size_t pn_off;
+
+	w_byte(&w, 0x43 | bits);
+	w_bytes(&w, pr->srv_cid, pr->srv_cid_len);
+	pn_off = w.n;
+	w_be32(&w, pn);
+	w_bytes(&w, frames, flen);
+	w_fill(&w, 0, TAG_LEN);
+	packet_protect(&pr->tx[LVL_APP], p, pn_off, w.n, pn);
+	return w.n;
+}
+
+static bool peer_send(struct peer *pr, const uint8_t *p, size_t len)
+{
+	return send(pr->fd, p, len, 0) == (ssize_t)len;
+}
+
+/* An Initial with @frames, followed by an Initial of PADDING that makes
+ * the datagram @size bytes long.
+ */
+static size_t initial_datagram(struct peer *pr, uint8_t *d, const uint8_t *frames,
+			       size_t flen, uint8_t rsv, size_t size)
+{
+	static const uint8_t zeros[DGRAM_MAX];
+	size_t n = long_build(pr, d, LVL_INITIAL, frames, flen, rsv);
+	size_t hdr = n - flen - TAG_LEN;
+
+	if (n + hdr + TAG_LEN + 1 <= size)
+		n += long_build(pr, d + n, LVL_INITIAL, zeros, size - n - hdr - TAG_LEN, 0);
+	return n;
+}
+
+static bool peer_send_initial(struct peer *pr, const uint8_t *frames, size_t flen,
+			      uint8_t rsv)
+{
+	uint8_t d[DGRAM_MAX];
+
+	return peer_send(pr, d, initial_datagram(pr, d, frames, flen, rsv, MIN_INITIAL));
+}
+
+static bool peer_send_short(struct peer *pr, const uint8_t *frames, size_t flen,
+			    uint8_t bits)
+{
+	uint8_t d[DGRAM_MAX];
+
+	return peer_send(pr, d, short_build(pr, d, frames, flen, bits));
+}
+
+static void ack_parse(struct rd *r, uint64_t type)
+{
+	uint64_t ranges;
+
+	rd_skip_varints(r, 2);		/* Largest Acknowledged, ACK Delay */
+	ranges = rd_varint(r);
+	rd_varint(r);			/* First ACK Range */
+	while (!r->bad && ranges--)
+		rd_skip_varints(r, 2);
+	if (type == F_ACK_ECN)
+		rd_skip_varints(r, 3);
+}
+
+static void close_parse(struct rd *r, uint64_t type, struct seen *s)
+{
+	s->close_level = s->level;
+	s->close_type = type;
+	s->error = rd_varint(r);
+	s->frame = type == F_CLOSE ? rd_varint(r) : 0;
+	rd_bytes(r, rd_varint(r));	/* Reason Phrase */
+	if (!r->bad)
+		s->flags |= SEEN_CLOSE;
+}
+
+static void stream_parse(struct rd *r, uint64_t type, struct seen *s)
+{
+	uint64_t id = rd_varint(r), off = 0, len;
+	const uint8_t *data;
+
+	if (type & STREAM_OFF)
+		off = rd_varint(r);
+	len = type & STREAM_LEN ? rd_varint(r) : r->len;
+	data = rd_bytes(r, len);
+	if (!data || off + len > sizeof(s->data))
+		return;
+	s->sid = id;
+	memcpy(s->data + off, data, len);
+	if (off + len > s->data_len)
+		s->data_len = off + len;
+	if (type & STREAM_FIN)
+		s->flags |= SEEN_FIN;
+}
+
+static void frame_parse(struct rd *r, struct seen *s)
+{
+	uint64_t type = rd_varint(r);
+
+	switch (type) {
+	case F_PADDING:
+	case F_PING:
+		break;
+	case F_HANDSHAKE_DONE:
+		s->flags |= SEEN_DONE;
+		break;
+	case F_ACK:
+	case F_ACK_ECN:
+		ack_parse(r, type);
+		break;
+	case F_RESET_STREAM:
+		rd_skip_varints(r, 3);
+		break;
+	case F_STOP_SENDING:
+	case F_MAX_STREAM_DATA:
+	case F_STREAM_DATA_BLOCKED:
+		rd_skip_varints(r, 2);
+		break;
+	case F_MAX_DATA:
+	case F_MAX_STREAMS_BIDI:
+	case F_MAX_STREAMS_UNI:
+	case F_DATA_BLOCKED:
+	case F_STREAMS_BLOCKED_BIDI:
+	case F_STREAMS_BLOCKED_UNI:
+	case F_RETIRE_CID:
+		rd_skip_varints(r, 1);
+		break;
+	case F_CRYPTO:
+		rd_varint(r);
+		rd_bytes(r, rd_varint(r));
+		break;
+	case F_NEW_TOKEN:
+	case F_DATAGRAM_LEN:
+		rd_bytes(r, rd_varint(r));
+		break;
+	case F_NEW_CID:
+		rd_skip_varints(r, 2);
+		rd_bytes(r, rd_uint(r, 1) + 16);
+		break;
+	case F_PATH_CHALLENGE:
+	case F_PATH_RESPONSE:
+		rd_bytes(r, 8);
+		break;
+	case F_CLOSE:
+	case F_CLOSE_APP:
+		close_parse(r, type, s);
+		break;
+	case F_STREAM ... F_STREAM | 0x07:
+		stream_parse(r, type, s);
+		break;
+	default:
+		r->bad = true;	/* nothing the kernel should send */
+	}
+}
+
+struct hdr {
+	int level;
+	size_t pn_off, len;
+};
+
+/* The header of a server packet, before header protection is removed. */
+static bool hdr_parse(struct peer *pr, const uint8_t *p, size_t len, struct hdr *h)
+{
+	struct rd r = { p, len };
+	uint8_t scid_len, type;
+	const uint8_t *scid;
+
+	if (!(p[0] & 0x80)) {		/* to one of our IDs, all CID_LEN long */
+		h->level = LVL_APP;
+		h->pn_off = 1 + CID_LEN;
+		h->len = len;
+		return len > h->pn_off;
+	}
+	type = (rd_uint(&r, 1) >> 4) & 3;
+	if (rd_uint(&r, 4) != 1 || (type != 0 && type != 2))
+		return false;		/* v1 Initial and Handshake only */
+	h->level = type ? LVL_HANDSHAKE : LVL_INITIAL;
+	rd_bytes(&r, rd_uint(&r, 1));
+	scid_len = rd_uint(&r, 1);
+	scid = rd_bytes(&r, scid_len);
+	if (h->level == LVL_INITIAL)
+		rd_bytes(&r, rd_varint(&r));	/* token */
+	h->len = rd_varint(&r);
+	h->pn_off = r.p - p;
+	h->len += h->pn_off;
+	if (r.bad || scid_len > CID_MAX || h->len > len)
+		return false;
+	if (!pr->srv_cid_len) {
+		memcpy(pr->srv_cid, scid, scid_len);
+		pr->srv_cid_len = scid_len;
+	}
+	return true;
+}
+
+/* One packet of a server datagram; returns its length, 0 if it is bad. */
+static size_t peer_packet(struct peer *pr, uint8_t *p, size_t len, struct seen *s)
+{
+	struct rd r;
+	struct hdr h;
+	uint64_t pn;
+	int hlen;
+
+	if (!hdr_parse(pr, p, len, &h))
+		return 0;
+	hlen = packet_unprotect(&pr->rx[h.level], p, h.pn_off, h.len,
+				pr->largest[h.level], &pn);
+	if (hlen < 0)
+		return 0;
+	if ((int64_t)pn > pr->largest[h.level])
+		pr->largest[h.level] = pn;
+	if (h.level == LVL_HANDSHAKE)
+		s->flags |= SEEN_HS;
+	s->level = h.level;
+	r = (struct rd){ p + hlen, h.len - hlen - TAG_LEN };
+	while (r.len && !r.bad)
+		frame_parse(&r, s);
+	return r.bad ? 0 : h.len;
+}
+
+static void peer_datagram(struct peer *pr, uint8_t *p, size_t len, struct seen *s)
+{
+	size_t n;
+
+	while (len) {
+		n = peer_packet(pr, p, len, s);
+		if (!n) {
+			s->bad++;
+			return;
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Read the server's datagrams until one of @want was seen or @ms passed. */
+static void peer_recv(struct peer *pr, struct seen *s, unsigned int want, int ms)
+{
+	struct pollfd pfd = { .fd = pr->fd, .events = POLLIN };
+	int64_t end = now_ms() + ms, left;
+	uint8_t d[DGRAM_MAX];
+	ssize_t n;
+
+	while (!(s->flags & want)) {
+		left = end - now_ms();
+		if (left <= 0 || poll(&pfd, 1, left) != 1)
+			break;
+		n = recv(pr->fd, d, sizeof(d), 0);
+		if (n <= 0)
+			break;
+		peer_datagram(pr, d, n, s);
+	}
+}
+
+/* Throw away whatever the server sent. */
+static void peer_drain(struct peer *pr)
+{
+	uint8_t d[DGRAM_MAX];
+
+	while (recv(pr->fd, d, sizeof(d), MSG_DONTWAIT) >= 0)
+		;
+}
+
+/* The client's transport parameters (RFC 9000 section 18.2). */
+static size_t client_params(const struct peer *pr, uint8_t *p)
+{
+	static const uint64_t ints[][2] = {
+		{ 0x04, 65536 },	/* initial_max_data */
+		{ 0x05, 65536 },	/* initial_max_stream_data_bidi_local */
+		{ 0x06, 65536 },	/* initial_max_stream_data_bidi_remote */
+		{ 0x07, 65536 },	/* initial_max_stream_data_uni */
+		{ 0x08, 8 },		/* initial_max_streams_bidi */
+		{ 0x09, 8 },		/* initial_max_streams_uni */
+	};
+	struct wr w = { p, 0 }, v;
+	uint8_t val[8];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ints); i++) {
+		v = (struct wr){ val, 0 };
+		w_varint(&v, ints[i][1]);
+		w_frame(&w, ints[i][0], 1, v.n, 0, 0);
+		w_bytes(&w, val, v.n);
+	}
+	w_frame(&w, 0x0f, 1, CID_LEN, 0, 0);	/* initial_source_connection_id */
+	w_bytes(&w, pr->scid, CID_LEN);
+	return w.n;
+}
+
+/* ---- The server socket ---- */
+
+static int hs_send(int fd, uint8_t level, const void *data, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = {};
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct quic_handshake_info info = { .crypto_level = level };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_HANDSHAKE_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	return sendmsg(fd, &msg, 0);
+}
+
+static int hs_recv(int fd, uint8_t *level, void *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = {};
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int n;
+
+	n = recvmsg(fd, &msg, 0);
+	c = CMSG_FIRSTHDR(&msg);
+	if (n >= 0 && c && c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_HANDSHAKE_INFO)
+		*level = ((struct quic_handshake_info *)CMSG_DATA(c))->crypto_level;
+	return n;
+}
+
+static int set_secret(int fd, uint8_t level, int send, uint8_t seed)
+{
+	struct quic_crypto_secret s = {
+		.send = send, .level = level, .type = TLS_CIPHER_AES_GCM_128,
+	};
+
+	memset(s.secret, seed, sizeof(s.secret));
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s, sizeof(s));
+}
+
+static ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data,
+			   size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct quic_stream_info info = { .stream_id = sid, .stream_flags = flags };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_STREAM_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	return sendmsg(fd, &msg, 0);
+}
+
+static ssize_t stream_recv(int fd, struct quic_stream_info *info, void *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(fd, &msg, 0);
+	c = CMSG_FIRSTHDR(&msg);
+	if (n >= 0 && c && c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_STREAM_INFO)
+		memcpy(info, CMSG_DATA(c), sizeof(*info));
+	return n;
+}
+
+/* A counter of /proc/net/quic, -1 when missing. */
+static long mib_read(const char *name)
+{
+	char line[128], key[64];
+	long v, found = -1;
+	FILE *f;
+
+	f = fopen("/proc/net/quic", "r");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* ---- The test rig: a listener, its accepted socket, the client ---- */
+
+struct rig {
+	int lfd, sfd;
+	struct peer peer;
+};
+
+static void rig_listen(struct __test_metadata *_metadata, struct rig *r)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	struct quic_transport_param tp = {};
+	socklen_t len = sizeof(tp);
+
+	r->sfd = -1;
+	r->peer.fd = -1;
+	r->lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(r->lfd, 0);
+	ASSERT_EQ(getsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len), 0);
+	tp.max_streams_bidi = SRV_STREAMS_BIDI;
+	tp.max_streams_uni = SRV_STREAMS_UNI;
+	tp.max_data = SRV_MAX_DATA;
+	tp.max_stream_data_bidi_remote = SRV_STREAM_DATA;
+	tp.max_stream_data_uni = SRV_STREAM_DATA;
+	tp.active_connection_id_limit = SRV_CID_LIMIT;
+	tp.max_datagram_frame_size = 0;
+	tp.grease_quic_bit = 0;
+	ASSERT_EQ(setsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, len), 0);
+	ASSERT_EQ(setsockopt(r->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(a);
+	ASSERT_EQ(bind(r->lfd, (struct sockaddr *)&a, len), 0);
+	ASSERT_EQ(listen(r->lfd, 8), 0);
+	ASSERT_EQ(getsockname(r->lfd, (struct sockaddr *)&a, &len), 0);
+	peer_init(_metadata, &r->peer, &a);
+}
+
+static void rig_close(struct rig *r)
+{
+	if (r->sfd >= 0)
+		close(r->sfd);
+	if (r->peer.fd >= 0)
+		close(r->peer.fd);
+	close(r->lfd);
+}
+
+/* The client's first Initial: a made-up ClientHello; accept() takes it. */
+static void rig_accept(struct __test_metadata *_metadata, struct rig *r)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	uint8_t f[256], buf[256], level = 0xff;
+	struct wr w = { f, 0 };
+
+	w_frame(&w, F_CRYPTO, 2, 0, HELLO_LEN, 0);
+	w_fill(&w, 'C', HELLO_LEN);
+	ASSERT_TRUE(peer_send_initial(&r->peer, f, w.n, 0));
+	r->sfd = accept(r->lfd, NULL, NULL);
+	ASSERT_GE(r->sfd, 0);
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ASSERT_EQ(hs_recv(r->sfd, &level, buf, sizeof(buf)), HELLO_LEN);
+	ASSERT_EQ(level, QUIC_CRYPTO_INITIAL);
+	ASSERT_EQ(buf[0], 'C');
+}
+
+/* The server's side of a handshake, with made-up messages and secrets;
+ * the client needs nothing from it but the keys it already has.
+ */
+static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
+{
+	struct seen s = {};
+	uint8_t buf[256];
+	size_t n;
+
+	rig_accept(_metadata, r);
+	n = client_params(&r->peer, buf);
+	ASSERT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, n), 0);
+	memset(buf, 'S', 64);
+	ASSERT_EQ(hs_send(r->sfd, QUIC_CRYPTO_INITIAL, buf, 64), 64);
+	ASSERT_EQ(set_secret(r->sfd, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S), 0);
+	ASSERT_EQ(set_secret(r->sfd, QUIC_CRYPTO_HANDSHAKE, 0, SEED_HS_C), 0);
+	ASSERT_EQ(hs_send(r->sfd, QUIC_CRYPTO_HANDSHAKE, buf, 64), 64);
+	ASSERT_EQ(set_secret(r->sfd, QUIC_CRYPTO_APP, 1, SEED_APP_S), 0);
+	ASSERT_EQ(set_secret(r->sfd, QUIC_CRYPTO_APP, 0, SEED_APP_C), 0);
+	/* Initial, Handshake and 1-RTT packets: the server's connection ID
+	 * and its HANDSHAKE_DONE, so the 1-RTT keys work both ways.
+	 */
+	peer_recv(&r->peer, &s, SEEN_DONE, WAIT_MS);
+	ASSERT_EQ(s.bad, 0);
+	ASSERT_TRUE(s.flags & SEEN_DONE);
+	ASSERT_NE(r->peer.srv_cid_len, 0);
+}
+
+/* The server closes with a transport CONNECTION_CLOSE (0x1c) at @level
+ * carrying @error (or @alt, when the RFC allows two) and the offending
+ * frame type.
+ */
+static void expect_close(struct __test_metadata *_metadata, struct rig *r, int level,
+			 uint64_t error, uint64_t alt, uint64_t frame)
+{
+	struct seen s = {};
+
+	peer_recv(&r->peer, &s, SEEN_CLOSE, WAIT_MS);
+	EXPECT_EQ(s.bad, 0);
+	ASSERT_TRUE(s.flags & SEEN_CLOSE);
+	EXPECT_EQ(s.close_level, level);
+	EXPECT_EQ(s.close_type, F_CLOSE);
+	if (alt && s.error == alt)
+		error = alt;
+	EXPECT_EQ(s.error, error);
+	EXPECT_EQ(s.frame, frame);
+}
+
+/* The server socket learns of its own abort: readable, hung up, with
+ * ECONNABORTED once queued data is read, then end of file; no sending.
+ */
+static void expect_aborted(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
+	char buf[1024];
+	ssize_t n;
+
+	ASSERT_EQ(poll(&p, 1, WAIT_MS), 1);
+	EXPECT_EQ(p.revents, POLLIN | POLLRDHUP | POLLERR | POLLHUP);
+	do
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	while (n > 0);
+	EXPECT_EQ(n, -1);
+	EXPECT_EQ(errno, ECONNABORTED);
+	EXPECT_EQ(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	EXPECT_EQ(send(fd, "x", 1, MSG_NOSIGNAL), -1);
+	EXPECT_EQ(errno, EPIPE);
+}
+
+/* ---- RFC 9001 appendix A: the keys and the server's Initial ---- */
+
+static const uint8_t a_dcid[] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+
+static const struct keys a_client = {
+	{ 0x1f, 0x36, 0x96, 0x13, 0xdd, 0x76, 0xd5, 0x46,
+	  0x77, 0x30, 0xef, 0xcb, 0xe3, 0xb1, 0xa2, 0x2d },
+	{ 0xfa, 0x04, 0x4b, 0x2f, 0x42, 0xa3, 0xfd, 0x3b, 0x46, 0xfb, 0x25, 0x5c },
+	{ 0x9f, 0x50, 0x44, 0x9e, 0x04, 0xa0, 0xe8, 0x10,
+	  0x28, 0x3a, 0x1e, 0x99, 0x33, 0xad, 0xed, 0xd2 },
+};
+
+static const struct keys a_server = {
+	{ 0xcf, 0x3a, 0x53, 0x31, 0x65, 0x3c, 0x36, 0x4c,
+	  0x88, 0xf0, 0xf3, 0x79, 0xb6, 0x06, 0x7e, 0x37 },
+	{ 0x0a, 0xc1, 0x49, 0x3c, 0xa1, 0x90, 0x58, 0x53, 0xb0, 0xbb, 0xa0, 0x3e },
+	{ 0xc2, 0x06, 0xb8, 0xd9, 0xb9, 0xf0, 0xf3, 0x76,
+	  0x44, 0x43, 0x0b, 0x49, 0x0e, 0xea, 0xa3, 0x14 },
+};
+
+/* A.2: the client Initial's sample and header protection mask */
+static const uint8_t a2_sample[] = {
+	0xd1, 0xb1, 0xc9, 0x8d, 0xd7, 0x68, 0x9f, 0xb8,
+	0xec, 0x11, 0xd2, 0x42, 0xb1, 0x23, 0xdc, 0x9b,
+};
+
+static const uint8_t a2_mask[] = { 0x43, 0x7b, 0x9a, 0xec, 0x36 };
+
+/* A.3: the server Initial, unprotected header, payload, protected packet */
+static const uint8_t a3_header[] = {
+	0xc1, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0xf0, 0x67, 0xa5, 0x50, 0x2a,
+	0x42, 0x62, 0xb5, 0x00, 0x40, 0x75, 0x00, 0x01,
+};
+
+static const uint8_t a3_payload[] = {
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x40, 0x5a, 0x02, 0x00, 0x00,
+	0x56, 0x03, 0x03, 0xee, 0xfc, 0xe7, 0xf7, 0xb3, 0x7b, 0xa1, 0xd1, 0x63,
+	0x2e, 0x96, 0x67, 0x78, 0x25, 0xdd, 0xf7, 0x39, 0x88, 0xcf, 0xc7, 0x98,
+	0x25, 0xdf, 0x56, 0x6d, 0xc5, 0x43, 0x0b, 0x9a, 0x04, 0x5a, 0x12, 0x00,
+	0x13, 0x01, 0x00, 0x00, 0x2e, 0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00,
+	0x20, 0x9d, 0x3c, 0x94, 0x0d, 0x89, 0x69, 0x0b, 0x84, 0xd0, 0x8a, 0x60,
+	0x99, 0x3c, 0x14, 0x4e, 0xca, 0x68, 0x4d, 0x10, 0x81, 0x28, 0x7c, 0x83,
+	0x4d, 0x53, 0x11, 0xbc, 0xf3, 0x2b, 0xb9, 0xda, 0x1a, 0x00, 0x2b, 0x00,
+	0x02, 0x03, 0x04,
+};
+
+static const uint8_t a3_packet[] = {
+	0xcf, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0xf0, 0x67, 0xa5, 0x50, 0x2a,
+	0x42, 0x62, 0xb5, 0x00, 0x40, 0x75, 0xc0, 0xd9, 0x5a, 0x48, 0x2c, 0xd0,
+	0x99, 0x1c, 0xd2, 0x5b, 0x0a, 0xac, 0x40, 0x6a, 0x58, 0x16, 0xb6, 0x39,
+	0x41, 0x00, 0xf3, 0x7a, 0x1c, 0x69, 0x79, 0x75, 0x54, 0x78, 0x0b, 0xb3,
+	0x8c, 0xc5, 0xa9, 0x9f, 0x5e, 0xde, 0x4c, 0xf7, 0x3c, 0x3e, 0xc2, 0x49,
+	0x3a, 0x18, 0x39, 0xb3, 0xdb, 0xcb, 0xa3, 0xf6, 0xea, 0x46, 0xc5, 0xb7,
+	0x68, 0x4d, 0xf3, 0x54, 0x8e, 0x7d, 0xde, 0xb9, 0xc3, 0xbf, 0x9c, 0x73,
+	0xcc, 0x3f, 0x3b, 0xde, 0xd7, 0x4b, 0x56, 0x2b, 0xfb, 0x19, 0xfb, 0x84,
+	0x02, 0x2f, 0x8e, 0xf4, 0xcd, 0xd9, 0x37, 0x95, 0xd7, 0x7d, 0x06, 0xed,
+	0xbb, 0x7a, 0xaf, 0x2f, 0x58, 0x89, 0x18, 0x50, 0xab, 0xbd, 0xca, 0x3d,
+	0x20, 0x39, 0x8c, 0x27, 0x64, 0x56, 0xcb, 0xc4, 0x21, 0x58, 0x40, 0x7d,
+	0xd0, 0x74, 0xee,
+};
+
+TEST(rfc9001_initial_keys)
+{
+	struct keys c, s;
+	uint8_t mask[SAMPLE_LEN];
+
+	initial_keys(a_dcid, sizeof(a_dcid), &c, &s);
+	ASSERT_EQ(memcmp(&c, &a_client, sizeof(c)), 0);
+	ASSERT_EQ(memcmp(&s, &a_server, sizeof(s)), 0);
+	ASSERT_TRUE(hp_mask(&c, a2_sample, mask));
+	ASSERT_EQ(memcmp(mask, a2_mask, sizeof(a2_mask)), 0);
+}
+
+TEST(rfc9001_server_initial)
+{
+	size_t pn_off = sizeof(a3_header) - 2, len = sizeof(a3_packet);
+	uint8_t p[sizeof(a3_packet)];
+	uint64_t pn;
+
+	ASSERT_EQ(len, sizeof(a3_header) + sizeof(a3_payload) + TAG_LEN);
+	memcpy(p, a3_header, sizeof(a3_header));
+	memcpy(p + sizeof(a3_header), a3_payload, sizeof(a3_payload));
+	ASSERT_TRUE(packet_protect(&a_server, p, pn_off, len, 1));
+	ASSERT_EQ(memcmp(p, a3_packet, len), 0);
+	ASSERT_EQ(packet_unprotect(&a_server, p, pn_off, len, 0, &pn), sizeof(a3_header));
+	ASSERT_EQ(pn, 1);
+	ASSERT_EQ(memcmp(p, a3_header, sizeof(a3_header)), 0);
+	ASSERT_EQ(memcmp(p + sizeof(a3_header), a3_payload, sizeof(a3_payload)), 0);
+	p[len - 1] ^= 1;	/* a bad tag does not decrypt */
+	memcpy(p, a3_packet, len - 1);
+	ASSERT_EQ(packet_unprotect(&a_server, p, pn_off, len, 0, &pn), -1);
+}
+
+/* ---- The bad frames ---- */
+
+struct bad_case {
+	void (*frames)(struct wr *w);
+	uint8_t bits;		/* header bits set before protection */
+	uint32_t error;		/* the transport error code */
+	uint32_t alt;		/* another code the RFC allows, or 0 */
+	uint64_t frame;		/* the frame type it reports */
+};
+
+static void no_frames(struct wr *w)
+{
+}
+
+static void ping(struct wr *w)
+{
+	w_byte(w, F_PING);
+}
+
+/* The Length runs past the end of the packet. */
+static void crypto_bad_length(struct wr *w)
+{
+	w_frame(w, F_CRYPTO, 2, 0, 1000, 0);
+	w_bytes(w, "hi", 2);
+}
+
+/* The packet ends in the middle of the 4-byte Length varint. */
+static void crypto_truncated_varint(struct wr *w)
+{
+	w_frame(w, F_CRYPTO, 1, 0, 0, 0);
+	w_bytes(w, "\x80\x12", 2);
+}
+
+/* The packet ends in the middle of a 2-byte frame type. */
+static void truncated_type(struct wr *w)
+{
+	w_byte(w, 0x40);
+}
+
+/* 0x55 (two bytes, 0x40 0x55) is no frame type (RFC 9000 section 12.4) */
+static void unknown_type(struct wr *w)
+{
+	w_varint(w, 0x55);
+}
+
+/* First ACK Range larger than Largest Acknowledged (section 19.3.1) */
+static void ack_negative(struct wr *w)
+{
+	w_frame(w, F_ACK, 3, 0, 0, 0);
+	w_varint(w, 5);
+}
+
+static void stream_frame(struct wr *w)
+{
+	w_stream(w, 0, 0, "x", 1, false);
+}
+
+static void handshake_done(struct wr *w)
+{
+	w_byte(w, F_HANDSHAKE_DONE);
+}
+
+static void max_data(struct wr *w)
+{
+	w_frame(w, F_MAX_DATA, 1, 100000, 0, 0);
+}
+
+static void new_token(struct wr *w)
+{
+	w_frame(w, F_NEW_TOKEN, 1, 4, 0, 0);
+	w_bytes(w, "tokn", 4);
+}
+
+static void path_challenge(struct wr *w)
+{
+	w_byte(w, F_PATH_CHALLENGE);
+	w_bytes(w, "chalenge", 8);
+}
+
+/* ECN Counts missing at the end of the packet */
+static void ack_ecn_truncated(struct wr *w)
+{
+	w_frame(w, F_ACK_ECN, 3, 0, 0, 0);
+	w_frame(w, 0, 1, 0, 0, 0);
+}
+
+/* Section 19.19: a Reason Phrase Length past the end of the packet */
+static void close_bad_length(struct wr *w)
+{
+	w_frame(w, F_CLOSE, 3, QUIC_TRANSPORT_ERROR_NONE, 0, 100);
+	w_bytes(w, "bye", 3);
+}
+
+FIXTURE(initial) {
+	struct rig r;
+};
+
+FIXTURE_VARIANT(initial) {
+	struct bad_case c;
+};
+
+/* RFC 9000 section 12.4: malformed frames are FRAME_ENCODING_ERROR */
+FIXTURE_VARIANT_ADD(initial, crypto_bad_length) {
+	.c = { crypto_bad_length, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_CRYPTO },
+};
+
+FIXTURE_VARIANT_ADD(initial, crypto_truncated_varint) {
+	.c = { crypto_truncated_varint, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_CRYPTO },
+};
+
+FIXTURE_VARIANT_ADD(initial, truncated_type) {
+	.c = { truncated_type, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, 0 },
+};
+
+FIXTURE_VARIANT_ADD(initial, unknown_type) {
+	.c = { unknown_type, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, 0x55 },
+};
+
+FIXTURE_VARIANT_ADD(initial, ack_negative_range) {
+	.c = { ack_negative, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_ACK },
+};
+
+FIXTURE_VARIANT_ADD(initial, ack_ecn_truncated) {
+	.c = { ack_ecn_truncated, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_ACK_ECN },
+};
+
+FIXTURE_VARIANT_ADD(initial, close_bad_length) {
+	.c = { close_bad_length, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_CLOSE },
+};
+
+/* Section 12.4 (table 3): frames an Initial may not carry */
+FIXTURE_VARIANT_ADD(initial, stream) {
+	.c = { stream_frame, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(initial, handshake_done) {
+	.c = { handshake_done, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_HANDSHAKE_DONE },
+};
+
+FIXTURE_VARIANT_ADD(initial, max_data) {
+	.c = { max_data, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_MAX_DATA },
+};
+
+FIXTURE_VARIANT_ADD(initial, new_token) {
+	.c = { new_token, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_NEW_TOKEN },
+};
+
+FIXTURE_VARIANT_ADD(initial, path_challenge) {
+	.c = { path_challenge, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_PATH_CHALLENGE },
+};
+
+/* Section 12.4: a packet with no frames */
+FIXTURE_VARIANT_ADD(initial, no_frames) {
+	.c = { no_frames, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+/* Section 17.2: reserved bits of a long header */
+FIXTURE_VARIANT_ADD(initial, reserved_bits) {
+	.c = { ping, 0x0c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+FIXTURE_SETUP(initial)
+{
+	rig_listen(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(initial)
+{
+	rig_close(&self->r);
+}
+
+/* The listener takes the Initial; processing it in accept() closes. */
+TEST_F(initial, closes)
+{
+	const struct bad_case *c = &variant->c;
+	uint8_t f[256];
+	struct wr w = { f, 0 };
+
+	c->frames(&w);
+	ASSERT_TRUE(peer_send_initial(&self->r.peer, f, w.n, c->bits));
+	self->r.sfd = accept(self->r.lfd, NULL, NULL);
+	ASSERT_GE(self->r.sfd, 0);
+	expect_close(_metadata, &self->r, LVL_INITIAL, c->error, c->alt, c->frame);
+	expect_aborted(_metadata, self->r.sfd);
+}
+
+/* 1-RTT: streams, flow control, and frames a client may not send */
+
+static void stream_over_bidi_limit(struct wr *w)
+{
+	w_stream(w, SRV_STREAMS_BIDI * 4, 0, NULL, 1, false);
+}
+
+static void stream_over_uni_limit(struct wr *w)
+{
+	w_stream(w, SRV_STREAMS_UNI * 4 + 2, 0, NULL, 1, false);
+}
+
+/* Stream 3: the server's unidirectional stream, send-only for it */
+static void stream_on_send_only(struct wr *w)
+{
+	w_stream(w, 3, 0, NULL, 1, false);
+}
+
+/* Stream 1: the server's first bidirectional stream, never opened */
+static void stream_unopened(struct wr *w)
+{
+	w_stream(w, 1, 0, NULL, 1, false);
+}
+
+/* The highest client bidirectional stream ID there can be */
+static void stream_id_max(struct wr *w)
+{
+	w_stream(w, (1ULL << 62) - 4, 0, NULL, 1, false);
+}
+
+static void stream_over_max_stream_data(struct wr *w)
+{
+	w_stream(w, 0, SRV_STREAM_DATA - 12, NULL, 13, false);
+}
+
+/* Each stream within its limit, both over the connection's */
+static void streams_over_max_data(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, SRV_MAX_DATA / 2 + 1, false);
+	w_stream(w, 4, 0, NULL, SRV_MAX_DATA / 2, false);
+}
+
+static void final_size_changed(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, 10, true);
+	w_stream(w, 0, 0, NULL, 20, true);
+}
+
+static void data_past_final_size(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, 10, true);
+	w_stream(w, 0, 10, NULL, 5, false);
+}
+
+static void reset_past_final_size(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, 10, true);
+	w_frame(w, F_RESET_STREAM, 3, 0, 0, 20);
+}
+
+static void fin_below_received(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, 10, false);
+	w_stream(w, 0, 0, NULL, 5, true);
+}
+
+static void reset_below_received(struct wr *w)
+{
+	w_stream(w, 0, 0, NULL, 10, false);
+	w_frame(w, F_RESET_STREAM, 3, 0, 0, 5);
+}
+
+/* Section 19.4: RESET_STREAM for a send-only stream */
+static void reset_send_only(struct wr *w)
+{
+	w_frame(w, F_RESET_STREAM, 3, 3, 0, 0);
+}
+
+/* Sections 19.5, 19.10: STOP_SENDING, MAX_STREAM_DATA for the client's
+ * unidirectional stream 2, receive-only for the server
+ */
+static void stop_sending_recv_only(struct wr *w)
+{
+	w_frame(w, F_STOP_SENDING, 2, 2, 0, 0);
+}
+
+static void max_stream_data_recv_only(struct wr *w)
+{
+	w_frame(w, F_MAX_STREAM_DATA, 2, 2, 100000, 0);
+}
+
+/* ... and for the server's stream 1, not opened yet */
+static void stop_sending_unopened(struct wr *w)
+{
+	w_frame(w, F_STOP_SENDING, 2, 1, 0, 0);
+}
+
+static void max_stream_data_unopened(struct wr *w)
+{
+	w_frame(w, F_MAX_STREAM_DATA, 2, 1, 100000, 0);
+}
+
+/* Section 19.13: STREAM_DATA_BLOCKED for the server's send-only stream 3 */
+static void stream_data_blocked_send_only(struct wr *w)
+{
+	w_frame(w, F_STREAM_DATA_BLOCKED, 2, 3, 0, 0);
+}
+
+/* Section 19.11: more than 2^60 streams */
+static void max_streams_too_big(struct wr *w)
+{
+	w_frame(w, F_MAX_STREAMS_BIDI, 1, (1ULL << 60) + 1, 0, 0);
+}
+
+/* Section 19.14: the same for STREAMS_BLOCKED */
+static void streams_blocked_too_big(struct wr *w)
+{
+	w_frame(w, F_STREAMS_BLOCKED_UNI, 1, (1ULL << 60) + 1, 0, 0);
+}
+
+/* Section 19.8: an offset and length past 2^62 - 1 */
+static void stream_offset_too_big(struct wr *w)
+{
+	w_stream(w, 0, (1ULL << 62) - 1, NULL, 1, false);
+}
+
+/* Section 19.16: a sequence number the server never sent */
+static void retire_unknown_cid(struct wr *w)
+{
+	w_frame(w, F_RETIRE_CID, 1, 100, 0, 0);
+}
+
+/* Section 19.15: Retire Prior To above the Sequence Number, bad lengths */
+static void new_cid_retire_above_seq(struct wr *w)
+{
+	w_new_cid(w, 1, 2, CID_LEN);
+}
+
+static void new_cid_zero_length(struct wr *w)
+{
+	w_new_cid(w, 1, 0, 0);
+}
+
+static void new_cid_too_long(struct wr *w)
+{
+	w_new_cid(w, 1, 0, CID_MAX + 1);
+}
+
+/* Section 5.1.1: more IDs than active_connection_id_limit */
+static void new_cid_over_limit(struct wr *w)
+{
+	int i;
+
+	for (i = 1; i <= SRV_CID_LIMIT; i++)
+		w_new_cid(w, i, 0, CID_LEN);
+}
+
+/* Section 13.1: an ACK of a packet never sent */
+static void ack_unsent(struct wr *w)
+{
+	w_frame(w, F_ACK, 3, 1000, 0, 0);
+	w_varint(w, 0);
+}
+
+/* An ACK Range Count far beyond what the packet holds */
+static void ack_huge_range_count(struct wr *w)
+{
+	w_frame(w, F_ACK, 3, 0, 0, (1ULL << 62) - 1);
+	w_frame(w, 0, 2, 0, 0, 0);
+}
+
+/* RFC 9221 section 3: DATAGRAM without max_datagram_frame_size */
+static void datagram(struct wr *w)
+{
+	w_frame(w, F_DATAGRAM_LEN, 1, 1, 0, 0);
+	w_byte(w, 'x');
+}
+
+FIXTURE(app) {
+	struct rig r;
+};
+
+FIXTURE_VARIANT(app) {
+	struct bad_case c;
+};
+
+/* RFC 9000 section 4.6 */
+FIXTURE_VARIANT_ADD(app, stream_over_bidi_limit) {
+	.c = { stream_over_bidi_limit, 0, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(app, stream_over_uni_limit) {
+	.c = { stream_over_uni_limit, 0, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(app, stream_id_max) {
+	.c = { stream_id_max, 0, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0, 0x0e },
+};
+
+/* Section 19.8 */
+FIXTURE_VARIANT_ADD(app, stream_on_send_only) {
+	.c = { stream_on_send_only, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(app, stream_unopened) {
+	.c = { stream_unopened, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0, 0x0e },
+};
+
+/* Section 4.1 */
+FIXTURE_VARIANT_ADD(app, stream_over_max_stream_data) {
+	.c = { stream_over_max_stream_data, 0, QUIC_TRANSPORT_ERROR_FLOW_CONTROL, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(app, streams_over_max_data) {
+	.c = { streams_over_max_data, 0, QUIC_TRANSPORT_ERROR_FLOW_CONTROL, 0, 0x0e },
+};
+
+/* Section 4.5 */
+FIXTURE_VARIANT_ADD(app, final_size_changed) {
+	.c = { final_size_changed, 0, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0, 0x0f },
+};
+
+FIXTURE_VARIANT_ADD(app, data_past_final_size) {
+	.c = { data_past_final_size, 0, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(app, reset_past_final_size) {
+	.c = { reset_past_final_size, 0, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0, F_RESET_STREAM },
+};
+
+FIXTURE_VARIANT_ADD(app, fin_below_received) {
+	.c = { fin_below_received, 0, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0, 0x0f },
+};
+
+FIXTURE_VARIANT_ADD(app, reset_below_received) {
+	.c = { reset_below_received, 0, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0, F_RESET_STREAM },
+};
+
+FIXTURE_VARIANT_ADD(app, reset_send_only) {
+	.c = { reset_send_only, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0, F_RESET_STREAM },
+};
+
+FIXTURE_VARIANT_ADD(app, stop_sending_recv_only) {
+	.c = { stop_sending_recv_only, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0,
+	       F_STOP_SENDING },
+};
+
+FIXTURE_VARIANT_ADD(app, max_stream_data_recv_only) {
+	.c = { max_stream_data_recv_only, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0,
+	       F_MAX_STREAM_DATA },
+};
+
+FIXTURE_VARIANT_ADD(app, stop_sending_unopened) {
+	.c = { stop_sending_unopened, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0,
+	       F_STOP_SENDING },
+};
+
+FIXTURE_VARIANT_ADD(app, max_stream_data_unopened) {
+	.c = { max_stream_data_unopened, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0,
+	       F_MAX_STREAM_DATA },
+};
+
+FIXTURE_VARIANT_ADD(app, stream_data_blocked_send_only) {
+	.c = { stream_data_blocked_send_only, 0, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0,
+	       F_STREAM_DATA_BLOCKED },
+};
+
+FIXTURE_VARIANT_ADD(app, streams_blocked_too_big) {
+	.c = { streams_blocked_too_big, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0,
+	       F_STREAMS_BLOCKED_UNI },
+};
+
+FIXTURE_VARIANT_ADD(app, max_streams_too_big) {
+	.c = { max_streams_too_big, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0,
+	       F_MAX_STREAMS_BIDI },
+};
+
+FIXTURE_VARIANT_ADD(app, stream_offset_too_big) {
+	.c = { stream_offset_too_big, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING,
+	       QUIC_TRANSPORT_ERROR_FLOW_CONTROL, 0x0e },
+};
+
+/* Sections 19.20, 19.7: frames only a server sends */
+FIXTURE_VARIANT_ADD(app, handshake_done) {
+	.c = { handshake_done, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_HANDSHAKE_DONE },
+};
+
+FIXTURE_VARIANT_ADD(app, new_token) {
+	.c = { new_token, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_NEW_TOKEN },
+};
+
+FIXTURE_VARIANT_ADD(app, retire_unknown_cid) {
+	.c = { retire_unknown_cid, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_RETIRE_CID },
+};
+
+FIXTURE_VARIANT_ADD(app, new_cid_retire_above_seq) {
+	.c = { new_cid_retire_above_seq, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_NEW_CID },
+};
+
+FIXTURE_VARIANT_ADD(app, new_cid_zero_length) {
+	.c = { new_cid_zero_length, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_NEW_CID },
+};
+
+FIXTURE_VARIANT_ADD(app, new_cid_too_long) {
+	.c = { new_cid_too_long, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_NEW_CID },
+};
+
+FIXTURE_VARIANT_ADD(app, new_cid_over_limit) {
+	.c = { new_cid_over_limit, 0, QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT, 0, F_NEW_CID },
+};
+
+FIXTURE_VARIANT_ADD(app, ack_unsent) {
+	.c = { ack_unsent, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_ACK },
+};
+
+FIXTURE_VARIANT_ADD(app, ack_huge_range_count) {
+	.c = { ack_huge_range_count, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_ACK },
+};
+
+FIXTURE_VARIANT_ADD(app, close_bad_length) {
+	.c = { close_bad_length, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_CLOSE },
+};
+
+FIXTURE_VARIANT_ADD(app, datagram_not_announced) {
+	.c = { datagram, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_DATAGRAM_LEN },
+};
+
+FIXTURE_VARIANT_ADD(app, unknown_type) {
+	.c = { unknown_type, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, 0x55 },
+};
+
+FIXTURE_VARIANT_ADD(app, truncated_type) {
+	.c = { truncated_type, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, 0 },
+};
+
+FIXTURE_VARIANT_ADD(app, no_frames) {
+	.c = { no_frames, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+/* Section 17.3.1: reserved bits of a short header */
+FIXTURE_VARIANT_ADD(app, reserved_bits) {
+	.c = { ping, 0x18, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+FIXTURE_SETUP(app)
+{
+	rig_listen(_metadata, &self->r);
+	rig_establish(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(app)
+{
+	rig_close(&self->r);
+}
+
+TEST_F(app, closes)
+{
+	const struct bad_case *c = &variant->c;
+	uint8_t f[1024];
+	struct wr w = { f, 0 };
+
+	c->frames(&w);
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, c->bits));
+	expect_close(_metadata, &self->r, LVL_APP, c->error, c->alt, c->frame);
+	expect_aborted(_metadata, self->r.sfd);
+}
+
+/* Handshake packets, before the server has its 1-RTT keys */
+
+FIXTURE(handshake) {
+	struct rig r;
+};
+
+FIXTURE_VARIANT(handshake) {
+	struct bad_case c;
+};
+
+FIXTURE_VARIANT_ADD(handshake, crypto_bad_length) {
+	.c = { crypto_bad_length, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, F_CRYPTO },
+};
+
+FIXTURE_VARIANT_ADD(handshake, unknown_type) {
+	.c = { unknown_type, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0, 0x55 },
+};
+
+FIXTURE_VARIANT_ADD(handshake, stream) {
+	.c = { stream_frame, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0x0e },
+};
+
+FIXTURE_VARIANT_ADD(handshake, handshake_done) {
+	.c = { handshake_done, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, F_HANDSHAKE_DONE },
+};
+
+FIXTURE_VARIANT_ADD(handshake, no_frames) {
+	.c = { no_frames, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+FIXTURE_VARIANT_ADD(handshake, reserved_bits) {
+	.c = { ping, 0x0c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0 },
+};
+
+/* The server sends its "ServerHello" and "EncryptedExtensions" and
+ * waits for the client's Handshake packets.
+ */
+FIXTURE_SETUP(handshake)
+{
+	struct seen s = {};
+	uint8_t buf[256];
+	size_t n;
+
+	rig_listen(_metadata, &self->r);
+	rig_accept(_metadata, &self->r);
+	n = client_params(&self->r.peer, buf);
+	ASSERT_EQ(setsockopt(self->r.sfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, n),
+		  0);
+	memset(buf, 'S', 64);
+	ASSERT_EQ(hs_send(self->r.sfd, QUIC_CRYPTO_INITIAL, buf, 64), 64);
+	ASSERT_EQ(set_secret(self->r.sfd, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S), 0);
+	ASSERT_EQ(set_secret(self->r.sfd, QUIC_CRYPTO_HANDSHAKE, 0, SEED_HS_C), 0);
+	ASSERT_EQ(hs_send(self->r.sfd, QUIC_CRYPTO_HANDSHAKE, buf, 64), 64);
+	peer_recv(&self->r.peer, &s, SEEN_HS, WAIT_MS);
+	ASSERT_EQ(s.bad, 0);
+	ASSERT_TRUE(s.flags & SEEN_HS);
+}
+
+FIXTURE_TEARDOWN(handshake)
+{
+	rig_close(&self->r);
+}
+
+/* RFC 9000 section 10.2.3: the close goes in Handshake packets (and in
+ * Initial ones, which the client may not read any more).
+ */
+TEST_F(handshake, closes)
+{
+	const struct bad_case *c = &variant->c;
+	uint8_t f[256], d[DGRAM_MAX];
+	struct wr w = { f, 0 };
+	size_t n;
+
+	c->frames(&w);
+	n = long_build(&self->r.peer, d, LVL_HANDSHAKE, f, w.n, c->bits);
+	ASSERT_TRUE(peer_send(&self->r.peer, d, n));
+	expect_close(_metadata, &self->r, LVL_HANDSHAKE, c->error, c->alt, c->frame);
+	expect_aborted(_metadata, self->r.sfd);
+}
+
+/* ---- Garbage: dropped, and nothing else happens ---- */
+
+static void fill_random(uint8_t *p, size_t n, uint64_t *state)
+{
+	while (n--) {
+		*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+		*p++ = *state >> 56;
+	}
+}
+
+FIXTURE(garbage) {
+	struct rig r;
+};
+
+FIXTURE_SETUP(garbage)
+{
+	rig_listen(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(garbage)
+{
+	rig_close(&self->r);
+}
+
+/* Datagrams that must not give the listener a connection. */
+static void send_listener_garbage(struct __test_metadata *_metadata, struct peer *pr)
+{
+	uint8_t d[DGRAM_MAX], f[] = { F_PING };
+	uint64_t state = 1;
+	size_t n;
+
+	ASSERT_EQ(send(pr->fd, d, 0, 0), 0);		/* empty */
+	d[0] = 0xc0;
+	ASSERT_TRUE(peer_send(pr, d, 1));
+	memcpy(d, "\xc0\0\0\0\1\x08", 6);		/* a header cut short */
+	ASSERT_TRUE(peer_send(pr, d, 6));
+	fill_random(d, MIN_INITIAL, &state);
+	d[0] |= 0x80;					/* random long header */
+	ASSERT_TRUE(peer_send(pr, d, MIN_INITIAL));
+	d[0] &= 0x7f;					/* random short header */
+	ASSERT_TRUE(peer_send(pr, d, MIN_INITIAL));
+
+	/* A well-formed Initial in a datagram one byte too small (14.1) */
+	ASSERT_TRUE(peer_send(pr, d, initial_datagram(pr, d, f, 1, 0, MIN_INITIAL - 1)));
+	/* ... of an unknown version, and with its Length past the end */
+	n = initial_datagram(pr, d, f, 1, 0, MIN_INITIAL);
+	memcpy(d + 1, "\x1a\x2a\x3a\x4a", 4);
+	ASSERT_TRUE(peer_send(pr, d, n));
+	n = initial_datagram(pr, d, f, 1, 0, MIN_INITIAL);
+	d[6 + CID_LEN + 1 + CID_LEN + 1] = 0x7f;	/* Length 0x3fxx */
+	ASSERT_TRUE(peer_send(pr, d, n));
+	/* ... and with the fixed bit clear (17.2) */
+	n = initial_datagram(pr, d, f, 1, 0, MIN_INITIAL);
+	d[0] &= ~0x40;
+	ASSERT_TRUE(peer_send(pr, d, n));
+	/* Destination Connection IDs shorter than 8 (7.2) and over 20 bytes */
+	pr->dcid_len = CID_LEN - 1;
+	ASSERT_TRUE(peer_send(pr, d, initial_datagram(pr, d, f, 1, 0, MIN_INITIAL)));
+	pr->dcid_len = CID_MAX + 1;
+	ASSERT_TRUE(peer_send(pr, d, initial_datagram(pr, d, f, 1, 0, MIN_INITIAL)));
+	pr->dcid_len = CID_LEN;
+	/* A Handshake packet to nobody's connection ID */
+	memcpy(pr->srv_cid, pr->dcid, CID_LEN);
+	pr->srv_cid_len = CID_LEN;
+	n = long_build(pr, d, LVL_HANDSHAKE, f, 1, 0);
+	memset(d + n, 0, MIN_INITIAL - n);
+	ASSERT_TRUE(peer_send(pr, d, MIN_INITIAL));
+	pr->srv_cid_len = 0;
+}
+
+TEST_F(garbage, listener)
+{
+	struct pollfd p = { .fd = self->r.lfd, .events = POLLIN };
+	int flags = fcntl(self->r.lfd, F_GETFL);
+
+	send_listener_garbage(_metadata, &self->r.peer);
+	EXPECT_EQ(poll(&p, 1, 500), 0);
+	ASSERT_EQ(fcntl(self->r.lfd, F_SETFL, flags | O_NONBLOCK), 0);
+	EXPECT_EQ(accept(self->r.lfd, NULL, NULL), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	ASSERT_EQ(fcntl(self->r.lfd, F_SETFL, flags), 0);
+	peer_drain(&self->r.peer);
+
+	/* The listener still takes a good Initial. */
+	rig_accept(_metadata, &self->r);
+}
+
+/* An Initial of PADDING only has frames: not an error (12.4), and the
+ * connection goes on with the next Initial.
+ */
+TEST_F(garbage, padding_only_initial)
+{
+	struct pollfd p = { .events = POLLIN | POLLOUT };
+	uint8_t f[16] = {}, buf[256], level = 0xff;
+	struct seen s = {};
+	struct wr w = { f, 0 };
+
+	ASSERT_TRUE(peer_send_initial(&self->r.peer, f, 8, 0));
+	self->r.sfd = accept(self->r.lfd, NULL, NULL);
+	ASSERT_GE(self->r.sfd, 0);
+	peer_recv(&self->r.peer, &s, SEEN_CLOSE, 500);
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_FALSE(s.flags & SEEN_CLOSE);
+	p.fd = self->r.sfd;
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+
+	w_frame(&w, F_CRYPTO, 2, 0, 5, 0);
+	w_bytes(&w, "hello", 5);
+	ASSERT_TRUE(peer_send_initial(&self->r.peer, f, w.n, 0));
+	ASSERT_EQ(hs_recv(self->r.sfd, &level, buf, sizeof(buf)), 5);
+	EXPECT_EQ(level, QUIC_CRYPTO_INITIAL);
+	EXPECT_EQ(memcmp(buf, "hello", 5), 0);
+}
+
+/* RFC 9000 section 12.2: a receiver SHOULD ignore a coalesced packet with
+ * another Destination Connection ID than the first.  The second Initial
+ * here, under the same keys, carries a HANDSHAKE_DONE that would close
+ * the connection.
+ */
+TEST_F(garbage, coalesced_other_dcid)
+{
+	struct pollfd p = { .events = POLLIN | POLLOUT };
+	uint8_t f[16], d[DGRAM_MAX], buf[256], level = 0xff;
+	static const uint8_t done[DGRAM_MAX] = { F_HANDSHAKE_DONE };
+	struct peer *pr = &self->r.peer;
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	size_t n;
+
+	w_frame(&w, F_CRYPTO, 2, 0, 5, 0);
+	w_bytes(&w, "hello", 5);
+	n = long_build(pr, d, LVL_INITIAL, f, w.n, 0);
+	pr->dcid[0] ^= 0xff;
+	/* the same header size: the datagram ends at MIN_INITIAL */
+	n += long_build(pr, d + n, LVL_INITIAL, done, MIN_INITIAL - 2 * n + w.n, 0);
+	pr->dcid[0] ^= 0xff;
+	ASSERT_EQ(n, MIN_INITIAL);
+	ASSERT_TRUE(peer_send(pr, d, n));
+
+	self->r.sfd = accept(self->r.lfd, NULL, NULL);
+	ASSERT_GE(self->r.sfd, 0);
+	ASSERT_EQ(hs_recv(self->r.sfd, &level, buf, sizeof(buf)), 5);
+	peer_recv(pr, &s, SEEN_CLOSE, 500);
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_FALSE(s.flags & SEEN_CLOSE);
+	p.fd = self->r.sfd;
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+}
+
+/* 1-RTT packets that do not decrypt: a bad tag, a bad ciphertext, and
+ * the other key phase (the keys of the next phase do not open it either).
+ */
+static void send_undecryptable(struct __test_metadata *_metadata, struct peer *pr)
+{
+	uint8_t d[DGRAM_MAX], f[24] = { F_PING };
+	size_t n;
+
+	n = short_build(pr, d, f, sizeof(f), 0);
+	d[n - 1] ^= 0x01;
+	ASSERT_TRUE(peer_send(pr, d, n));
+	n = short_build(pr, d, f, sizeof(f), 0);
+	d[n - TAG_LEN - 1] ^= 0x80;
+	ASSERT_TRUE(peer_send(pr, d, n));
+	ASSERT_TRUE(peer_send(pr, d, short_build(pr, d, f, sizeof(f), 0x04)));
+}
+
+/* Datagrams for the connection that are dropped before decryption. */
+static void send_connection_garbage(struct __test_metadata *_metadata, struct peer *pr)
+{
+	uint8_t d[DGRAM_MAX], f[] = { F_PING };
+	size_t n = 1 + pr->srv_cid_len;
+	uint64_t state = 2;
+
+	fill_random(d, sizeof(d), &state);
+	d[0] = 0x40;
+	memcpy(d + 1, pr->srv_cid, pr->srv_cid_len);
+	ASSERT_TRUE(peer_send(pr, d, n));		/* header only */
+	ASSERT_TRUE(peer_send(pr, d, n + 3));		/* no room to sample */
+	ASSERT_TRUE(peer_send(pr, d, n + 64));		/* random after the ID */
+	ASSERT_TRUE(peer_send(pr, d, 1));
+	ASSERT_EQ(send(pr->fd, d, 0, 0), 0);
+	/* Long headers to the connection's ID: Handshake and Initial after
+	 * their keys are gone, and an unknown version
+	 */
+	n = long_build(pr, d, LVL_HANDSHAKE, f, 1, 0);
+	ASSERT_TRUE(peer_send(pr, d, n));
+	d[0] |= 0x30;					/* a Retry */
+	ASSERT_TRUE(peer_send(pr, d, n));
+	memcpy(d + 1, "\x1a\x2a\x3a\x4a", 4);
+	ASSERT_TRUE(peer_send(pr, d, n));
+	memset(d + 1, 0, 4);				/* Version Negotiation */
+	ASSERT_TRUE(peer_send(pr, d, n));
+	memcpy(pr->dcid, pr->srv_cid, pr->srv_cid_len);
+	pr->dcid_len = pr->srv_cid_len;
+	ASSERT_TRUE(peer_send_initial(pr, f, 1, 0));
+}
+
+/* A 1-RTT packet with the fixed bit clear (RFC 9000 section 17.3.1,
+ * no grease_quic_bit announced) must be discarded: the HANDSHAKE_DONE in
+ * it would close the connection.
+ */
+static void send_fixed_bit_zero(struct __test_metadata *_metadata, struct peer *pr)
+{
+	uint8_t d[DGRAM_MAX], f[24] = { F_HANDSHAKE_DONE };
+	size_t n = short_build(pr, d, f, sizeof(f), 0);
+
+	d[0] &= ~0x40;
+	ASSERT_TRUE(peer_send(pr, d, n));
+}
+
+/* Wait for the counter to reach @want; returns the last value. */
+static long mib_wait(const char *name, long want)
+{
+	long v = mib_read(name);
+	int i;
+
+	for (i = 0; i < 100 && v < want; i++) {
+		usleep(10000);
+		v = mib_read(name);
+	}
+	return v;
+}
+
+TEST_F(garbage, connection)
+{
+	struct quic_stream_info info = {};
+	uint8_t f[64], buf[64];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	long base;
+
+	rig_establish(_metadata, &self->r);
+	base = mib_read("QuicPacketsUndecryptable");
+	ASSERT_GE(base, 0);
+	send_undecryptable(_metadata, &self->r.peer);
+	EXPECT_EQ(mib_wait("QuicPacketsUndecryptable", base + 3), base + 3);
+	send_connection_garbage(_metadata, &self->r.peer);
+	send_fixed_bit_zero(_metadata, &self->r.peer);
+
+	/* The connection still moves data both ways. */
+	w_stream(&w, 0, 0, "hello", 5, true);
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
+	ASSERT_EQ(stream_recv(self->r.sfd, &info, buf, sizeof(buf)), 5);
+	EXPECT_EQ(info.stream_id, 0);
+	EXPECT_TRUE(info.stream_flags & MSG_QUIC_STREAM_FIN);
+	EXPECT_EQ(memcmp(buf, "hello", 5), 0);
+	ASSERT_EQ(stream_send(self->r.sfd, 0, MSG_QUIC_STREAM_FIN, "world", 5), 5);
+	peer_recv(&self->r.peer, &s, SEEN_FIN | SEEN_CLOSE, WAIT_MS);
+	EXPECT_EQ(s.bad, 0);
+	ASSERT_EQ(s.flags & (SEEN_FIN | SEEN_CLOSE), SEEN_FIN);
+	EXPECT_EQ(s.sid, 0);
+	ASSERT_EQ(s.data_len, 5);
+	EXPECT_EQ(memcmp(s.data, "world", 5), 0);
+}
+
+TEST_HARNESS_MAIN
