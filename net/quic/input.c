@@ -311,7 +311,6 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_PING:
 	case QUIC_FRAME_DATA_BLOCKED:
-	case QUIC_FRAME_STREAM_DATA_BLOCKED:
 	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
 	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
 	case QUIC_FRAME_PATH_RESPONSE:
@@ -329,6 +328,8 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		return quic_stream_rcv_reset(sk, f, errcode);
 	case QUIC_FRAME_STOP_SENDING:
 		return quic_stream_rcv_stop(sk, f, errcode);
+	case QUIC_FRAME_STREAM_DATA_BLOCKED:
+		return quic_stream_rcv_blocked(sk, f, errcode);
 	case QUIC_FRAME_MAX_DATA:
 	case QUIC_FRAME_MAX_STREAM_DATA:
 		return quic_stream_rcv_max_data(sk, f, errcode);
@@ -447,7 +448,8 @@ static int quic_packet_reset_check(struct sock *sk, const struct sk_buff *skb,
  * to the next coalesced packet, -EAGAIN when the datagram was kept for
  * later, or another negative errno to drop the rest of the datagram.
  */
-static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
+static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
+			       const u8 *dcid, u8 dcid_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
@@ -460,6 +462,9 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off)
 	int err, i;
 
 	if (quic_packet_parse(p, len, QUIC_CID_LEN, qs->grease, &info))
+		return -EINVAL;
+	/* RFC 9000 section 12.2: coalesced packets are for one connection. */
+	if (info.dcid_len != dcid_len || memcmp(info.dcid, dcid, dcid_len))
 		return -EINVAL;
 	if (info.type == QUIC_PACKET_RETRY) {
 		quic_conn_retry_rcv(sk, &info, p);
@@ -562,6 +567,8 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 off = QUIC_PKT_CB(skb)->offset;
+	const u8 *dcid;
+	u8 dcid_len;
 	int n;
 
 	if (qs->closing || quic_is_listen(sk) || !qs->udp) {
@@ -571,8 +578,12 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!QUIC_PKT_CB(skb)->counted && !qs->addr_validated)
 		qs->amp_recv += skb->len;
 	QUIC_PKT_CB(skb)->counted = true;
+	if (!quic_packet_dcid(skb, &dcid, &dcid_len)) {
+		kfree_skb(skb);
+		return 0;
+	}
 	while (off < skb->len) {
-		n = quic_packet_process(sk, skb, off);
+		n = quic_packet_process(sk, skb, off, dcid, dcid_len);
 		if (n == -EAGAIN)
 			goto flush;	/* kept in a pending queue */
 		if (n < 0)

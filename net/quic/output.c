@@ -217,8 +217,11 @@ static struct dst_entry *quic_route_lookup(struct sock *usk, const union quic_ad
 #endif
 }
 
-/* Route to the peer, from the dst cache when it is still valid. */
-static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
+/* Route to the peer, from the dst cache when it is still valid.  The
+ * cache is per CPU: BH stays off while it is used, as process context
+ * (connect(), sendmsg()) sends too.
+ */
+static struct dst_entry *__quic_route(struct sock *sk, union quic_addr *saddr)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	union quic_addr *d = &qs->peer_addr;
@@ -247,6 +250,16 @@ static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
 #else
 	return ERR_PTR(-EAFNOSUPPORT);
 #endif
+}
+
+static struct dst_entry *quic_route(struct sock *sk, union quic_addr *saddr)
+{
+	struct dst_entry *dst;
+
+	local_bh_disable();
+	dst = __quic_route(sk, saddr);
+	local_bh_enable();
+	return dst;
 }
 
 /**
@@ -286,10 +299,15 @@ u32 quic_route_mtu(struct sock *sk)
 	return mtu;
 }
 
-/* Hand a datagram to the UDP tunnel; @dst's reference goes with it. */
+/* Hand a datagram to the UDP tunnel; @dst's reference goes with it.
+ * BH must be off: the tunnel counts its nesting per CPU, and a sender
+ * migrated in between would leave the count wrong on both CPUs (then
+ * "Dead loop on virtual device" drops everything).
+ */
 static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_entry *dst,
 			     const union quic_addr *s, const union quic_addr *d)
 {
+	lockdep_assert_in_softirq();
 	if (d->sa.sa_family == AF_INET) {
 		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s->v4.sin_addr.s_addr,
 				    d->v4.sin_addr.s_addr, 0, ip4_dst_hoplimit(dst),
@@ -312,12 +330,15 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
-	dst = quic_route(sk, &s);
+	local_bh_disable();
+	dst = __quic_route(sk, &s);
 	if (IS_ERR(dst)) {
+		local_bh_enable();
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
 	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, &qs->peer_addr);
+	local_bh_enable();
 	return 0;
 }
 
@@ -336,12 +357,15 @@ void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
 	union quic_addr s = *local;
 	struct dst_entry *dst;
 
+	local_bh_disable();
 	dst = quic_route_lookup(usk, peer, &s, 0);
 	if (IS_ERR(dst)) {
+		local_bh_enable();
 		kfree_skb(skb);
 		return;
 	}
 	quic_tunnel_xmit(usk, skb, dst, &s, peer);
+	local_bh_enable();
 }
 
 /**

@@ -522,7 +522,8 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 		kfree_skb(skb);
 		goto out;
 	}
-	lock_sock(newsk);
+	/* The listener's lock is held: the child is of the same class. */
+	lock_sock_nested(newsk, SINGLE_DEPTH_NESTING);
 	err = quic_conn_accept(newsk, sk, skb);
 	release_sock(newsk);
 	if (err) {

@@ -558,6 +558,24 @@ int quic_stream_rcv_stop(struct sock *sk, const struct quic_frame *f, u32 *errco
 }
 
 /**
+ * quic_stream_rcv_blocked - a STREAM_DATA_BLOCKED frame arrived (19.13)
+ * @sk: the connection
+ * @f: the frame
+ * @errcode: transport error when the frame breaks the rules
+ *
+ * Nothing to do but the checks: a stream the peer cannot send on is a
+ * STREAM_STATE_ERROR.  Credit goes out as the user reads anyway.
+ *
+ * Return: 0 or -EPROTO with @errcode.
+ */
+int quic_stream_rcv_blocked(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_stream *st;
+
+	return quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
+}
+
+/**
  * quic_stream_rcv_max_data - MAX_DATA or MAX_STREAM_DATA arrived
  * @sk: the connection
  * @f: the frame

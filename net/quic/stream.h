@@ -125,6 +125,7 @@ u64 quic_stream_send_room(struct sock *sk, struct quic_stream *st);
 int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_stream_rcv_stop(struct sock *sk, const struct quic_frame *f, u32 *errcode);
+int quic_stream_rcv_blocked(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_stream_rcv_max_data(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 void quic_stream_drop_unsent(struct sock *sk, s64 id);
 int quic_stream_rcv_max_streams(struct sock *sk, const struct quic_frame *f, u32 *errcode);
