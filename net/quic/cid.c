@@ -9,15 +9,11 @@
 #include <crypto/sha2.h>
 #include <crypto/utils.h>
 #include <linux/random.h>
-#include <linux/ratelimit.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
 #include "cid.h"
-#include "mib.h"
-#include "output.h"
-#include "packet.h"
 
 static const struct rhashtable_params quic_cid_params = {
 	.key_len		= sizeof(struct quic_cid),
@@ -40,9 +36,6 @@ static const struct rhashtable_params quic_reset_params = {
 };
 
 static struct rhashtable quic_reset_table;
-
-/* Stateless Resets we send, at most this many per second in all. */
-static DEFINE_RATELIMIT_STATE(quic_reset_rs, HZ, 100);
 
 /* Key of the Stateless Reset Tokens: a token is a MAC of its connection
  * ID, so it can be recomputed for a connection we no longer know
@@ -70,7 +63,12 @@ void quic_cid_random(struct quic_cid *cid, u8 len)
 	get_random_bytes(cid->data, len);
 }
 
-static void quic_cid_reset_token(const struct quic_cid *cid, u8 *token)
+/**
+ * quic_cid_reset_token - the Stateless Reset Token of one of our IDs
+ * @cid: the ID
+ * @token: returns the QUIC_RESET_TOKEN_LEN byte token
+ */
+void quic_cid_reset_token(const struct quic_cid *cid, u8 *token)
 {
 	u8 mac[SHA256_DIGEST_SIZE];
 
@@ -307,47 +305,6 @@ bool quic_cid_reset_match(struct quic_cid_set *set, const struct sk_buff *skb)
 		if (e->has_token && !crypto_memneq(e->reset_token, tail, QUIC_RESET_TOKEN_LEN))
 			return true;
 	return false;
-}
-
-/**
- * quic_cid_reset_send - answer a packet for an unknown ID with a Stateless Reset
- * @usk: the UDP socket it came on
- * @skb: the datagram, at the QUIC packet: a short header
- *
- * RFC 9000 section 10.3: the token is recomputed from the ID, as for an
- * ID we issued once.  The reset is shorter than what triggered it, so two
- * endpoints that both lost state cannot loop, and rate limited.
- * Softirq context.
- */
-void quic_cid_reset_send(struct sock *usk, const struct sk_buff *skb)
-{
-	union quic_addr peer, local;
-	struct sk_buff *nskb;
-	struct quic_cid cid;
-	u32 len;
-	u8 *p;
-
-	/* A reset must not be told apart from a short header packet with a
-	 * 1-byte ID and some payload: at least 21 bytes, RFC 9000 10.3.
-	 */
-	if (skb->len <= QUIC_RESET_MIN_LEN || skb->len < 1 + QUIC_CID_LEN ||
-	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_reset_rs))
-		return;
-	len = min_t(u32, skb->len - 1, QUIC_RESET_MIN_LEN + 20);
-	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
-	if (!nskb)
-		return;
-	skb_reserve(nskb, QUIC_HEADROOM);
-	p = skb_put(nskb, len);
-	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
-	p[0] = (p[0] & ~QUIC_HEADER_FORM_LONG) | QUIC_HEADER_FIXED_BIT;
-	memset(&cid, 0, sizeof(cid));
-	cid.len = QUIC_CID_LEN;
-	memcpy(cid.data, skb->data + 1, QUIC_CID_LEN);
-	quic_cid_reset_token(&cid, p + len - QUIC_RESET_TOKEN_LEN);
-	quic_addr_from_skb(skb, &peer, &local);
-	quic_xmit_stateless(usk, nskb, &local, &peer);
-	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESET_SENT);
 }
 
 int quic_cid_init(void)

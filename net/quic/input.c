@@ -129,7 +129,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		sk = quic_cid_reset_lookup(sock_net(usk), skb);
 		if (!sk) {
 			rcu_read_unlock();
-			quic_cid_reset_send(usk, skb);
+			quic_reset_send(usk, skb);
 			goto drop;
 		}
 	}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* QUIC kernel implementation
  *
+ * Packets sent without connection state: Retry and Stateless Reset.
+ *
  * Address validation (RFC 9000 section 8.1).  A server proves that a
  * client owns its address by handing it a token the client must echo:
  * in a Retry packet, for the connection being set up, or in a NEW_TOKEN
@@ -12,6 +14,7 @@
 #include <crypto/sha2.h>
 #include <crypto/utils.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/timekeeping.h>
 #include <net/sock.h>
 
@@ -29,6 +32,9 @@
 #define QUIC_TOKEN_NEW_LIFETIME		3600
 
 static struct hmac_sha256_key quic_token_key;
+
+/* Stateless Resets we send, at most this many per second in all. */
+static DEFINE_RATELIMIT_STATE(quic_reset_rs, HZ, 100);
 
 /**
  * quic_token_init - pick the token key
@@ -180,4 +186,45 @@ void quic_retry_send(struct sock *usk, const struct sk_buff *skb,
 	}
 	quic_xmit_stateless(usk, nskb, &local, &peer);
 	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_SENT);
+}
+
+/**
+ * quic_reset_send - answer a packet for an unknown ID with a Stateless Reset
+ * @usk: the UDP socket it came on
+ * @skb: the datagram, at the QUIC packet: a short header
+ *
+ * RFC 9000 section 10.3: the token is recomputed from the ID, as for an
+ * ID we issued once.  The reset is shorter than what triggered it, so two
+ * endpoints that both lost state cannot loop, and rate limited.
+ * Softirq context.
+ */
+void quic_reset_send(struct sock *usk, const struct sk_buff *skb)
+{
+	union quic_addr peer, local;
+	struct sk_buff *nskb;
+	struct quic_cid cid;
+	u32 len;
+	u8 *p;
+
+	/* A reset must not be told apart from a short header packet with a
+	 * 1-byte ID and some payload: at least 21 bytes, RFC 9000 10.3.
+	 */
+	if (skb->len <= QUIC_RESET_MIN_LEN || skb->len < 1 + QUIC_CID_LEN ||
+	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_reset_rs))
+		return;
+	len = min_t(u32, skb->len - 1, QUIC_RESET_MIN_LEN + 20);
+	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
+	if (!nskb)
+		return;
+	skb_reserve(nskb, QUIC_HEADROOM);
+	p = skb_put(nskb, len);
+	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
+	p[0] = (p[0] & ~QUIC_HEADER_FORM_LONG) | QUIC_HEADER_FIXED_BIT;
+	memset(&cid, 0, sizeof(cid));
+	cid.len = QUIC_CID_LEN;
+	memcpy(cid.data, skb->data + 1, QUIC_CID_LEN);
+	quic_cid_reset_token(&cid, p + len - QUIC_RESET_TOKEN_LEN);
+	quic_addr_from_skb(skb, &peer, &local);
+	quic_xmit_stateless(usk, nskb, &local, &peer);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESET_SENT);
 }

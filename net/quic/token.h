@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QUIC kernel implementation
  *
- * Address validation (RFC 9000 section 8.1): the tokens a server hands
- * out in Retry and NEW_TOKEN frames, and the Retry packet itself.
+ * Packets sent without connection state: address validation (RFC 9000
+ * section 8.1) with the tokens a server hands out in Retry packets and
+ * NEW_TOKEN frames, and Stateless Resets (section 10.3).
  */
 
 #ifndef __NET_QUIC_TOKEN_H
@@ -26,6 +27,7 @@ int quic_token_check(const u8 *token, u32 len, const union quic_addr *peer,
 struct quic_packet_info;
 void quic_retry_send(struct sock *usk, const struct sk_buff *skb,
 		     const struct quic_packet_info *info);
+void quic_reset_send(struct sock *usk, const struct sk_buff *skb);
 void quic_token_init(void);
 
 #endif /* __NET_QUIC_TOKEN_H */
