@@ -1204,8 +1204,9 @@ static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
 	if (p.remote) {
 		qs->remote = p;
 		qs->remote_given = true;	/* for 0-RTT */
-	} else
+	} else {
 		qs->local = p;
+	}
 	return 0;
 }
 
