@@ -133,6 +133,30 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
 }
 
 /**
+ * quic_conn_version_rcv - a client received a Version Negotiation packet
+ * @sk: the connection, locked
+ * @info: the parsed packet
+ * @p: the packet
+ *
+ * RFC 9000 section 6.2: before anything else came from the server, a
+ * list without our version ends the attempt; one with it is discarded,
+ * as is one that does not echo the ID our first Initial went to.
+ */
+void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const u8 *v = info->scid + info->scid_len, *end = p + info->len;
+
+	if (qs->is_server || qs->peer_scid_known || v == end || (end - v) % 4 ||
+	    info->scid_len != qs->odcid.len || memcmp(info->scid, qs->odcid.data, info->scid_len))
+		return;
+	for (; v < end; v += 4)
+		if (get_unaligned_be32(v) == qs->version)
+			return;
+	quic_conn_closed(sk, -EPROTONOSUPPORT);
+}
+
+/**
  * quic_conn_new_token - QUIC_SOCKOPT_TOKEN on a server: issue a NEW_TOKEN
  * @sk: the connection, locked
  *

@@ -32,6 +32,7 @@ int quic_conn_key_update(struct sock *sk);
 int quic_conn_new_token(struct sock *sk);
 void quic_conn_key_updated(struct sock *sk);
 void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p);
+void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p);
 int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 

@@ -77,11 +77,17 @@ static void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us,
 	struct quic_packet_info info;
 	struct sock *lsk;
 
-	if (skb->len < 1200 || quic_packet_parse(skb->data, skb->len, 0, false, &info) ||
-	    info.type != QUIC_PACKET_INITIAL || info.dcid_len < 8)
+	if (skb->len < 1200 || quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		goto drop;
 	lsk = rcu_dereference(us->listener);
-	if (!lsk || !refcount_inc_not_zero(&lsk->sk_refcnt))
+	if (!lsk)
+		goto drop;
+	if (info.type == QUIC_PACKET_UNKNOWN_VERSION) {
+		quic_version_negotiation_send(usk, skb, &info);
+		goto drop;
+	}
+	if (info.type != QUIC_PACKET_INITIAL || info.dcid_len < 8 ||
+	    !refcount_inc_not_zero(&lsk->sk_refcnt))
 		goto drop;
 	if (skb_queue_len(&quic_sk(lsk)->reqs) >=
 	    max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1) ||
@@ -468,6 +474,10 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return -EINVAL;
 	if (info.type == QUIC_PACKET_RETRY) {
 		quic_conn_retry_rcv(sk, &info, p);
+		return -EINVAL;	/* it fills the datagram */
+	}
+	if (info.type == QUIC_PACKET_VERSION_NEGOTIATION) {
+		quic_conn_version_rcv(sk, &info, p);
 		return -EINVAL;	/* it fills the datagram */
 	}
 	if (info.type >= QUIC_PACKET_VERSION_NEGOTIATION)

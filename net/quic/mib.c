@@ -18,6 +18,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_RETRY_SENT]		= "QuicRetrySent",
 	[QUIC_MIB_RETRY_RCVD]		= "QuicRetryReceived",
 	[QUIC_MIB_TOKEN_INVALID]	= "QuicTokenInvalid",
+	[QUIC_MIB_VN_SENT]		= "QuicVersionNegotiationSent",
 	[QUIC_MIB_RESET_SENT]		= "QuicStatelessResetSent",
 	[QUIC_MIB_RESET_RCVD]		= "QuicStatelessResetReceived",
 	[QUIC_MIB_0RTT_SENT]		= "QuicZeroRttPacketsSent",

@@ -17,6 +17,7 @@
  * @QUIC_MIB_RETRY_RCVD: Retry packets a client took
  * @QUIC_MIB_TOKEN_INVALID: Initial packets with a token that was not ours,
  *	expired or for another address
+ * @QUIC_MIB_VN_SENT: Version Negotiation packets sent
  * @QUIC_MIB_RESET_SENT: Stateless Resets sent
  * @QUIC_MIB_RESET_RCVD: connections ended by a Stateless Reset
  * @QUIC_MIB_0RTT_SENT: 0-RTT packets sent
@@ -28,6 +29,7 @@ enum quic_mib_field {
 	QUIC_MIB_RETRY_SENT,
 	QUIC_MIB_RETRY_RCVD,
 	QUIC_MIB_TOKEN_INVALID,
+	QUIC_MIB_VN_SENT,
 	QUIC_MIB_RESET_SENT,
 	QUIC_MIB_RESET_RCVD,
 	QUIC_MIB_0RTT_SENT,

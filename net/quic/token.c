@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* QUIC kernel implementation
  *
- * Packets sent without connection state: Retry and Stateless Reset.
+ * Packets sent without connection state: Retry, Stateless Reset and
+ * Version Negotiation.
  *
  * Address validation (RFC 9000 section 8.1).  A server proves that a
  * client owns its address by handing it a token the client must echo:
@@ -17,6 +18,7 @@
 #include <linux/ratelimit.h>
 #include <linux/timekeeping.h>
 #include <net/sock.h>
+#include <uapi/linux/quic.h>
 
 #include "cid.h"
 #include "crypto.h"
@@ -33,8 +35,10 @@
 
 static struct hmac_sha256_key quic_token_key;
 
-/* Stateless Resets we send, at most this many per second in all. */
-static DEFINE_RATELIMIT_STATE(quic_reset_rs, HZ, 100);
+/* Stateless Resets and Version Negotiation packets we send, at most this
+ * many per second in all: they answer packets anyone can forge.
+ */
+static DEFINE_RATELIMIT_STATE(quic_stateless_rs, HZ, 100);
 
 /**
  * quic_token_init - pick the token key
@@ -210,7 +214,7 @@ void quic_reset_send(struct sock *usk, const struct sk_buff *skb)
 	 * 1-byte ID and some payload: at least 21 bytes, RFC 9000 10.3.
 	 */
 	if (skb->len <= QUIC_RESET_MIN_LEN || skb->len < 1 + QUIC_CID_LEN ||
-	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_reset_rs))
+	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_stateless_rs))
 		return;
 	len = min_t(u32, skb->len - 1, QUIC_RESET_MIN_LEN + 20);
 	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
@@ -227,4 +231,47 @@ void quic_reset_send(struct sock *usk, const struct sk_buff *skb)
 	quic_addr_from_skb(skb, &peer, &local);
 	quic_xmit_stateless(usk, nskb, &local, &peer);
 	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESET_SENT);
+}
+
+/**
+ * quic_version_negotiation_send - answer a packet of a version we do not speak
+ * @usk: the UDP socket it came on
+ * @skb: the datagram, at the QUIC packet: at least 1200 bytes
+ * @info: its parsed long header
+ *
+ * RFC 9000 section 6.1 and 17.2.1: the IDs are echoed swapped and the
+ * versions we support are listed.  Softirq context.
+ */
+void quic_version_negotiation_send(struct sock *usk, const struct sk_buff *skb,
+				   const struct quic_packet_info *info)
+{
+	static const u32 versions[] = { QUIC_VERSION_V1, QUIC_VERSION_V2 };
+	union quic_addr peer, local;
+	struct sk_buff *nskb;
+	u32 len, i;
+	u8 *p;
+
+	if (!__ratelimit(&quic_stateless_rs))
+		return;
+	len = 1 + 4 + 1 + info->scid_len + 1 + info->dcid_len + 4 * ARRAY_SIZE(versions);
+	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
+	if (!nskb)
+		return;
+	skb_reserve(nskb, QUIC_HEADROOM);
+	p = skb_put(nskb, len);
+	/* Unused bits are arbitrary; the fixed bit set, as RFC 9000 asks. */
+	*p++ = QUIC_HEADER_FORM_LONG | QUIC_HEADER_FIXED_BIT | (get_random_u8() & 0x3f);
+	put_unaligned_be32(0, p);
+	p += 4;
+	*p++ = info->scid_len;
+	memcpy(p, info->scid, info->scid_len);
+	p += info->scid_len;
+	*p++ = info->dcid_len;
+	memcpy(p, info->dcid, info->dcid_len);
+	p += info->dcid_len;
+	for (i = 0; i < ARRAY_SIZE(versions); i++, p += 4)
+		put_unaligned_be32(versions[i], p);
+	quic_addr_from_skb(skb, &peer, &local);
+	quic_xmit_stateless(usk, nskb, &local, &peer);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_VN_SENT);
 }

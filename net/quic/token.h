@@ -28,6 +28,8 @@ struct quic_packet_info;
 void quic_retry_send(struct sock *usk, const struct sk_buff *skb,
 		     const struct quic_packet_info *info);
 void quic_reset_send(struct sock *usk, const struct sk_buff *skb);
+void quic_version_negotiation_send(struct sock *usk, const struct sk_buff *skb,
+				   const struct quic_packet_info *info);
 void quic_token_init(void);
 
 #endif /* __NET_QUIC_TOKEN_H */

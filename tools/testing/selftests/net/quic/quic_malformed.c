@@ -1815,6 +1815,62 @@ TEST_F(garbage, listener)
 	rig_accept(_metadata, &self->r);
 }
 
+/*
+ * A version we do not speak (RFC 9000 section 6.1): a datagram of 1200
+ * bytes gets a Version Negotiation packet with the IDs swapped and both
+ * versions listed; a smaller one gets nothing.  No connection comes of it.
+ */
+static void check_version_negotiation(struct __test_metadata *_metadata,
+				      struct peer *pr, const uint8_t *d, ssize_t n)
+{
+	bool v1 = false, v2 = false;
+	size_t off;
+
+	ASSERT_GE(n, 7 + CID_LEN + pr->dcid_len + 8);
+	EXPECT_EQ(d[0] & 0xc0, 0xc0);		/* long header, fixed bit */
+	EXPECT_EQ(0, memcmp(d + 1, "\0\0\0\0", 4));
+	ASSERT_EQ(d[5], CID_LEN);
+	EXPECT_EQ(0, memcmp(d + 6, pr->scid, CID_LEN));
+	ASSERT_EQ(d[6 + CID_LEN], pr->dcid_len);
+	EXPECT_EQ(0, memcmp(d + 7 + CID_LEN, pr->dcid, pr->dcid_len));
+	off = 7 + CID_LEN + pr->dcid_len;
+	EXPECT_EQ((n - off) % 4, 0);
+	for (; off + 4 <= n; off += 4) {
+		uint32_t v = (uint32_t)d[off] << 24 | d[off + 1] << 16 | d[off + 2] << 8 |
+			     d[off + 3];
+
+		v1 |= v == 0x00000001;
+		v2 |= v == 0x6b3343cf;
+	}
+	EXPECT_TRUE(v1);
+	EXPECT_TRUE(v2);
+}
+
+TEST_F(garbage, version_negotiation)
+{
+	struct pollfd p = { .fd = self->r.peer.fd, .events = POLLIN };
+	struct peer *pr = &self->r.peer;
+	uint8_t d[DGRAM_MAX], f[] = { F_PING };
+	ssize_t n;
+
+	peer_drain(pr);
+	n = initial_datagram(pr, d, f, 1, 0, MIN_INITIAL - 1);
+	memcpy(d + 1, "\x1a\x2a\x3a\x4a", 4);
+	ASSERT_TRUE(peer_send(pr, d, n));
+	EXPECT_EQ(poll(&p, 1, 500), 0);
+
+	n = initial_datagram(pr, d, f, 1, 0, MIN_INITIAL);
+	memcpy(d + 1, "\x1a\x2a\x3a\x4a", 4);
+	ASSERT_TRUE(peer_send(pr, d, n));
+	ASSERT_EQ(poll(&p, 1, 5000), 1);
+	n = recv(pr->fd, d, sizeof(d), 0);
+	check_version_negotiation(_metadata, pr, d, n);
+	EXPECT_EQ(mib_read("QuicVersionNegotiationSent") > 0, true);
+
+	/* The listener still takes a good Initial. */
+	rig_accept(_metadata, &self->r);
+}
+
 /* An Initial of PADDING only has frames: not an error (12.4), and the
  * connection goes on with the next Initial.
  */
