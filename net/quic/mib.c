@@ -5,9 +5,9 @@
  * like /proc/net/sctp/snmp.
  */
 
+#include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <net/ip.h>
 #include <net/net_namespace.h>
 
 #include "mib.h"
@@ -26,6 +26,16 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_UNDECRYPTABLE]	= "QuicPacketsUndecryptable",
 };
 
+static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(mib, cpu)->mibs[field];
+	return sum;
+}
+
 static int quic_mib_seq_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq->private;
@@ -33,7 +43,7 @@ static int quic_mib_seq_show(struct seq_file *seq, void *v)
 
 	for (i = 0; i < QUIC_MIB_MAX; i++)
 		seq_printf(seq, "%-32s%lu\n", quic_mib_names[i],
-			   snmp_fold_field(quic_net(net)->stat, i));
+			   quic_mib_fold(quic_net(net)->stat, i));
 	return 0;
 }
 
