@@ -1,0 +1,324 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# HTTP/3 interoperability of IPPROTO_QUIC (tools/quic/quic_h3) with ngtcp2's
+# GnuTLS examples, run as root in a guest with this kernel:
+#
+#   interop.sh [BINDIR [WORKDIR]]
+#
+# BINDIR holds quic_h3 (default: this script's directory); WORKDIR takes
+# the temporary files (default: a new directory under $TMPDIR or /tmp).
+# Client and server each run in a network namespace of their own, over a
+# veth pair:
+#
+#   client ns: veth-c 10.0.7.1/24 fd00:7::1/64 <--> veth-s 10.0.7.2/24 fd00:7::2/64 :server ns
+#
+# Cases (a 10 MiB random file, checked with sha256):
+#   client-h3-CIPHER[-retry|-ipv6]: our client downloads from gtlsserver
+#	(-V makes it send a Retry: the client netns' QuicRetryReceived grows)
+#   server-h3-CIPHER[-retry]: gtlsclient downloads from our server
+#	(--retry: the server netns' QuicRetrySent grows)
+#   self-h3-CIPHER: our client from our server
+# One line per case, "ok CASE" or "not ok CASE: reason"; the exit status
+# is 1 if any case failed (a missing program is a failure).  H3_VERBOSE=1
+# runs the ngtcp2 programs without -q; their output and ours go to
+# WORKDIR/CASE.*.log and the tail of each is shown for a failed case.
+
+set -u
+
+here=$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")
+bindir=${1:-$here}
+h3=$bindir/quic_h3
+work=${2:-}
+GTLSSERVER=${GTLSSERVER:-$(command -v gtlsserver || echo /usr/sbin/gtlsserver)}
+GTLSCLIENT=${GTLSCLIENT:-$(command -v gtlsclient || echo /usr/bin/gtlsclient)}
+SIZE=$((10 * 1024 * 1024))
+TMO=120
+
+sns=h3srv-$$
+cns=h3cli-$$
+saddr=10.0.7.2
+saddr6=fd00:7::2
+port=4432
+failed=0
+created_work=
+
+prio()
+{
+	local c
+	case $1 in
+	aes128gcm) c=+AES-128-GCM ;;
+	aes256gcm) c=+AES-256-GCM ;;
+	chacha20) c=+CHACHA20-POLY1305 ;;
+	aes128ccm) c=+AES-128-CCM ;;
+	esac
+	echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:$c"
+}
+
+cleanup()
+{
+	local p
+
+	for p in $(jobs -p); do
+		kill "$p" 2> /dev/null
+	done
+	wait 2> /dev/null
+	ip netns del "$sns" 2> /dev/null
+	ip netns del "$cns" 2> /dev/null
+	[ -n "$created_work" ] && rm -rf "$created_work"
+}
+trap cleanup EXIT
+
+ok()
+{
+	echo "ok $1"
+}
+
+not_ok()
+{
+	local name=$1 f
+
+	shift
+	echo "not ok $name: $*"
+	failed=$((failed + 1))
+	for f in "$work/$name".*.log; do
+		[ -s "$f" ] || continue
+		echo "# --- $(basename "$f") (last lines)"
+		tail -n 15 "$f" | cut -c1-200 | sed 's/^/#   /'
+	done
+}
+
+# Bail out before any case: every case is reported failed.
+fail_all()
+{
+	local c
+
+	for c in $cases; do
+		echo "not ok $c: $*"
+	done
+	exit 1
+}
+
+setup()
+{
+	ip netns add "$sns" && ip netns add "$cns" &&
+	ip -n "$sns" link set lo up && ip -n "$cns" link set lo up &&
+	ip -n "$cns" link add veth-c type veth peer name veth-s netns "$sns" &&
+	ip -n "$cns" addr add 10.0.7.1/24 dev veth-c &&
+	ip -n "$cns" addr add fd00:7::1/64 dev veth-c nodad &&
+	ip -n "$sns" addr add 10.0.7.2/24 dev veth-s &&
+	ip -n "$sns" addr add fd00:7::2/64 dev veth-s nodad &&
+	ip -n "$cns" link set veth-c up && ip -n "$sns" link set veth-s up
+}
+
+counter()
+{
+	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/quic 2> /dev/null
+}
+
+# Wait (up to 10 s) for a UDP socket on @port in netns @ns.
+wait_udp()
+{
+	local ns=$1 port=$2 i
+
+	for i in $(seq 100); do
+		ip netns exec "$ns" ss -Hlun "sport = :$port" 2> /dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop()
+{
+	kill "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+}
+
+check_file()
+{
+	local got=$1
+
+	[ -f "$got" ] || { echo "no file downloaded"; return 1; }
+	[ "$(stat -c %s "$got")" -eq "$SIZE" ] ||
+		{ echo "downloaded $(stat -c %s "$got") bytes, want $SIZE"; return 1; }
+	[ "$(sha256sum < "$got")" = "$want_sum" ] ||
+		{ echo "sha256 differs from the served file"; return 1; }
+}
+
+quiet()
+{
+	[ "${H3_VERBOSE:-0}" = 1 ] || echo "-q"
+}
+
+# our client <- gtlsserver
+client_case()
+{
+	local name=$1 cipher=$2 retry=$3 v6=$4 addr=$saddr url spid rc why r0 r1
+	local out=$work/$name.out
+
+	port=$((port + 1))
+	[ "$v6" = 1 ] && addr=$saddr6
+	[ -x "$GTLSSERVER" ] || { not_ok "$name" "$GTLSSERVER is missing"; return; }
+	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
+	rm -f "$out"
+	ip netns exec "$sns" timeout $TMO "$GTLSSERVER" $(quiet) ${retry:+-V} \
+		--ciphers="$(prio "$cipher")" -d "$www" "$addr" "$port" \
+		"$work/key.pem" "$work/cert.pem" > "$work/$name.gtlsserver.log" 2>&1 &
+	spid=$!
+	if ! wait_udp "$sns" "$port"; then
+		stop "$spid"
+		not_ok "$name" "gtlsserver did not listen on $addr port $port"
+		return
+	fi
+	r0=$(counter "$cns" QuicRetryReceived)
+	[ "$v6" = 1 ] && url="https://[$addr]:$port/data.bin" || url="https://$addr:$port/data.bin"
+	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" \
+		--cafile "$work/cert.pem" --sni localhost -o "$out" "$url" \
+		> "$work/$name.quic_h3.log" 2>&1
+	rc=$?
+	r1=$(counter "$cns" QuicRetryReceived)
+	stop "$spid"
+	if [ $rc -eq 124 ]; then
+		not_ok "$name" "quic_h3 client timed out after $TMO s"
+	elif [ $rc -ne 0 ]; then
+		not_ok "$name" "quic_h3 client failed (exit $rc): $(grep -v '^#' \
+			"$work/$name.quic_h3.log" | tail -n 1)"
+	elif ! why=$(check_file "$out"); then
+		not_ok "$name" "$why"
+	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
+		not_ok "$name" "QuicRetryReceived did not grow ($r0 -> $r1)"
+	else
+		ok "$name"
+		grep -h 'MB/s' "$work/$name.quic_h3.log" | sed 's/^/# /'
+	fi
+	rm -f "$out"
+}
+
+# gtlsclient <- our server
+server_case()
+{
+	local name=$1 cipher=$2 retry=$3 spid crc src why r0 r1
+	local dl=$work/$name.dl
+
+	port=$((port + 1))
+	[ -x "$GTLSCLIENT" ] || { not_ok "$name" "$GTLSCLIENT is missing"; return; }
+	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
+	rm -rf "$dl"
+	mkdir -p "$dl"
+	r0=$(counter "$sns" QuicRetrySent)
+	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
+		--key "$work/key.pem" --cipher "$cipher" ${retry:+--retry} --count 1 \
+		"$saddr" "$port" "$www" > "$work/$name.quic_h3.log" 2>&1 &
+	spid=$!
+	if ! wait_udp "$sns" "$port"; then
+		stop "$spid"
+		not_ok "$name" "quic_h3 server did not listen on port $port"
+		return
+	fi
+	ip netns exec "$cns" timeout $TMO "$GTLSCLIENT" $(quiet) --exit-on-first-stream-close \
+		--ciphers="$(prio "$cipher")" --download "$dl" "$saddr" "$port" \
+		"https://$saddr:$port/data.bin" > "$work/$name.gtlsclient.log" 2>&1
+	crc=$?
+	# The server ends its connection when the client closes it.
+	timeout 30 tail --pid="$spid" -f /dev/null
+	if kill -0 "$spid" 2> /dev/null; then
+		stop "$spid"
+		src=timeout
+	else
+		wait "$spid"
+		src=$?
+	fi
+	r1=$(counter "$sns" QuicRetrySent)
+	if [ $crc -ne 0 ]; then
+		not_ok "$name" "gtlsclient failed (exit $crc)"
+	elif ! why=$(check_file "$dl/data.bin"); then
+		not_ok "$name" "$why"
+	elif [ "$src" != 0 ]; then
+		not_ok "$name" "quic_h3 server failed (exit $src): $(tail -n 1 \
+			"$work/$name.quic_h3.log")"
+	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
+		not_ok "$name" "QuicRetrySent did not grow ($r0 -> $r1)"
+	else
+		ok "$name"
+	fi
+	rm -rf "$dl"
+}
+
+# our client <- our server
+self_case()
+{
+	local name=$1 cipher=$2 spid rc src why out=$work/$1.out
+
+	port=$((port + 1))
+	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
+	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
+		--key "$work/key.pem" --cipher "$cipher" --count 1 \
+		"$saddr" "$port" "$www" > "$work/$name.server.log" 2>&1 &
+	spid=$!
+	if ! wait_udp "$sns" "$port"; then
+		stop "$spid"
+		not_ok "$name" "quic_h3 server did not listen on port $port"
+		return
+	fi
+	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" \
+		--cafile "$work/cert.pem" --sni localhost -o "$out" \
+		"$saddr" "$port" /data.bin > "$work/$name.client.log" 2>&1
+	rc=$?
+	timeout 30 tail --pid="$spid" -f /dev/null
+	if kill -0 "$spid" 2> /dev/null; then
+		stop "$spid"
+		src=timeout
+	else
+		wait "$spid"
+		src=$?
+	fi
+	if [ $rc -ne 0 ]; then
+		not_ok "$name" "quic_h3 client failed (exit $rc): $(tail -n 1 \
+			"$work/$name.client.log")"
+	elif ! why=$(check_file "$out"); then
+		not_ok "$name" "$why"
+	elif [ "$src" != 0 ]; then
+		not_ok "$name" "quic_h3 server failed (exit $src)"
+	else
+		ok "$name"
+		grep -h 'MB/s' "$work/$name.client.log" | sed 's/^/# /'
+	fi
+	rm -f "$out"
+}
+
+cases="self-h3-aes128gcm
+client-h3-aes128gcm client-h3-chacha20 client-h3-aes128gcm-retry client-h3-chacha20-retry
+client-h3-aes128gcm-ipv6
+server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry"
+
+[ "$(id -u)" = 0 ] || fail_all "needs root (network namespaces)"
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/quic-interop.XXXXXX") || fail_all "no temporary directory"
+	created_work=$work
+fi
+mkdir -p "$work" || fail_all "cannot create $work"
+www=$work/www
+mkdir -p "$www" &&
+	head -c $SIZE /dev/urandom > "$www/data.bin" || fail_all "cannot write $www/data.bin"
+want_sum=$(sha256sum < "$www/data.bin")
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost,IP:$saddr,IP:$saddr6" > /dev/null 2>&1 ||
+	fail_all "openssl could not make a certificate"
+setup || fail_all "network namespace setup failed"
+[ -r /proc/net/quic ] || modprobe quic 2> /dev/null
+
+for c in $cases; do
+	set -- $(echo "$c" | tr - ' ')
+	kind=$1 cipher=$3 opt=${4:-}
+	case $kind in
+	self) self_case "$c" "$cipher" ;;
+	client) client_case "$c" "$cipher" "$([ "$opt" = retry ] && echo 1)" \
+			"$([ "$opt" = ipv6 ] && echo 1 || echo 0)" ;;
+	server) server_case "$c" "$cipher" "$([ "$opt" = retry ] && echo 1)" ;;
+	esac
+done
+
+[ $failed -eq 0 ] && exit 0
+echo "# $failed case(s) failed"
+exit 1
