@@ -16,9 +16,10 @@
 # Cases (a 10 MiB random file, checked with sha256):
 #   client-h3-CIPHER[-retry|-ipv6]: our client downloads from gtlsserver
 #	(-V makes it send a Retry: the client netns' QuicRetryReceived grows)
-#   server-h3-CIPHER[-retry]: gtlsclient downloads from our server
+#   server-h3-CIPHER[-retry|-ipv6]: gtlsclient downloads from our server
 #	(--retry: the server netns' QuicRetrySent grows)
-#   self-h3-CIPHER: our client from our server
+#   self-h3-CIPHER[-retry|-404]: our client from our server (-404: a
+#	missing file must make the client fail with HTTP status 404)
 # One line per case, "ok CASE" or "not ok CASE: reason"; the exit status
 # is 1 if any case failed (a missing program is a failure).  H3_VERBOSE=1
 # runs the ngtcp2 programs without -q; their output and ours go to
@@ -55,6 +56,7 @@ prio()
 	echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:$c"
 }
 
+# shellcheck disable=SC2317 # run by the trap
 cleanup()
 {
 	local p
@@ -113,15 +115,16 @@ setup()
 
 counter()
 {
+	# shellcheck disable=SC2016 # awk's own $1 and $2
 	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/quic 2> /dev/null
 }
 
 # Wait (up to 10 s) for a UDP socket on @port in netns @ns.
 wait_udp()
 {
-	local ns=$1 port=$2 i
+	local ns=$1 port=$2
 
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ip netns exec "$ns" ss -Hlun "sport = :$port" 2> /dev/null | grep -q . && return 0
 		sleep 0.1
 	done
@@ -145,10 +148,9 @@ check_file()
 		{ echo "sha256 differs from the served file"; return 1; }
 }
 
-quiet()
-{
-	[ "${H3_VERBOSE:-0}" = 1 ] || echo "-q"
-}
+# The ngtcp2 programs' debug output only with H3_VERBOSE=1.
+quiet=(-q)
+[ "${H3_VERBOSE:-0}" = 1 ] && quiet=()
 
 # our client <- gtlsserver
 client_case()
@@ -161,7 +163,7 @@ client_case()
 	[ -x "$GTLSSERVER" ] || { not_ok "$name" "$GTLSSERVER is missing"; return; }
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -f "$out"
-	ip netns exec "$sns" timeout $TMO "$GTLSSERVER" $(quiet) ${retry:+-V} \
+	ip netns exec "$sns" timeout $TMO "$GTLSSERVER" "${quiet[@]}" ${retry:+-V} \
 		--ciphers="$(prio "$cipher")" -d "$www" "$addr" "$port" \
 		"$work/key.pem" "$work/cert.pem" > "$work/$name.gtlsserver.log" 2>&1 &
 	spid=$!
@@ -197,10 +199,15 @@ client_case()
 # gtlsclient <- our server
 server_case()
 {
-	local name=$1 cipher=$2 retry=$3 spid crc src why r0 r1
+	local name=$1 cipher=$2 retry=$3 v6=$4 addr=$saddr url spid crc src why r0 r1
 	local dl=$work/$name.dl
 
 	port=$((port + 1))
+	url="https://$addr:$port/data.bin"
+	if [ "$v6" = 1 ]; then
+		addr=$saddr6
+		url="https://[$addr]:$port/data.bin"
+	fi
 	[ -x "$GTLSCLIENT" ] || { not_ok "$name" "$GTLSCLIENT is missing"; return; }
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -rf "$dl"
@@ -208,16 +215,16 @@ server_case()
 	r0=$(counter "$sns" QuicRetrySent)
 	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
 		--key "$work/key.pem" --cipher "$cipher" ${retry:+--retry} --count 1 \
-		"$saddr" "$port" "$www" > "$work/$name.quic_h3.log" 2>&1 &
+		"$addr" "$port" "$www" > "$work/$name.quic_h3.log" 2>&1 &
 	spid=$!
 	if ! wait_udp "$sns" "$port"; then
 		stop "$spid"
 		not_ok "$name" "quic_h3 server did not listen on port $port"
 		return
 	fi
-	ip netns exec "$cns" timeout $TMO "$GTLSCLIENT" $(quiet) --exit-on-first-stream-close \
-		--ciphers="$(prio "$cipher")" --download "$dl" "$saddr" "$port" \
-		"https://$saddr:$port/data.bin" > "$work/$name.gtlsclient.log" 2>&1
+	ip netns exec "$cns" timeout $TMO "$GTLSCLIENT" "${quiet[@]}" --exit-on-first-stream-close \
+		--ciphers="$(prio "$cipher")" --download "$dl" "$addr" "$port" "$url" \
+		> "$work/$name.gtlsclient.log" 2>&1
 	crc=$?
 	# The server ends its connection when the client closes it.
 	timeout 30 tail --pid="$spid" -f /dev/null
@@ -244,15 +251,21 @@ server_case()
 	rm -rf "$dl"
 }
 
-# our client <- our server
+# our client <- our server; opt: retry (a Retry from our kernel, seen by
+# both), or 404 (a missing file: the client must fail with status 404)
 self_case()
 {
-	local name=$1 cipher=$2 spid rc src why out=$work/$1.out
+	local name=$1 cipher=$2 opt=$3 spid rc src why out=$work/$1.out
+	local path=/data.bin s0 s1 r0 r1 sopt=()
 
 	port=$((port + 1))
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
+	[ "$opt" = 404 ] && path=/missing.bin
+	[ "$opt" = retry ] && sopt=(--retry)
+	rm -f "$out"
 	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
 		--key "$work/key.pem" --cipher "$cipher" --count 1 \
+		"${sopt[@]}" \
 		"$saddr" "$port" "$www" > "$work/$name.server.log" 2>&1 &
 	spid=$!
 	if ! wait_udp "$sns" "$port"; then
@@ -260,10 +273,14 @@ self_case()
 		not_ok "$name" "quic_h3 server did not listen on port $port"
 		return
 	fi
+	s0=$(counter "$sns" QuicRetrySent)
+	r0=$(counter "$cns" QuicRetryReceived)
 	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" \
 		--cafile "$work/cert.pem" --sni localhost -o "$out" \
-		"$saddr" "$port" /data.bin > "$work/$name.client.log" 2>&1
+		"$saddr" "$port" "$path" > "$work/$name.client.log" 2>&1
 	rc=$?
+	s1=$(counter "$sns" QuicRetrySent)
+	r1=$(counter "$cns" QuicRetryReceived)
 	timeout 30 tail --pid="$spid" -f /dev/null
 	if kill -0 "$spid" 2> /dev/null; then
 		stop "$spid"
@@ -272,6 +289,18 @@ self_case()
 		wait "$spid"
 		src=$?
 	fi
+	if [ "$opt" = 404 ]; then
+		if [ $rc -ne 1 ] || ! grep -q "HTTP status 404 for /missing.bin" \
+			"$work/$name.client.log"; then
+			not_ok "$name" "client exit $rc, want 1 with HTTP status 404"
+		elif [ "$src" != 0 ]; then
+			not_ok "$name" "quic_h3 server failed (exit $src)"
+		else
+			ok "$name"
+		fi
+		rm -f "$out"
+		return
+	fi
 	if [ $rc -ne 0 ]; then
 		not_ok "$name" "quic_h3 client failed (exit $rc): $(tail -n 1 \
 			"$work/$name.client.log")"
@@ -279,6 +308,9 @@ self_case()
 		not_ok "$name" "$why"
 	elif [ "$src" != 0 ]; then
 		not_ok "$name" "quic_h3 server failed (exit $src)"
+	elif [ "$opt" = retry ] && ! { [ "${s1:-0}" -gt "${s0:-0}" ] &&
+				       [ "${r1:-0}" -gt "${r0:-0}" ]; }; then
+		not_ok "$name" "no Retry: QuicRetrySent $s0 -> $s1, QuicRetryReceived $r0 -> $r1"
 	else
 		ok "$name"
 		grep -h 'MB/s' "$work/$name.client.log" | sed 's/^/# /'
@@ -286,10 +318,11 @@ self_case()
 	rm -f "$out"
 }
 
-cases="self-h3-aes128gcm
+cases="self-h3-aes128gcm self-h3-chacha20-retry self-h3-aes128gcm-404
 client-h3-aes128gcm client-h3-chacha20 client-h3-aes128gcm-retry client-h3-chacha20-retry
-client-h3-aes128gcm-ipv6
-server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry"
+client-h3-aes256gcm client-h3-aes128gcm-ipv6
+server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
+server-h3-aes256gcm server-h3-chacha20-ipv6"
 
 [ "$(id -u)" = 0 ] || fail_all "needs root (network namespaces)"
 if [ -z "$work" ]; then
@@ -298,8 +331,9 @@ if [ -z "$work" ]; then
 fi
 mkdir -p "$work" || fail_all "cannot create $work"
 www=$work/www
-mkdir -p "$www" &&
-	head -c $SIZE /dev/urandom > "$www/data.bin" || fail_all "cannot write $www/data.bin"
+if ! mkdir -p "$www" || ! head -c $SIZE /dev/urandom > "$www/data.bin"; then
+	fail_all "cannot write $www/data.bin"
+fi
 want_sum=$(sha256sum < "$www/data.bin")
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=localhost \
@@ -309,13 +343,13 @@ setup || fail_all "network namespace setup failed"
 [ -r /proc/net/quic ] || modprobe quic 2> /dev/null
 
 for c in $cases; do
-	set -- $(echo "$c" | tr - ' ')
-	kind=$1 cipher=$3 opt=${4:-}
+	IFS=- read -r kind _ cipher opt <<< "$c"
+	retry=$([ "$opt" = retry ] && echo 1)
+	v6=$([ "$opt" = ipv6 ] && echo 1 || echo 0)
 	case $kind in
-	self) self_case "$c" "$cipher" ;;
-	client) client_case "$c" "$cipher" "$([ "$opt" = retry ] && echo 1)" \
-			"$([ "$opt" = ipv6 ] && echo 1 || echo 0)" ;;
-	server) server_case "$c" "$cipher" "$([ "$opt" = retry ] && echo 1)" ;;
+	self) self_case "$c" "$cipher" "$opt" ;;
+	client) client_case "$c" "$cipher" "$retry" "$v6" ;;
+	server) server_case "$c" "$cipher" "$retry" "$v6" ;;
 	esac
 done
 
