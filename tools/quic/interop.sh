@@ -20,8 +20,12 @@
 #	(--retry: the server netns' QuicRetrySent grows)
 #   self-h3-CIPHER[-retry|-404]: our client from our server (-404: a
 #	missing file must make the client fail with HTTP status 404)
+#   *-bighello: our client offers FFDHE8192 and X25519 key shares, for a
+#	ClientHello of about 1.3 kB (with -retry: it must go again, with
+#	the Retry token, in Initial packets no larger than before)
 # One line per case, "ok CASE" or "not ok CASE: reason"; the exit status
-# is 1 if any case failed (a missing program is a failure).  H3_VERBOSE=1
+# is 1 if any case failed (a missing program is a failure).  H3_CASES
+# runs only the cases it lists (names as above).  H3_VERBOSE=1
 # runs the ngtcp2 programs without -q; their output and ours go to
 # WORKDIR/CASE.*.log and the tail of each is shown for a failed case.
 
@@ -34,6 +38,9 @@ work=${2:-}
 GTLSSERVER=${GTLSSERVER:-$(command -v gtlsserver || echo /usr/sbin/gtlsserver)}
 GTLSCLIENT=${GTLSCLIENT:-$(command -v gtlsclient || echo /usr/bin/gtlsclient)}
 SIZE=$((10 * 1024 * 1024))
+# Key shares for both: a ClientHello of about 1.3 kB, two CRYPTO frames
+# in a 1200-byte Initial, one in a 1472-byte one.
+BIG_GROUPS=FFDHE8192,X25519
 TMO=120
 
 sns=h3srv-$$
@@ -155,11 +162,12 @@ quiet=(-q)
 # our client <- gtlsserver
 client_case()
 {
-	local name=$1 cipher=$2 retry=$3 v6=$4 addr=$saddr url spid rc why r0 r1
-	local out=$work/$name.out
+	local name=$1 cipher=$2 retry=$3 v6=$4 big=$5 addr=$saddr url spid rc why r0 r1
+	local out=$work/$name.out copt=()
 
 	port=$((port + 1))
 	[ "$v6" = 1 ] && addr=$saddr6
+	[ "$big" = 1 ] && copt=(--groups "$BIG_GROUPS")
 	[ -x "$GTLSSERVER" ] || { not_ok "$name" "$GTLSSERVER is missing"; return; }
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -f "$out"
@@ -174,7 +182,7 @@ client_case()
 	fi
 	r0=$(counter "$cns" QuicRetryReceived)
 	[ "$v6" = 1 ] && url="https://[$addr]:$port/data.bin" || url="https://$addr:$port/data.bin"
-	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" \
+	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" "${copt[@]}" \
 		--cafile "$work/cert.pem" --sni localhost -o "$out" "$url" \
 		> "$work/$name.quic_h3.log" 2>&1
 	rc=$?
@@ -256,17 +264,17 @@ server_case()
 self_case()
 {
 	local name=$1 cipher=$2 opt=$3 spid rc src why out=$work/$1.out
-	local path=/data.bin s0 s1 r0 r1 sopt=()
+	local path=/data.bin s0 s1 r0 r1 sopt=() copt=()
 
 	port=$((port + 1))
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
-	[ "$opt" = 404 ] && path=/missing.bin
-	[ "$opt" = retry ] && sopt=(--retry)
+	case $opt in *404*) path=/missing.bin ;; esac
+	case $opt in *retry*) sopt=(--retry) ;; esac
+	case $opt in *bighello*) copt=(--groups "$BIG_GROUPS") ;; esac
 	rm -f "$out"
 	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
 		--key "$work/key.pem" --cipher "$cipher" --count 1 \
-		"${sopt[@]}" \
-		"$saddr" "$port" "$www" > "$work/$name.server.log" 2>&1 &
+		"${sopt[@]}" "$saddr" "$port" "$www" > "$work/$name.server.log" 2>&1 &
 	spid=$!
 	if ! wait_udp "$sns" "$port"; then
 		stop "$spid"
@@ -275,7 +283,7 @@ self_case()
 	fi
 	s0=$(counter "$sns" QuicRetrySent)
 	r0=$(counter "$cns" QuicRetryReceived)
-	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" \
+	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" "${copt[@]}" \
 		--cafile "$work/cert.pem" --sni localhost -o "$out" \
 		"$saddr" "$port" "$path" > "$work/$name.client.log" 2>&1
 	rc=$?
@@ -289,7 +297,7 @@ self_case()
 		wait "$spid"
 		src=$?
 	fi
-	if [ "$opt" = 404 ]; then
+	if [ "$path" = /missing.bin ]; then
 		if [ $rc -ne 1 ] || ! grep -q "HTTP status 404 for /missing.bin" \
 			"$work/$name.client.log"; then
 			not_ok "$name" "client exit $rc, want 1 with HTTP status 404"
@@ -308,7 +316,7 @@ self_case()
 		not_ok "$name" "$why"
 	elif [ "$src" != 0 ]; then
 		not_ok "$name" "quic_h3 server failed (exit $src)"
-	elif [ "$opt" = retry ] && ! { [ "${s1:-0}" -gt "${s0:-0}" ] &&
+	elif [ ${#sopt[@]} -gt 0 ] && ! { [ "${s1:-0}" -gt "${s0:-0}" ] &&
 				       [ "${r1:-0}" -gt "${r0:-0}" ]; }; then
 		not_ok "$name" "no Retry: QuicRetrySent $s0 -> $s1, QuicRetryReceived $r0 -> $r1"
 	else
@@ -319,10 +327,14 @@ self_case()
 }
 
 cases="self-h3-aes128gcm self-h3-chacha20-retry self-h3-aes128gcm-404
+self-h3-aes128gcm-bighello self-h3-aes128gcm-retry-bighello
 client-h3-aes128gcm client-h3-chacha20 client-h3-aes128gcm-retry client-h3-chacha20-retry
 client-h3-aes256gcm client-h3-aes128gcm-ipv6
+client-h3-aes128gcm-bighello client-h3-aes128gcm-retry-bighello
 server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
 server-h3-aes256gcm server-h3-chacha20-ipv6"
+
+cases=${H3_CASES:-$cases}
 
 [ "$(id -u)" = 0 ] || fail_all "needs root (network namespaces)"
 if [ -z "$work" ]; then
@@ -343,12 +355,14 @@ setup || fail_all "network namespace setup failed"
 [ -r /proc/net/quic ] || modprobe quic 2> /dev/null
 
 for c in $cases; do
-	IFS=- read -r kind _ cipher opt <<< "$c"
-	retry=$([ "$opt" = retry ] && echo 1)
-	v6=$([ "$opt" = ipv6 ] && echo 1 || echo 0)
+	IFS=- read -r kind _ cipher opt <<< "$c"	# opt: the rest
+	retry='' v6=0 big=0
+	case $opt in *retry*) retry=1 ;; esac
+	case $opt in *ipv6*) v6=1 ;; esac
+	case $opt in *bighello*) big=1 ;; esac
 	case $kind in
 	self) self_case "$c" "$cipher" "$opt" ;;
-	client) client_case "$c" "$cipher" "$retry" "$v6" ;;
+	client) client_case "$c" "$cipher" "$retry" "$v6" "$big" ;;
 	server) server_case "$c" "$cipher" "$retry" "$v6" ;;
 	esac
 done

@@ -5,7 +5,8 @@
  *	quic_h3 server [-6] --cert F --key F [--cipher C] [--retry]
  *		       [--count N] ADDR PORT DIR
  *	quic_h3 client [--cipher C] [--no-verify | --cafile F] [--sni NAME]
- *		       -o OUTFILE (https://HOST:PORT/PATH | ADDR PORT PATH)
+ *		       [--groups G,...] -o OUTFILE
+ *		       (https://HOST:PORT/PATH | ADDR PORT PATH)
  *
  * C is aes128gcm, aes256gcm, chacha20 or aes128ccm.
  *
@@ -48,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <gnutls/gnutls.h>
 #include <nghttp3/nghttp3.h>
 
 #include "quic.h"	/* tools/lib/quic; includes <linux/quic.h>, <linux/tls.h> */
@@ -65,13 +67,14 @@
 struct cipher {
 	const char *name;
 	uint32_t type;			/* TLS_CIPHER_* */
+	const char *prio;		/* GnuTLS priority keyword */
 };
 
 static const struct cipher ciphers[] = {
-	{ "aes128gcm", TLS_CIPHER_AES_GCM_128 },
-	{ "aes256gcm", TLS_CIPHER_AES_GCM_256 },
-	{ "chacha20", TLS_CIPHER_CHACHA20_POLY1305 },
-	{ "aes128ccm", TLS_CIPHER_AES_CCM_128 },
+	{ "aes128gcm", TLS_CIPHER_AES_GCM_128, "+AES-128-GCM" },
+	{ "aes256gcm", TLS_CIPHER_AES_GCM_256, "+AES-256-GCM" },
+	{ "chacha20", TLS_CIPHER_CHACHA20_POLY1305, "+CHACHA20-POLY1305" },
+	{ "aes128ccm", TLS_CIPHER_AES_CCM_128, "+AES-128-CCM" },
 };
 
 /* A request the server received, and its answer. */
@@ -498,6 +501,7 @@ struct client_opts {
 	const char *host;
 	const char *port;
 	const char *path;
+	const char *groups;
 	int family;
 };
 
@@ -525,6 +529,69 @@ static int client_request(struct h3 *h, const struct client_opts *o)
 	return 0;
 }
 
+/*
+ * --groups: a GnuTLS session of our own, with the key exchange groups
+ * given (GnuTLS names, comma separated, the first ones get key shares):
+ * "FFDHE8192,X25519" makes a ClientHello of about 1.3 kB, more than one
+ * CRYPTO frame of a 1200-byte Initial.
+ */
+static int client_handshake_groups(int fd, const struct client_opts *o,
+				   const char *hostname)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_datum_t alpn = { .data = (uint8_t *)"h3", .size = 2 };
+	gnutls_session_t s = NULL;
+	char prio[512], *list, *g, *save;
+	int ret, n;
+
+	n = snprintf(prio, sizeof(prio), "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:%s:-GROUP-ALL",
+		     o->cipher ? o->cipher->prio :
+		     "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM");
+	list = strdup(o->groups);
+	if (!list)
+		return -ENOMEM;
+	for (g = strtok_r(list, ",", &save); g && n < (int)sizeof(prio);
+	     g = strtok_r(NULL, ",", &save))
+		n += snprintf(prio + n, sizeof(prio) - n, ":+GROUP-%s", g);
+	free(list);
+	if (n + 30 >= (int)sizeof(prio)) {
+		fail("--groups: too long");
+		return -EINVAL;
+	}
+	strcat(prio, ":%DISABLE_TLS13_COMPAT_MODE");
+	ret = gnutls_certificate_allocate_credentials(&cred);
+	if (!ret)
+		ret = o->cafile ? gnutls_certificate_set_x509_trust_file(cred, o->cafile,
+									 GNUTLS_X509_FMT_PEM) :
+			gnutls_certificate_set_x509_system_trust(cred);
+	if (ret >= 0)
+		ret = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NO_END_OF_EARLY_DATA);
+	if (!ret)
+		ret = gnutls_priority_set_direct(s, prio, NULL);
+	if (!ret)
+		ret = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+	if (!ret)
+		ret = gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY);
+	if (!ret && hostname)
+		ret = gnutls_server_name_set(s, GNUTLS_NAME_DNS, hostname, strlen(hostname));
+	if (ret < 0) {
+		fail("GnuTLS session (%s): %s", prio, gnutls_strerror(ret));
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!o->no_verify)
+		gnutls_session_set_verify_cert(s, hostname, 0);
+	gnutls_handshake_set_timeout(s, HS_TIMEOUT * 1000);
+	gnutls_transport_set_int(s, fd);
+	ret = quic_handshake(s);
+out:
+	if (s)
+		gnutls_deinit(s);
+	if (cred)
+		gnutls_certificate_free_credentials(cred);
+	return ret;
+}
+
 static int client_handshake(int fd, const struct client_opts *o)
 {
 	struct quic_handshake_opts ho = {
@@ -544,7 +611,10 @@ static int client_handshake(int fd, const struct client_opts *o)
 	if (!ho.hostname && inet_pton(AF_INET, o->host, &a4) != 1 &&
 	    inet_pton(AF_INET6, o->host, &a6) != 1)
 		ho.hostname = o->host;
-	ret = quic_client_handshake_opts(fd, &ho);
+	if (o->groups)
+		ret = client_handshake_groups(fd, o, ho.hostname);
+	else
+		ret = quic_client_handshake_opts(fd, &ho);
 	if (ret) {
 		peer_close_reason(fd, why, sizeof(why));
 		return fail("handshake: %s%s", strerror(-ret), why);
@@ -969,7 +1039,7 @@ static int bad_args(const char *msg)
 	fputs("usage: quic_h3 server [-6] --cert F --key F [--cipher C] [--retry]\n"
 	      "\t\t      [--count N] ADDR PORT DIR\n"
 	      "       quic_h3 client [--cipher C] [--no-verify | --cafile F] [--sni NAME]\n"
-	      "\t\t      -o OUTFILE (https://HOST:PORT/PATH | ADDR PORT PATH)\n"
+	      "\t\t      [--groups G,...] -o OUTFILE (https://HOST:PORT/PATH | ADDR PORT PATH)\n"
 	      "C: aes128gcm, aes256gcm, chacha20 or aes128ccm\n", stderr);
 	return 2;
 }
@@ -1024,7 +1094,7 @@ static int parse_url(const char *url, struct client_opts *o)
 }
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_CIPHER, OPT_RETRY, OPT_COUNT, OPT_NO_VERIFY,
-	OPT_CAFILE, OPT_SNI };
+	OPT_CAFILE, OPT_SNI, OPT_GROUPS };
 
 static const struct option lopts[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -1035,6 +1105,7 @@ static const struct option lopts[] = {
 	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 	{ "cafile", required_argument, NULL, OPT_CAFILE },
 	{ "sni", required_argument, NULL, OPT_SNI },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -1097,6 +1168,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SNI:
 			co.sni = optarg;
+			break;
+		case OPT_GROUPS:
+			co.groups = optarg;
 			break;
 		case 'h':
 			bad_args(NULL);
