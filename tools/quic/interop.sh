@@ -23,6 +23,7 @@
 #   *-bighello: our client offers FFDHE8192 and X25519 key shares, for a
 #	ClientHello of about 1.3 kB (with -retry: it must go again, with
 #	the Retry token, in Initial packets no larger than before)
+#   *-mtu1280: the veth MTU is 1280 for the case (1252-byte datagrams)
 # One line per case, "ok CASE" or "not ok CASE: reason"; the exit status
 # is 1 if any case failed (a missing program is a failure).  H3_CASES
 # runs only the cases it lists (names as above).  H3_VERBOSE=1
@@ -118,6 +119,11 @@ setup()
 	ip -n "$sns" addr add 10.0.7.2/24 dev veth-s &&
 	ip -n "$sns" addr add fd00:7::2/64 dev veth-s nodad &&
 	ip -n "$cns" link set veth-c up && ip -n "$sns" link set veth-s up
+}
+
+set_mtu()
+{
+	ip -n "$cns" link set veth-c mtu "$1" && ip -n "$sns" link set veth-s mtu "$1"
 }
 
 counter()
@@ -331,6 +337,7 @@ self-h3-aes128gcm-bighello self-h3-aes128gcm-retry-bighello
 client-h3-aes128gcm client-h3-chacha20 client-h3-aes128gcm-retry client-h3-chacha20-retry
 client-h3-aes256gcm client-h3-aes128gcm-ipv6
 client-h3-aes128gcm-bighello client-h3-aes128gcm-retry-bighello
+client-h3-aes128gcm-bighello-mtu1280 client-h3-aes128gcm-retry-bighello-mtu1280
 server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
 server-h3-aes256gcm server-h3-chacha20-ipv6"
 
@@ -360,11 +367,13 @@ for c in $cases; do
 	case $opt in *retry*) retry=1 ;; esac
 	case $opt in *ipv6*) v6=1 ;; esac
 	case $opt in *bighello*) big=1 ;; esac
+	case $opt in *mtu1280*) set_mtu 1280 ;; esac
 	case $kind in
 	self) self_case "$c" "$cipher" "$opt" ;;
 	client) client_case "$c" "$cipher" "$retry" "$v6" "$big" ;;
 	server) server_case "$c" "$cipher" "$retry" "$v6" ;;
 	esac
+	case $opt in *mtu1280*) set_mtu 1500 ;; esac
 done
 
 [ $failed -eq 0 ] && exit 0
