@@ -44,15 +44,21 @@ static void quic_conn_retry_restart(struct sock *sk)
 	quic_output_flush(sk);
 }
 
-/* What the receive path cannot do itself, because setting AEAD keys may
- * sleep: the next 1-RTT keys after the peer's key update, and the new
- * Initial keys after a Retry.
+/* What softirq context cannot do itself, because it may sleep: the next
+ * 1-RTT keys after the peer's key update, the new Initial keys after a
+ * Retry (setting AEAD keys), and freeing a socket whose closing period
+ * ended (releasing the UDP tunnel socket).
  */
 static void quic_conn_work(struct work_struct *work)
 {
 	struct quic_sock *qs = container_of(work, struct quic_sock, work);
 	struct sock *sk = &qs->inet.sk;
 
+	if (test_and_clear_bit(QUIC_WORK_FREE, &qs->work_todo)) {
+		quic_close_final(sk);
+		sock_put(sk);
+		return;
+	}
 	lock_sock(sk);
 	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
 		quic_conn_retry_restart(sk);
@@ -806,6 +812,13 @@ void quic_conn_closed(struct sock *sk, int err)
 	if (qs->closing)
 		return;
 	qs->closing = true;
+	/* RFC 9000 section 10.2: after a close, sent or received, the
+	 * connection IDs stay for three PTOs, so that late packets are
+	 * answered with the close or absorbed, not with a Stateless Reset.
+	 * An idle timeout (10.1) or a reset (10.3) leaves nothing to answer.
+	 */
+	if (!err || err == -ECONNABORTED)
+		qs->close_end = quic_now() + 3ULL * quic_rtt_pto(&qs->rtt, true);
 	if (err)
 		WRITE_ONCE(sk->sk_err, -err);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -825,6 +838,10 @@ static void quic_conn_send_close(struct sock *sk, u64 error, u64 ftype, bool app
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	qs->close_sent = true;
+	qs->close_app = app;
+	qs->close_error = error;
+	qs->close_frame = ftype;
 	if (qs->handshake_done) {
 		quic_output_close(sk, QUIC_CRYPTO_APP, error, ftype, app, phrase);
 		return;
@@ -872,6 +889,60 @@ void quic_conn_close(struct sock *sk)
 	quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
 			     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
 	quic_conn_closed(sk, 0);
+}
+
+/**
+ * quic_conn_closing_rcv - a packet arrived after the connection closed
+ * @sk: the connection
+ *
+ * RFC 9000 section 10.2.1: in the closing state the CONNECTION_CLOSE is
+ * sent again in answer, here to the 1st, 2nd, 4th, 8th... packet, so a
+ * peer that keeps sending cannot make us send as much.  In the draining
+ * state (10.2.2) nothing is sent.
+ */
+void quic_conn_closing_rcv(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const char *phrase = NULL;
+
+	if (!qs->close_sent || quic_now() >= qs->close_end)
+		return;
+	qs->close_rcvd++;
+	if (qs->close_rcvd & (qs->close_rcvd - 1))
+		return;
+	if (qs->close_app && qs->close.phrase[0])
+		phrase = (const char *)qs->close.phrase;
+	quic_conn_send_close(sk, qs->close_error, qs->close_frame, qs->close_app, phrase);
+}
+
+/**
+ * quic_conn_linger - keep a closed socket for the rest of its period
+ * @sk: the connection, locked, orphaned by close()
+ *
+ * Return: true when @sk stays: the idle timer ends the period and the work
+ * item then calls quic_close_final().  A kernel socket does not stay: it
+ * holds no reference on its namespace, which may go first.
+ */
+bool quic_conn_linger(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_timers_stop(sk);
+	if (!qs->closing || !qs->udp || !sk->sk_net_refcnt ||
+	    qs->close_end <= quic_now())
+		return false;
+	qs->lingering = true;
+	quic_timer_set(sk, &qs->idle_timer, qs->close_end);
+	return true;
+}
+
+/**
+ * quic_conn_linger_end - the period of a lingering socket is over
+ * @sk: the connection
+ */
+void quic_conn_linger_end(struct sock *sk)
+{
+	quic_conn_work_queue(sk, QUIC_WORK_FREE);
 }
 
 static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)

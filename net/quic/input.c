@@ -582,6 +582,8 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	int n;
 
 	if (qs->closing || quic_is_listen(sk) || !qs->udp) {
+		if (qs->closing && qs->udp)
+			quic_conn_closing_rcv(sk);
 		kfree_skb(skb);
 		return 0;
 	}

@@ -305,7 +305,13 @@ static u64 quic_loss_time(struct quic_sock *qs, u8 *space)
 	return best;
 }
 
-static void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us)
+/**
+ * quic_timer_set - arm a connection timer
+ * @sk: the connection
+ * @t: one of its timers
+ * @when_us: deadline, in quic_now() microseconds
+ */
+void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us)
 {
 	u64 now = quic_now();
 	unsigned long j = jiffies;
@@ -429,6 +435,10 @@ static void quic_on_idle_timeout(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	u64 now = quic_now(), end;
 
+	if (qs->lingering) {
+		quic_conn_linger_end(sk);
+		return;
+	}
 	if (qs->closing || !qs->idle_timeout)
 		return;
 	/* RFC 9000 section 10.1: at least three PTOs */

@@ -162,23 +162,44 @@ static void quic_unbind(struct sock *sk)
 	qs->udp = NULL;
 }
 
+/**
+ * quic_close_final - free a closed socket's connection and the socket
+ * @sk: the socket, orphaned, not locked
+ *
+ * Called by close(), or by the connection's work item once the closing
+ * or draining period of a lingering socket is over.
+ */
+void quic_close_final(struct sock *sk)
+{
+	lock_sock(sk);
+	quic_timers_stop(sk);
+	/* Out of the table before the UDP socket may go. */
+	quic_conn_free(sk);
+	quic_unbind(sk);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	release_sock(sk);
+	sk_common_release(sk);
+}
+
 static void quic_close(struct sock *sk, long timeout)
 {
+	bool linger;
+
 	/* The work takes the socket lock: wait for it without holding it. */
 	if (cancel_work_sync(&quic_sk(sk)->work))
 		sock_put(sk);
 	lock_sock(sk);
 	quic_unlisten(sk);
 	quic_conn_close(sk);
-	quic_timers_stop(sk);
-	/* Out of the table before the UDP socket may go. */
-	quic_conn_free(sk);
-	quic_unbind(sk);
-	inet_sk_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
+	/* RFC 9000 section 10.2: the socket may stay for the closing or
+	 * draining period; its reference then goes with quic_close_final().
+	 */
+	linger = quic_conn_linger(sk);
 	release_sock(sk);
-	sk_common_release(sk);
+	if (!linger)
+		quic_close_final(sk);
 }
 
 /* Connections are found by connection ID, not through the inet hashes. */

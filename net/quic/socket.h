@@ -107,6 +107,9 @@ enum {
 enum {
 	QUIC_WORK_KEYS,		/* prepare the next 1-RTT keys */
 	QUIC_WORK_RETRY,	/* new Initial keys after a Retry */
+	QUIC_WORK_FREE,		/* the closing or draining period of a
+				 * socket the user closed is over
+				 */
 };
 
 /**
@@ -135,6 +138,17 @@ enum {
  * @peer_params_set: the peer's transport parameters arrived
  * @peer_scid_known: a client learned the server's connection ID
  * @closing: CONNECTION_CLOSE sent or received; nothing more is sent
+ *	but the CONNECTION_CLOSE itself
+ * @close_sent: we sent CONNECTION_CLOSE: the closing state, which answers
+ *	the peer's packets with it again; else the draining state
+ * @close_app: it was an application close
+ * @close_error: its error code
+ * @close_frame: its frame type (transport close)
+ * @close_end: end of the closing or draining period (quic_now()), 0 when
+ *	the connection state may go at once (RFC 9000 section 10.2)
+ * @close_rcvd: packets received in the closing state
+ * @lingering: the user closed the socket during the period: it stays,
+ *	orphaned, in the connection ID table until @close_end
  * @key_update_pending: a key update we started awaits its first ACK
  * @key_update_pn: first packet number sent with the new keys
  * @work: what the receive path leaves to process context (QUIC_WORK_*)
@@ -205,6 +219,13 @@ struct quic_sock {
 	bool				peer_params_set;
 	bool				peer_scid_known;
 	bool				closing;
+	bool				close_sent;
+	bool				close_app;
+	bool				lingering;
+	u64				close_error;
+	u64				close_frame;
+	u64				close_end;
+	u32				close_rcvd;
 	bool				key_update_pending;
 	u64				key_update_pn;
 	struct work_struct		work;
@@ -271,6 +292,7 @@ static inline bool quic_is_listen(const struct sock *sk)
 	return sk->sk_state == TCP_LISTEN;
 }
 
+void quic_close_final(struct sock *sk);
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
 int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
 void quic_reasm_insert(struct sk_buff_head *q, struct sk_buff *skb);

@@ -47,12 +47,19 @@ def kunit(lines):
 
 def kselftest(name, lines):
     res = []
+    since_run = []	# the lines a failing case printed, for the log
     for line in lines:
+        if re.match(r"^#\s+RUN\s", line):
+            since_run = []
+        since_run.append(line)
         m = re.match(r"^(not ok|ok) \d+ (\S+)(.*)$", line)
         if m:
             skip = "# SKIP" in m.group(3)
             ok = m.group(1) == "ok" and not skip
             res.append((0 if ok else 1, f"kselftest:{name}:{m.group(2)}"))
+            if not ok:
+                for l in since_run[-15:]:
+                    print(f"# {name}: {l}", file=sys.stderr)
     ex = [l for l in lines if l.startswith("exit=")]
     if not res or not ex or ex[-1] != "exit=0":
         res.append((1, f"kselftest:{name}:exit-status"))

@@ -2039,4 +2039,95 @@ TEST_F(garbage, connection)
 	EXPECT_EQ(memcmp(s.data, "world", 5), 0);
 }
 
+/* ---- RFC 9000 section 10.2: the closing and draining periods ---- */
+
+FIXTURE(closing) {
+	struct rig r;
+};
+
+FIXTURE_SETUP(closing)
+{
+	rig_listen(_metadata, &self->r);
+	rig_establish(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(closing)
+{
+	rig_close(&self->r);
+}
+
+/* A 1-RTT PING; returns whether the server sent a CONNECTION_CLOSE within
+ * @ms, checking it is the one it closed with.
+ */
+static bool ping_gets_close(struct __test_metadata *_metadata, struct rig *r, int ms)
+{
+	uint8_t f[] = { F_PING };
+	struct seen s = {};
+
+	EXPECT_TRUE(peer_send_short(&r->peer, f, sizeof(f), 0));
+	peer_recv(&r->peer, &s, SEEN_CLOSE, ms);
+	EXPECT_EQ(s.bad, 0);	/* no Stateless Reset either */
+	if (!(s.flags & SEEN_CLOSE))
+		return false;
+	EXPECT_EQ(s.close_type, F_CLOSE);
+	EXPECT_EQ(s.error, QUIC_TRANSPORT_ERROR_FRAME_ENCODING);
+	EXPECT_EQ(s.frame, 0x55);
+	return true;
+}
+
+/* Closing state (10.2.1): after closing for an error, and after the user
+ * closed the socket too, late packets get the CONNECTION_CLOSE again, to
+ * the 1st, 2nd and 4th of them but not the 3rd, and no Stateless Reset.
+ */
+TEST_F(closing, close_resent)
+{
+	long resets = mib_read("QuicStatelessResetSent");
+	uint8_t f[8];
+	struct wr w = { f, 0 };
+
+	ASSERT_GE(resets, 0);
+	unknown_type(&w);
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
+	expect_close(_metadata, &self->r, LVL_APP, QUIC_TRANSPORT_ERROR_FRAME_ENCODING,
+		     0, 0x55);
+	close(self->r.sfd);
+	self->r.sfd = -1;
+	EXPECT_TRUE(ping_gets_close(_metadata, &self->r, WAIT_MS));
+	EXPECT_TRUE(ping_gets_close(_metadata, &self->r, WAIT_MS));
+	EXPECT_FALSE(ping_gets_close(_metadata, &self->r, 200));
+	EXPECT_TRUE(ping_gets_close(_metadata, &self->r, WAIT_MS));
+	EXPECT_EQ(mib_read("QuicStatelessResetSent"), resets);
+}
+
+/* Draining state (10.2.2): after the peer's CONNECTION_CLOSE, and after
+ * the user closed the socket, late packets are absorbed: no answer, no
+ * Stateless Reset.
+ */
+TEST_F(closing, drain_silent)
+{
+	long resets = mib_read("QuicStatelessResetSent");
+	uint8_t f[16], buf[64];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	int i;
+
+	ASSERT_GE(resets, 0);
+	w_frame(&w, F_CLOSE, 3, 0, 0, 0);	/* NO_ERROR, no phrase */
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
+	/* The server socket sees end of file: the peer closed without error. */
+	EXPECT_EQ(recv(self->r.sfd, buf, sizeof(buf), 0), 0);
+	close(self->r.sfd);
+	self->r.sfd = -1;
+	peer_drain(&self->r.peer);
+	for (i = 0; i < 3; i++) {
+		w.n = 0;
+		ping(&w);
+		ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
+	}
+	peer_recv(&self->r.peer, &s, SEEN_CLOSE, 500);
+	EXPECT_EQ(s.flags & SEEN_CLOSE, 0);
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_EQ(mib_read("QuicStatelessResetSent"), resets);
+}
+
 TEST_HARNESS_MAIN
