@@ -10,7 +10,7 @@
 
 H := tools/harness
 
-.PHONY: all deps tree kernel kernel-m kselftests run test series checkpatch clean
+.PHONY: all deps tree kernel kernel-m kselftests tools run test series checkpatch clean
 
 all: kernel
 
@@ -29,8 +29,13 @@ kernel-m: tree
 kselftests: kernel
 	bash $(H)/kselftest.sh
 
+# quic_h3 and quic_bulk, for the guest's interop cases
+tools: kernel
+	$(MAKE) -C tools/quic OUTPUT=$(CURDIR)/build/quic-tools/ \
+		KHDR_INCLUDES="-isystem $(CURDIR)/build/obj/usr/include"
+
 # Boot the kernel, run the QUIC kselftests and print what the guest did.
-run: kselftests
+run: kselftests tools
 	bash $(H)/vm.sh
 	@python3 $(H)/results.py build/guest-out | \
 		awk '{ print ($$1 == 0 ? "PASS: " : "FAIL: ") $$2 }'

@@ -521,13 +521,80 @@ static struct quic_sent_pkt *quic_sent_alloc(struct quic_pkt_builder *b)
 /* Move queued frames that fit into the packet; they stay attached to it
  * until acknowledged or declared lost.
  */
-static void quic_packet_add_frames(struct quic_pkt_builder *b, struct quic_space *s)
+static u8 *quic_frame_put_data_hdr(u8 *p, const struct quic_frame_out *f, u64 off,
+				   u32 len, bool fin)
+{
+	u8 type = QUIC_FRAME_STREAM | QUIC_STREAM_BIT_LEN;
+
+	if (f->type == QUIC_FRAME_CRYPTO) {
+		*p++ = QUIC_FRAME_CRYPTO;
+		p = quic_put_varint(p, off);
+		return quic_put_varint(p, len);
+	}
+	if (off)
+		type |= QUIC_STREAM_BIT_OFF;
+	if (fin)
+		type |= QUIC_STREAM_BIT_FIN;
+	*p++ = type;
+	p = quic_put_varint(p, f->stream_id);
+	if (off)
+		p = quic_put_varint(p, off);
+	return quic_put_varint(p, len);
+}
+
+/* A CRYPTO or STREAM frame larger than what a packet without other frames
+ * has room for is cut to @room bytes; the rest follows it in the queue.
+ * It happens when the packet header grew after the frame was made: a
+ * client's Initial takes a Retry token (RFC 9000 section 17.2.5.2).
+ */
+static bool quic_frame_split(struct sock *sk, struct quic_frame_out *f, u32 room)
+{
+	u32 hlen = f->len - f->data_len, cut;
+	struct quic_frame_out *t;
+	u8 hdr[32], *p;
+
+	if ((f->type != QUIC_FRAME_CRYPTO && f->type != QUIC_FRAME_STREAM) ||
+	    !f->data_len || room < hlen + 16)
+		return false;
+	cut = room - hlen;
+	if (cut >= f->data_len)
+		return false;
+	t = quic_frame_alloc(sk, 1 + 8 + 8 + 8 + f->data_len - cut, GFP_ATOMIC);
+	if (!t)
+		return false;
+	t->type = f->type;
+	t->stream_id = f->stream_id;
+	t->offset = f->offset + cut;
+	t->data_len = f->data_len - cut;
+	t->fin = f->fin;
+	t->dup = f->dup;
+	p = quic_frame_put_data_hdr(t->data, t, t->offset, t->data_len, t->fin);
+	memcpy(p, f->data + hlen + cut, t->data_len);
+	t->len = p + t->data_len - t->data;
+	list_add(&t->list, &f->list);
+
+	/* The head's header is no longer: the length only got smaller. */
+	p = quic_frame_put_data_hdr(hdr, f, f->offset, cut, false);
+	memmove(f->data + (p - hdr), f->data + hlen, cut);
+	memcpy(f->data, hdr, p - hdr);
+	f->len = p - hdr + cut;
+	f->data_len = cut;
+	f->fin = false;
+	return true;
+}
+
+static void quic_packet_add_frames(struct sock *sk, struct quic_pkt_builder *b,
+				   struct quic_space *s)
 {
 	struct quic_frame_out *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
-		if (b->pos + f->len > b->end)
-			continue;	/* a smaller one may fit */
+		if (b->pos + f->len > b->end) {
+			if ((b->pkt && !list_empty(&b->pkt->frames)) ||
+			    !quic_frame_split(sk, f, b->end - b->pos))
+				continue;	/* a smaller one may fit */
+			tmp = list_next_entry(f, list);
+		}
 		if (!quic_sent_alloc(b))
 			return;
 		memcpy(b->pos, f->data, f->len);
@@ -613,7 +680,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 		return err;
 	if (with_ack)
 		quic_packet_add_ack(sk, &b, s);
-	quic_packet_add_frames(&b, s);
+	quic_packet_add_frames(sk, &b, s);
 	if (probe && !b.ack_eliciting) {
 		static const u8 ping = QUIC_FRAME_PING;
 

@@ -368,6 +368,10 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 			memcpy(c->data, f->data, f->len);
 			c->len = f->len;
 			c->type = f->type;
+			c->stream_id = f->stream_id;
+			c->offset = f->offset;
+			c->data_len = f->data_len;
+			c->fin = f->fin;
 			c->dup = true;
 			list_add_tail(&c->list, &copies);
 		}

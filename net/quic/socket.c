@@ -864,6 +864,7 @@ static int quic_send_handshake(struct sock *sk, struct msghdr *msg, size_t len, 
 		}
 		f->len = p + chunk - f->data;
 		f->type = QUIC_FRAME_CRYPTO;
+		f->offset = cs->send_off;
 		f->data_len = chunk;
 		cs->send_off += chunk;
 		quic_frame_queue_out(sk, level, f);

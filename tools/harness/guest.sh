@@ -3,9 +3,11 @@
 # Runs inside the virtme-ng guest: run the kselftests and keep the kernel log.
 #   guest.sh OUT KSELFTEST_DIR [COMMAND...]
 #   guest.sh OUT KSELFTEST_DIR debug
-# With a COMMAND, run that instead of the tests (make run).  "debug" is the
-# run on the KASAN/lockdep/kmemleak kernel: the kselftests, then a kmemleak
-# scan whose report goes to OUT/kmemleak.txt.
+# With a COMMAND, run that instead of the tests (make run).  Without, the
+# kernel sample, the kselftests and the HTTP/3 interop cases
+# (tools/quic/interop.sh with the tools in build/quic-tools).  "debug" is
+# the run on the KASAN/lockdep/kmemleak kernel: the sample and the
+# kselftests, then a kmemleak scan whose report goes to OUT/kmemleak.txt.
 out=$1 kst=$2
 shift 2
 debug=
@@ -39,6 +41,13 @@ else
 			> "$out/kselftest-$name.txt" 2>&1
 		echo "exit=$?" >> "$out/kselftest-$name.txt"
 	done
+	# HTTP/3 against ngtcp2, with the tools test.sh built; not on the
+	# debug kernel, where the 10 MiB transfers would take too long.
+	if [ -z "$debug" ]; then
+		tools=$(dirname "$kst")/quic-tools
+		bash "$(dirname "$0")/../quic/interop.sh" "$tools" > "$out/interop.txt" 2>&1
+		echo "exit=$?" >> "$out/interop.txt"
+	fi
 fi
 if [ -n "$debug" ]; then
 	if [ -w "$leaks" ]; then

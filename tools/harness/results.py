@@ -66,6 +66,21 @@ def kselftest(name, lines):
     return res
 
 
+def interop_cases(lines):
+    """tools/quic/interop.sh: "ok CASE" or "not ok CASE: why"."""
+    res = []
+    for line in lines:
+        m = re.match(r"^(not ok|ok) (\S+?):?(\s.*)?$", line)
+        if m:
+            res.append((0 if m.group(1) == "ok" else 1, f"interop:{m.group(2)}"))
+            if m.group(1) != "ok":
+                print(f"# interop: {line}", file=sys.stderr)
+    ex = [l for l in lines if l.startswith("exit=")]
+    if not res or not ex or ex[-1] != "exit=0":
+        res.append((1, "interop:exit-status"))
+    return res
+
+
 def main():
     console = read("console.txt") or []
     boot = read("dmesg-boot.txt") or console
@@ -85,6 +100,9 @@ def main():
     for f in sorted(os.listdir(out)):
         if f.startswith("kselftest-") and f.endswith(".txt"):
             results += kselftest(f[10:-4], read(f))
+    interop = read("interop.txt")
+    if interop is not None or read("kmemleak.txt") is None:
+        results += interop_cases(interop or [])
     sample = read("sample-quic_sample.txt") or []
     ex = [l for l in sample if l.startswith("exit=")]
     results.append((0 if ex == ["exit=0"] else 1, "sample:quic_sample"))

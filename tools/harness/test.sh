@@ -45,6 +45,9 @@ step kernel-doc bash "$h/kdoc.sh"
 mkdir -p "$top/build/libquic"
 step handshake-library-host make -s -C "$top/tools/lib/quic" check \
 	KHDR_INCLUDES="-isystem $top/build/obj/usr/include" OUTPUT="$top/build/libquic/"
+# The HTTP/3 and benchmark tools the guest runs (interop.sh).
+step quic-tools-build make -C "$top/tools/quic" OUTPUT="$top/build/quic-tools/" \
+	KHDR_INCLUDES="-isystem $top/build/obj/usr/include"
 step series-up-to-date python3 "$h/series.py" check-fresh
 step series-applies-to-tree python3 "$h/series.py" check-apply
 step series-checkpatch python3 "$h/series.py" checkpatch
