@@ -21,7 +21,7 @@ cd "$top/build/linux"
 # has oopsed on an int3 in sched_clock_cpu() at boot (CI, session 3).
 timeout "${QUIC_VM_TIMEOUT:-900}" vng --run "$kernel" --disable-kvm \
 	--force-9p --cpus 2 --memory 2G --user root --rwdir "$out" -v \
-	--append tsc=unstable \
+	--append "${QUIC_VM_APPEND-tsc=unstable}" \
 	--exec "$top/tools/harness/guest.sh $out $kst $*" </dev/null \
 	> "$out/console.txt" 2>&1 || true
 if [ ! -f "$out/finished" ]; then
