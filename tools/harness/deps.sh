@@ -5,11 +5,17 @@
 # Extra suites (bookworm-backports, sid) are derived from the machine's own
 # apt sources: we reuse the URI that already serves "bookworm", so no mirror
 # host name lives in this repository.  sid is pinned low: we only take
-# architecture-independent packages from it with "apt-get download".
+# architecture-independent packages from it with "apt-get download", and
+# sparse, which we build from its sid source into ~/.cache/quic-sparse (the
+# harness runs it as CHECK=~/.cache/quic-sparse/bin/sparse): bookworm's
+# sparse 0.6.4 cannot parse a 7.x kernel, scripts/checker-valid.sh rejects it
+# and C=1 then silently checks nothing.
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v4
-[ -e "$stamp" ] && [ "${1:-}" != "--force" ] && exit 0
+stamp=/var/lib/quic-harness-deps.v5
+sparse_dir=$HOME/.cache/quic-sparse
+[ -e "$stamp" ] && [ -x "$sparse_dir/bin/sparse" ] &&
+	[ "${1:-}" != "--force" ] && exit 0
 
 extra=/etc/apt/sources.list.d/quic-harness.sources
 uri=$(awk '/^URIs:/ {u=$2}
@@ -25,6 +31,12 @@ cat > "$extra" <<SRC
 Types: deb
 URIs: $uri
 Suites: bookworm-backports sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: $uri
+Suites: sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
@@ -63,4 +75,24 @@ ver=$(apt-cache search --names-only '^linux-source-7\.[0-9]+$' |
 (cd "$dl" && apt-get download -qq "$ver" virtme-ng)
 dpkg -i --force-depends "$dl"/*.deb >/dev/null
 rm -rf "$dl"
+
+# sparse from sid's source (sid's binary wants a newer glibc), rebuilt only
+# when that version changes.  Only the checker itself: no LLVM, GTK, SQLite;
+# CC=gcc overrides the packaging's versioned compiler.  (0.6.5~rc1 still
+# prints "0.6.4" for --version; $sparse_dir/version holds the package's.)
+sver=$(apt-cache showsrc sparse | awk '/^Version:/ {print $2}' | sort -V | tail -1)
+[ -n "$sver" ] || { echo "deps: no sparse source package found" >&2; exit 1; }
+if [ "$(cat "$sparse_dir/version" 2>/dev/null)" != "$sver" ] ||
+   [ ! -x "$sparse_dir/bin/sparse" ]; then
+	sb=$(mktemp -d)
+	chown _apt "$sb"	# apt fetches as _apt
+	(cd "$sb" && apt-get source -qq "sparse=$sver" >/dev/null)
+	make -s -C "$sb"/sparse-*/ -j"$(nproc)" CC=gcc \
+		HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no sparse >/dev/null
+	install -D -m 755 "$sb"/sparse-*/sparse "$sparse_dir/bin/sparse"
+	echo "$sver" > "$sparse_dir/version"
+	rm -rf "$sb"
+fi
+"$sparse_dir/bin/sparse" --version >/dev/null
+
 echo "$ver" > "$stamp"
