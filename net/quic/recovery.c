@@ -66,8 +66,17 @@ static void quic_sent_remove(struct quic_sock *qs, struct quic_space *s,
 	s->ack_eliciting_in_flight--;
 }
 
+/* DATAGRAM frames are never sent twice (RFC 9221 section 5.2): a copy
+ * would reach the application twice when the first one was not lost.
+ */
+static bool quic_frame_resendable(const struct quic_frame_out *f)
+{
+	return f->type != QUIC_FRAME_PING && f->type != QUIC_FRAME_DATAGRAM &&
+	       f->type != QUIC_FRAME_DATAGRAM_LEN;
+}
+
 /* The lost packet's frames are sent again, before anything newer;
- * duplicates made for probes are simply dropped.
+ * duplicates made for probes and datagrams are simply dropped.
  */
 static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 			     struct quic_sent_pkt *p, struct list_head *requeue)
@@ -75,7 +84,7 @@ static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 	struct quic_frame_out *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &p->frames, list) {
-		if (f->dup || f->type == QUIC_FRAME_PING) {
+		if (f->dup || !quic_frame_resendable(f)) {
 			list_del(&f->list);
 			quic_frame_free(sk, f);
 			continue;
@@ -360,7 +369,7 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 		if (!p->ack_eliciting)
 			continue;
 		list_for_each_entry(f, &p->frames, list) {
-			if (f->type == QUIC_FRAME_PING)
+			if (!quic_frame_resendable(f))
 				continue;
 			c = quic_frame_alloc(sk, f->len, GFP_ATOMIC);
 			if (!c)

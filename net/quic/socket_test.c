@@ -215,8 +215,8 @@ static void quic_bind_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kernel_bind(sock, (void *)&sin, sizeof(sin)), 0);
 	KUNIT_ASSERT_EQ(test, kernel_getsockname(sock, (struct sockaddr *)&name),
 			(int)sizeof(name));
-	KUNIT_EXPECT_NE(test, name.sin_port, 0);
-	KUNIT_EXPECT_EQ(test, name.sin_addr.s_addr, htonl(INADDR_ANY));
+	KUNIT_EXPECT_NE(test, ntohs(name.sin_port), 0);
+	KUNIT_EXPECT_EQ(test, ntohl(name.sin_addr.s_addr), INADDR_ANY);
 	KUNIT_EXPECT_EQ(test, kernel_bind(sock, (void *)&sin, sizeof(sin)), -EINVAL);
 
 	/* The UDP port is really taken, and given back on close. */

@@ -413,6 +413,7 @@ struct seen {
 	int64_t sid;
 	uint8_t data[64];
 	size_t data_len;
+	int datagrams;		/* DATAGRAM frames */
 };
 
 static void peer_init(struct __test_metadata *_metadata, struct peer *pr,
@@ -603,8 +604,11 @@ static void frame_parse(struct rd *r, struct seen *s)
 		rd_bytes(r, rd_varint(r));
 		break;
 	case F_NEW_TOKEN:
+		rd_bytes(r, rd_varint(r));
+		break;
 	case F_DATAGRAM_LEN:
 		rd_bytes(r, rd_varint(r));
+		s->datagrams++;
 		break;
 	case F_NEW_CID:
 		rd_skip_varints(r, 2);
@@ -751,6 +755,7 @@ static size_t client_params(const struct peer *pr, uint8_t *p)
 		{ 0x07, 65536 },	/* initial_max_stream_data_uni */
 		{ 0x08, 8 },		/* initial_max_streams_bidi */
 		{ 0x09, 8 },		/* initial_max_streams_uni */
+		{ 0x20, 1200 },		/* max_datagram_frame_size */
 	};
 	struct wr w = { p, 0 }, v;
 	uint8_t val[8];
@@ -2037,6 +2042,34 @@ TEST_F(garbage, connection)
 	EXPECT_EQ(s.sid, 0);
 	ASSERT_EQ(s.data_len, 5);
 	EXPECT_EQ(memcmp(s.data, "world", 5), 0);
+}
+
+/* RFC 9221 section 5.2: a datagram is sent once.  The client acknowledges
+ * everything up to HANDSHAKE_DONE but not the packet with the datagram:
+ * the probes that follow must not carry it again.
+ */
+TEST_F(garbage, datagram_not_resent)
+{
+	uint8_t f[32], d[100];
+	struct seen s = {};
+	int64_t largest;
+	struct wr w;
+
+	rig_establish(_metadata, &self->r);
+	w = (struct wr){ f, 0 };
+	largest = self->r.peer.largest[LVL_APP];
+	ASSERT_GE(largest, 0);
+	w_frame(&w, F_ACK, 3, largest, 0, 0);
+	w_varint(&w, largest);	/* First ACK Range: all of them */
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
+	usleep(100000);
+	peer_drain(&self->r.peer);
+	memset(d, 'g', sizeof(d));
+	ASSERT_EQ(send(self->r.sfd, d, sizeof(d), MSG_QUIC_DATAGRAM), sizeof(d));
+	/* Several probe timeouts: the RTT on loopback is tiny. */
+	peer_recv(&self->r.peer, &s, 0, 1500);
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_EQ(s.datagrams, 1);
 }
 
 /* ---- RFC 9000 section 10.2: the closing and draining periods ---- */
