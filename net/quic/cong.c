@@ -594,3 +594,60 @@ u64 quic_cong_pacing_rate(const struct quic_cong *c, const struct quic_rtt *r)
 	return max_t(u64, div64_u64(window * 5 * USEC_PER_SEC, srtt * 4), 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_cong_pacing_rate);
+
+/* RFC 9002 section 7.7 limits bursts to the initial window: the time it
+ * takes at @rate is how far the pacing schedule may run ahead of now.
+ */
+static u64 quic_pacing_burst_ns(const struct quic_cong *c, u64 rate)
+{
+	return div64_u64(quic_cong_initial_window(c->mss) * NSEC_PER_SEC, rate);
+}
+
+/**
+ * quic_pacing_sent - move the pacing schedule past a sent packet
+ * @c: the controller
+ * @r: the RTT estimate
+ * @next: earliest time (ns) the schedule lets the next packet go; updated
+ * @now: the current time in ns
+ * @bytes: size of the packet
+ *
+ * The schedule restarts from @now after an idle period, so idle time is
+ * not banked beyond the burst quic_pacing_wait() grants.
+ */
+void quic_pacing_sent(const struct quic_cong *c, const struct quic_rtt *r, u64 *next,
+		      u64 now, u32 bytes)
+{
+	u64 rate = quic_cong_pacing_rate(c, r);
+
+	*next = max(*next, now) + div64_u64((u64)bytes * NSEC_PER_SEC, rate);
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_pacing_sent);
+
+/**
+ * quic_pacing_wait - may an ack-eliciting packet go now?
+ * @c: the controller
+ * @r: the RTT estimate
+ * @next: the schedule kept by quic_pacing_sent(); may be pulled in
+ * @now: the current time in ns
+ *
+ * A packet may go while the schedule is at most a burst ahead of @now.
+ * Past that the sender waits until half a burst is free again, so that
+ * one wakeup sends several packets.
+ *
+ * The schedule is never more than a burst and a packet ahead at the
+ * current rate: the handshake runs at the rate of the initial RTT, and
+ * that debt must not hold data back once an RTT sample raised the rate.
+ *
+ * Return: 0 if a packet may go, else the time (ns) to try again.
+ */
+u64 quic_pacing_wait(const struct quic_cong *c, const struct quic_rtt *r, u64 *next, u64 now)
+{
+	u64 rate = quic_cong_pacing_rate(c, r);
+	u64 burst = quic_pacing_burst_ns(c, rate);
+
+	*next = min(*next, now + burst + div64_u64((u64)c->mss * NSEC_PER_SEC, rate));
+	if (*next <= now + burst)
+		return 0;
+	return *next - burst / 2;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_pacing_wait);

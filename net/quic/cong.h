@@ -148,6 +148,9 @@ void quic_cong_on_ecn_ce(struct quic_cong *c, u64 sent_time, u64 now);
 void quic_cong_on_persistent(struct quic_cong *c);
 bool quic_cong_in_slow_start(const struct quic_cong *c);
 u64 quic_cong_pacing_rate(const struct quic_cong *c, const struct quic_rtt *r);
+void quic_pacing_sent(const struct quic_cong *c, const struct quic_rtt *r, u64 *next,
+		      u64 now, u32 bytes);
+u64 quic_pacing_wait(const struct quic_cong *c, const struct quic_rtt *r, u64 *next, u64 now);
 u32 quic_cong_cbrt(u64 x);
 
 #endif /* __NET_QUIC_CONG_H */

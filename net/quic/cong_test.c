@@ -366,6 +366,45 @@ static void quic_pacing_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_cong_pacing_rate(&c, &r), 1);
 }
 
+static void quic_pacing_schedule_test(struct kunit *test)
+{
+	u64 now = 5000000000ULL, next = 0, burst, t;
+	struct quic_cong c;
+	struct quic_rtt r;
+	int i;
+
+	quic_rtt_init(&r, 0, 25000);
+	quic_cong_init(&c, QUIC_CONG_RENO, MSS);
+	quic_rtt_update(&r, 100000, 0, false);
+	/* 150000 bytes/s: a 1200-byte packet takes 8 ms of the schedule */
+	quic_pacing_sent(&c, &r, &next, now, MSS);
+	KUNIT_EXPECT_EQ(test, next, now + 8000000);
+	/* The burst is the initial window, 12000 bytes = 80 ms */
+	burst = 80000000;
+	for (i = 1; i < 11; i++) {
+		KUNIT_EXPECT_EQ(test, quic_pacing_wait(&c, &r, &next, now), 0);
+		quic_pacing_sent(&c, &r, &next, now, MSS);
+	}
+	KUNIT_EXPECT_EQ(test, next, now + 88000000);
+	/* 11 packets back to back: the 12th waits for half a burst */
+	KUNIT_EXPECT_EQ(test, quic_pacing_wait(&c, &r, &next, now), next - burst / 2);
+	KUNIT_EXPECT_EQ(test, next, now + 88000000);
+	t = next - burst;
+	KUNIT_EXPECT_EQ(test, quic_pacing_wait(&c, &r, &next, t), 0);
+	/* After an idle second the schedule restarts from now */
+	now += 1000000000;
+	quic_pacing_sent(&c, &r, &next, now, MSS);
+	KUNIT_EXPECT_EQ(test, next, now + 8000000);
+	/* Debt from a slower rate shrinks to a burst and a packet at the
+	 * new rate: at 1.5 MB/s a burst is 8 ms and a packet 0.8 ms.
+	 */
+	next = now + 500000000;
+	r.smoothed = 10000;
+	KUNIT_EXPECT_EQ(test, quic_pacing_wait(&c, &r, &next, now), now + 4800000);
+	KUNIT_EXPECT_EQ(test, next, now + 8800000);
+	KUNIT_EXPECT_EQ(test, quic_pacing_wait(&c, &r, &next, now + 800000), 0);
+}
+
 static void quic_cbrt_test(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, quic_cong_cbrt(0), 0);
@@ -769,6 +808,7 @@ static struct kunit_case quic_cong_test_cases[] = {
 	KUNIT_CASE(quic_reno_recovery_test),
 	KUNIT_CASE(quic_reno_persistent_test),
 	KUNIT_CASE(quic_pacing_test),
+	KUNIT_CASE(quic_pacing_schedule_test),
 	KUNIT_CASE(quic_cbrt_test),
 	KUNIT_CASE(quic_cubic_loss_test),
 	KUNIT_CASE(quic_cubic_growth_test),

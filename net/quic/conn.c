@@ -886,6 +886,12 @@ void quic_conn_close(struct sock *sk)
 
 	if (qs->closing || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
+	/* What was written just before close() leaves ahead of the close,
+	 * as far as the congestion window allows, without waiting for the
+	 * pacing schedule.
+	 */
+	qs->pace_next = 0;
+	quic_output_flush(sk);
 	quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
 			     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
 	quic_conn_closed(sk, 0);

@@ -23,6 +23,7 @@
  * @QUIC_MIB_0RTT_SENT: 0-RTT packets sent
  * @QUIC_MIB_0RTT_RCVD: 0-RTT packets received and decrypted
  * @QUIC_MIB_UNDECRYPTABLE: packets dropped because they did not decrypt
+ * @QUIC_MIB_PACING_WAIT: times a sender stopped until the pacing timer
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -35,6 +36,7 @@ enum quic_mib_field {
 	QUIC_MIB_0RTT_SENT,
 	QUIC_MIB_0RTT_RCVD,
 	QUIC_MIB_UNDECRYPTABLE,
+	QUIC_MIB_PACING_WAIT,
 	QUIC_MIB_MAX,
 };
 

@@ -636,7 +636,8 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_sent_pkt *p = b->pkt;
-	u64 now = quic_now();
+	u64 now_ns = ktime_get_ns();
+	u64 now = div_u64(now_ns, NSEC_PER_USEC);	/* quic_now() */
 
 	s->next_pn++;
 	if (qs->is_server && !qs->addr_validated)
@@ -654,6 +655,7 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 	s->ack_eliciting_in_flight++;
 	s->last_ack_eliciting = now;
 	quic_cong_on_sent(&qs->cong, p->pn, size, now);
+	quic_pacing_sent(&qs->cong, &qs->rtt, &qs->pace_next, now_ns, size);
 }
 
 /* Put back the frames of a packet that was not sent. */
@@ -728,6 +730,27 @@ static bool quic_cwnd_allows(struct quic_sock *qs)
 	return qs->bytes_in_flight < qs->cong.window;
 }
 
+/* RFC 9002 section 7.7: ack-eliciting packets leave at the pacing rate,
+ * in bursts of at most the initial window; the pacing timer flushes
+ * again when the schedule allows.  ACK-only packets and probes are not
+ * paced.  @now_ns is read once per flush, and again only before waiting:
+ * reading the clock is not free (an HPET is an MMIO access).
+ */
+static bool quic_pacing_allows(struct sock *sk, u64 *now_ns)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 when;
+
+	if (!quic_pacing_wait(&qs->cong, &qs->rtt, &qs->pace_next, *now_ns))
+		return true;
+	*now_ns = ktime_get_ns();
+	when = quic_pacing_wait(&qs->cong, &qs->rtt, &qs->pace_next, *now_ns);
+	if (!when)
+		return true;
+	quic_pace_timer_arm(sk, when);
+	return false;
+}
+
 /* Does this space have an ACK to send now?  In the application space
  * ACKs wait for a second ack-eliciting packet or the ACK timer (RFC 9000
  * section 13.2.2); the handshake spaces acknowledge at once.
@@ -765,9 +788,11 @@ int quic_output_flush(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int space, level, err = 0;
+	u64 now_ns;
 
 	if (qs->closing || !qs->udp)
 		return 0;
+	now_ns = ktime_get_ns();
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
 		struct quic_space *s = &qs->space[space];
 
@@ -776,7 +801,8 @@ int quic_output_flush(struct sock *sk)
 			continue;
 		for (;;) {
 			bool ack = quic_ack_due(qs, space) && level != QUIC_CRYPTO_EARLY;
-			bool data = !list_empty(&s->sendq) && quic_cwnd_allows(qs);
+			bool data = !list_empty(&s->sendq) && quic_cwnd_allows(qs) &&
+				    quic_pacing_allows(sk, &now_ns);
 
 			if (!ack && !data)
 				break;

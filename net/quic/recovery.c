@@ -5,12 +5,14 @@
  * free what they cover and feed RTT and congestion control; packets left
  * behind by three packet numbers or by 9/8 RTT are lost and their frames
  * go back to the send queue; the probe timeout sends probes.  Also the
- * delayed ACK and idle timers.
+ * delayed ACK, idle and pacing timers.
  */
 
+#include <linux/hrtimer.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "mib.h"
 #include "recovery.h"
 #include "socket.h"
 
@@ -501,7 +503,7 @@ static void quic_timer_run(struct sock *sk, int bit, void (*fn)(struct sock *sk)
 	else if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
 		sock_hold(sk);
 	bh_unlock_sock(sk);
-	sock_put(sk);	/* taken by sk_reset_timer() */
+	sock_put(sk);	/* taken when the timer was armed */
 }
 
 static void quic_loss_timer_fn(struct timer_list *t)
@@ -525,6 +527,43 @@ static void quic_idle_timer_fn(struct timer_list *t)
 	quic_timer_run(&qs->inet.sk, QUIC_DEFER_IDLE, quic_on_idle_timeout);
 }
 
+static void quic_on_pace_timeout(struct sock *sk)
+{
+	quic_output_flush(sk);
+}
+
+static enum hrtimer_restart quic_pace_timer_fn(struct hrtimer *t)
+{
+	struct quic_sock *qs = container_of(t, struct quic_sock, pace_timer);
+
+	quic_timer_run(&qs->inet.sk, QUIC_DEFER_PACE, quic_on_pace_timeout);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * quic_pace_timer_arm - flush again when pacing lets the next packet go
+ * @sk: the connection, locked
+ * @when_ns: the time, in ktime_get_ns() nanoseconds
+ *
+ * A queued timer holds a reference on @sk.  One set for a later time is
+ * moved earlier (a raised rate pulls the schedule in); if it fires
+ * meanwhile, its own flush sees the new schedule.
+ */
+void quic_pace_timer_arm(struct sock *sk, u64 when_ns)
+{
+	struct hrtimer *t = &quic_sk(sk)->pace_timer;
+
+	if (hrtimer_is_queued(t)) {
+		if (ktime_to_ns(hrtimer_get_expires(t)) <= when_ns ||
+		    hrtimer_try_to_cancel(t) != 1)
+			return;
+	} else {
+		sock_hold(sk);
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PACING_WAIT);
+	}
+	hrtimer_start(t, ns_to_ktime(when_ns), HRTIMER_MODE_ABS_PINNED_SOFT);
+}
+
 /**
  * quic_release_cb - run timer work deferred while the socket was owned
  * @sk: the socket
@@ -545,6 +584,10 @@ void quic_release_cb(struct sock *sk)
 		quic_on_idle_timeout(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(QUIC_DEFER_PACE, &qs->deferred)) {
+		quic_on_pace_timeout(sk);
+		__sock_put(sk);
+	}
 }
 
 void quic_timers_init(struct sock *sk)
@@ -554,6 +597,8 @@ void quic_timers_init(struct sock *sk)
 	timer_setup(&qs->loss_timer, quic_loss_timer_fn, 0);
 	timer_setup(&qs->ack_timer, quic_ack_timer_fn, 0);
 	timer_setup(&qs->idle_timer, quic_idle_timer_fn, 0);
+	hrtimer_setup(&qs->pace_timer, quic_pace_timer_fn, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_ABS_PINNED_SOFT);
 }
 
 /**
@@ -567,4 +612,6 @@ void quic_timers_stop(struct sock *sk)
 	sk_stop_timer(sk, &qs->loss_timer);
 	sk_stop_timer(sk, &qs->ack_timer);
 	sk_stop_timer(sk, &qs->idle_timer);
+	if (hrtimer_try_to_cancel(&qs->pace_timer) == 1)
+		__sock_put(sk);
 }

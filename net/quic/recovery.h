@@ -20,6 +20,7 @@ void quic_timers_stop(struct sock *sk);
 void quic_timers_update(struct sock *sk);
 void quic_ack_timer_arm(struct sock *sk);
 void quic_idle_timer_arm(struct sock *sk);
+void quic_pace_timer_arm(struct sock *sk, u64 when_ns);
 void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us);
 void quic_release_cb(struct sock *sk);
 

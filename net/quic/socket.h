@@ -99,6 +99,7 @@ enum {
 	QUIC_DEFER_LOSS,
 	QUIC_DEFER_ACK,
 	QUIC_DEFER_IDLE,
+	QUIC_DEFER_PACE,
 };
 
 /* Bits of &quic_sock.work_todo: what the receive path leaves to the
@@ -187,6 +188,9 @@ enum {
  * @loss_timer: loss detection and probe timeout
  * @ack_timer: delayed ACK
  * @idle_timer: idle timeout
+ * @pace_timer: sends what pacing held back (RFC 9002 section 7.7)
+ * @pace_next: earliest time (ns) the pacing schedule lets the next
+ *	ack-eliciting packet go
  * @deferred: QUIC_DEFER_* bits
  *
  * Locking: everything here is protected by the socket lock: lock_sock() in
@@ -259,6 +263,8 @@ struct quic_sock {
 	struct timer_list		loss_timer;
 	struct timer_list		ack_timer;
 	struct timer_list		idle_timer;
+	struct hrtimer			pace_timer;
+	u64				pace_next;
 	unsigned long			deferred;
 };
 

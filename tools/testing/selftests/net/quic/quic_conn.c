@@ -21,6 +21,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -1118,6 +1119,21 @@ static int client_retry(struct peer *p)
 }
 
 /*
+ * Pacing (RFC 9002 section 7.7): in slow start ACKs release twice the
+ * window per RTT, more than the pacing rate of 1.25 windows per RTT, so
+ * a sender on a path with a real RTT must have waited for the pacing
+ * timer.  The counter is the client's namespace's.
+ */
+static int client_upload_paced(struct peer *p)
+{
+	long waits = mib_read("QuicPacingWaits");
+
+	if (client_upload(p))
+		return -1;
+	return mib_check("QuicPacingWaits", waits, 1, LONG_MAX);
+}
+
+/*
  * NEW_TOKEN: the server issues a token on the first connection; the
  * client gets it as an event and connects again with it, to the same
  * Retry-sending listener.  That second handshake must take no Retry: the
@@ -1965,6 +1981,20 @@ TEST_F_TIMEOUT(quic_conn, transfer_1m_lossy, 240)
 		.type = SOCK_STREAM,
 		.size = MIB,
 		.client = client_upload,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+/* Run apart by quic_conn.sh, with only a 10 ms delay each way. */
+TEST_F_TIMEOUT(quic_conn, transfer_paced, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.size = 2 * MIB,
+		.client = client_upload_paced,
 		.server = server_upload,
 	};
 

@@ -6,9 +6,10 @@
 #
 #   client ns: veth-c 10.0.1.1/24 fd00::1/64 <---> veth-s 10.0.1.2/24 fd00::2/64 :server ns
 #
-# All tests but transfer_1m_lossy run on the clean link first; then netem
-# adds loss, reordering, duplication and delay on both ends and
-# transfer_1m_lossy runs alone.  Without tc or netem that test fails.
+# All tests but transfer_1m_lossy and transfer_paced run on the clean link
+# first; then netem adds loss, reordering, duplication and delay on both
+# ends and transfer_1m_lossy runs alone; then, with the delay only,
+# transfer_paced.  Without tc or netem those two fail.
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
 
@@ -93,8 +94,21 @@ netem_on()
 {
 	command -v tc > /dev/null || { echo "# tc not found"; return 1; }
 	# shellcheck disable=SC2086 # $netem is a list of arguments
-	ip netns exec "$CLIENT_NS" tc qdisc add dev veth-c root netem $netem &&
-	ip netns exec "$SERVER_NS" tc qdisc add dev veth-s root netem $netem
+	ip netns exec "$CLIENT_NS" tc qdisc replace dev veth-c root netem $netem &&
+	ip netns exec "$SERVER_NS" tc qdisc replace dev veth-s root netem $netem
+}
+
+# Runs test $1 alone with netem set to $netem.
+run_netem()
+{
+	if netem_on; then
+		ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -t "$1" || ret=$ksft_fail
+	else
+		echo "TAP version 13"
+		echo "1..1"
+		echo "not ok 1 quic_conn.$1 # cannot add the netem qdisc"
+		ret=$ksft_fail
+	fi
 }
 
 trap cleanup EXIT
@@ -115,15 +129,11 @@ else
 fi
 
 ret=0
-ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -T transfer_1m_lossy || ret=$ksft_fail
-
-if netem_on; then
-	ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -t transfer_1m_lossy || ret=$ksft_fail
-else
-	echo "TAP version 13"
-	echo "1..1"
-	echo "not ok 1 quic_conn.transfer_1m_lossy # cannot add the netem qdisc"
+ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -T transfer_1m_lossy -T transfer_paced ||
 	ret=$ksft_fail
-fi
+
+run_netem transfer_1m_lossy
+netem="delay 10ms"
+run_netem transfer_paced
 
 exit "$ret"
