@@ -8,7 +8,7 @@
 #
 # All tests but transfer_1m_lossy and transfer_paced run on the clean link
 # first; then netem adds loss, reordering, duplication and delay on both
-# ends and transfer_1m_lossy runs alone; then, with the delay only,
+# ends and transfer_1m_lossy runs alone; then, with a 50 ms delay only,
 # transfer_paced.  Without tc or netem those two fail.
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
@@ -133,7 +133,7 @@ ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -T transfer_1m_lossy -T transfer
 	ret=$ksft_fail
 
 run_netem transfer_1m_lossy
-netem="delay 10ms"
+netem="delay 50ms"
 run_netem transfer_paced
 
 exit "$ret"
