@@ -828,6 +828,11 @@ void quic_conn_closed(struct sock *sk, int err)
 	if (err)
 		sk_error_report(sk);
 	sk->sk_write_space(sk);
+	if (qs->flushing) {	/* orphaned: what close() would have done */
+		qs->flushing = false;
+		if (!quic_conn_linger(sk))
+			quic_conn_work_queue(sk, QUIC_WORK_FREE);
+	}
 }
 
 /* The highest level we can send with; the peer may not have the keys of
@@ -940,6 +945,51 @@ bool quic_conn_linger(struct sock *sk)
 	qs->lingering = true;
 	quic_timer_set(sk, &qs->idle_timer, qs->close_end);
 	return true;
+}
+
+/* An orphaned connection with no idle timeout of its own gets this one,
+ * so that a silent peer cannot keep it forever.
+ */
+#define QUIC_FLUSH_IDLE_US	(30 * USEC_PER_SEC)
+
+/**
+ * quic_conn_flush - keep a closed socket until its stream data arrived
+ * @sk: the connection, locked, orphaned by close()
+ *
+ * close() is graceful in the socket API draft: what was written before
+ * it still reaches the peer, sent and resent as usual.  The connection
+ * closes when quic_conn_flush_check() finds it all acknowledged, or on
+ * an idle timeout.  SO_LINGER with a zero timeout closes at once, as for
+ * TCP; kernel sockets do not stay (see quic_conn_linger()).
+ *
+ * Return: true when @sk stays.
+ */
+bool quic_conn_flush(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing || sk->sk_state != TCP_ESTABLISHED || !qs->udp ||
+	    !sk->sk_net_refcnt || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) ||
+	    !quic_streams_send_pending(&qs->streams))
+		return false;
+	if (!qs->idle_timeout)
+		qs->idle_timeout = QUIC_FLUSH_IDLE_US;
+	qs->flushing = true;
+	quic_idle_timer_arm(sk);
+	return true;
+}
+
+/**
+ * quic_conn_flush_check - close a flushing connection once the peer has
+ *	all its stream data
+ * @sk: the connection
+ */
+void quic_conn_flush_check(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->flushing && !quic_streams_send_pending(&qs->streams))
+		quic_conn_close(sk);
 }
 
 /**

@@ -30,6 +30,8 @@ void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
 void quic_conn_close(struct sock *sk);
 void quic_conn_closing_rcv(struct sock *sk);
 bool quic_conn_linger(struct sock *sk);
+bool quic_conn_flush(struct sock *sk);
+void quic_conn_flush_check(struct sock *sk);
 void quic_conn_linger_end(struct sock *sk);
 int quic_conn_key_update(struct sock *sk);
 int quic_conn_new_token(struct sock *sk);

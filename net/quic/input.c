@@ -604,6 +604,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	kfree_skb(skb);
 flush:
+	quic_conn_flush_check(sk);
 	quic_output_flush(sk);
 	return 0;
 }

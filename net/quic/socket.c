@@ -190,13 +190,17 @@ static void quic_close(struct sock *sk, long timeout)
 		sock_put(sk);
 	lock_sock(sk);
 	quic_unlisten(sk);
-	quic_conn_close(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
-	/* RFC 9000 section 10.2: the socket may stay for the closing or
-	 * draining period; its reference then goes with quic_close_final().
+	/* The socket may stay until the peer has its stream data, then for
+	 * the closing or draining period (RFC 9000 section 10.2); its
+	 * reference then goes with quic_close_final().
 	 */
-	linger = quic_conn_linger(sk);
+	linger = quic_conn_flush(sk);
+	if (!linger) {
+		quic_conn_close(sk);
+		linger = quic_conn_linger(sk);
+	}
 	release_sock(sk);
 	if (!linger)
 		quic_close_final(sk);

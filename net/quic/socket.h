@@ -150,6 +150,8 @@ enum {
  * @close_rcvd: packets received in the closing state
  * @lingering: the user closed the socket during the period: it stays,
  *	orphaned, in the connection ID table until @close_end
+ * @flushing: the user closed the socket with stream data unacknowledged:
+ *	it stays, orphaned and open, until the peer has it all
  * @key_update_pending: a key update we started awaits its first ACK
  * @key_update_pn: first packet number sent with the new keys
  * @work: what the receive path leaves to process context (QUIC_WORK_*)
@@ -226,6 +228,7 @@ struct quic_sock {
 	bool				close_sent;
 	bool				close_app;
 	bool				lingering;
+	bool				flushing;
 	u64				close_error;
 	u64				close_frame;
 	u64				close_end;

@@ -665,6 +665,29 @@ void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin)
 	}
 }
 
+/**
+ * quic_streams_send_pending - is some stream data still unacknowledged?
+ * @t: the stream table
+ *
+ * Return: true while a stream that was not reset has bytes or a FIN the
+ * peer has not acknowledged.
+ */
+bool quic_streams_send_pending(struct quic_stream_table *t)
+{
+	struct quic_stream *st;
+	int i;
+
+	for (i = 0; i < QUIC_STREAM_HASH_SIZE; i++) {
+		hlist_for_each_entry(st, &t->hash[i], node) {
+			if (st->send_state == QUIC_STREAM_SEND_STATE_SENT ||
+			    (st->send_state == QUIC_STREAM_SEND_STATE_SEND &&
+			     st->send_acked < st->send_off))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void quic_credit(struct sock *sk, u64 read, u64 *max, u64 window,
 			u8 type, s64 id)
 {

@@ -130,6 +130,7 @@ int quic_stream_rcv_max_data(struct sock *sk, const struct quic_frame *f, u32 *e
 void quic_stream_drop_unsent(struct sock *sk, s64 id);
 int quic_stream_rcv_max_streams(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin);
+bool quic_streams_send_pending(struct quic_stream_table *t);
 void quic_stream_read(struct sock *sk, s64 id, u32 len, bool fin);
 int quic_stream_reset(struct sock *sk, s64 id, u64 errcode);
 int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode);

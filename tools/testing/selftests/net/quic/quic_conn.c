@@ -1344,6 +1344,57 @@ static int server_close(struct peer *p)
 	return 0;
 }
 
+/*
+ * close() is graceful (socket API draft): the server writes sc->size bytes
+ * and closes at once, far ahead of what its congestion window lets out.
+ * quic_conn.sh runs this on the lossy link, so that packets lost after the
+ * close must be resent too.  The socket stays, orphaned, until the client
+ * has acknowledged it all; then the client sees the close, with no error.
+ */
+static int client_close_after_write(struct peer *p)
+{
+	uint64_t total = p->sc->size, state = 0x9e3779b97f4a7c15ULL ^ total;
+	uint64_t sum = FNV_OFFSET, done = 0;
+	uint8_t *buf = malloc(CHUNK);
+	struct rx rx = {};
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+
+	if (!buf)
+		return fail("out of memory");
+	while (done < total) {	/* what send_stream_data() sends */
+		size_t len = total - done < CHUNK ? total - done : CHUNK;
+
+		fill_random(&state, buf, len);
+		sum = fnv1a(sum, buf, len);
+		done += len;
+	}
+	free(buf);
+	if (recv_stream_sum(p, 1, &rx))
+		return -1;
+	if (rx.len != total || rx.sum != sum)
+		return fail("got %llu bytes, checksum %016llx; sent %llu, %016llx",
+			    (unsigned long long)rx.len, (unsigned long long)rx.sum,
+			    (unsigned long long)total, (unsigned long long)sum);
+	n = recv_msg(p->fd, &state, sizeof(state), &sid, &flags);
+	if (n != 0)
+		return fail("after the data: %zd bytes, want the close", n);
+	return 0;
+}
+
+static int server_close_after_write(struct peer *p)
+{
+	uint64_t sum;
+
+	if (send_stream_data(p, 1, &sum))
+		return -1;
+	if (close(p->fd))
+		return fail_errno("close");
+	p->fd = -1;
+	return 0;
+}
+
 /* ---- running both sides ---- */
 
 /* The barrier after the handshake: prepare, then meet the other side. */
@@ -1984,6 +2035,20 @@ TEST_F_TIMEOUT(quic_conn, transfer_1m_lossy, 240)
 		.size = MIB,
 		.client = client_upload,
 		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+/* Run apart by quic_conn.sh, on the lossy link. */
+TEST_F_TIMEOUT(quic_conn, close_after_write, 240)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.size = MIB,
+		.client = client_close_after_write,
+		.server = server_close_after_write,
 	};
 
 	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));

@@ -6,10 +6,11 @@
 #
 #   client ns: veth-c 10.0.1.1/24 fd00::1/64 <---> veth-s 10.0.1.2/24 fd00::2/64 :server ns
 #
-# All tests but transfer_1m_lossy and transfer_paced run on the clean link
-# first; then netem adds loss, reordering, duplication and delay on both
-# ends and transfer_1m_lossy runs alone; then, with a 50 ms delay only,
-# transfer_paced.  Without tc or netem those two fail.
+# All tests but transfer_1m_lossy, close_after_write and transfer_paced run
+# on the clean link first; then netem adds loss, reordering, duplication and
+# delay on both ends and transfer_1m_lossy and close_after_write run; then,
+# with a 50 ms delay only, transfer_paced.  Without tc or netem those three
+# fail.
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
 
@@ -98,15 +99,23 @@ netem_on()
 	ip netns exec "$SERVER_NS" tc qdisc replace dev veth-s root netem $netem
 }
 
-# Runs test $1 alone with netem set to $netem.
+# Runs the tests named as arguments with netem set to $netem.
 run_netem()
 {
+	local t sel=() i=0
+
+	for t in "$@"; do
+		sel+=(-t "$t")
+	done
 	if netem_on; then
-		ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -t "$1" || ret=$ksft_fail
+		ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" "${sel[@]}" || ret=$ksft_fail
 	else
 		echo "TAP version 13"
-		echo "1..1"
-		echo "not ok 1 quic_conn.$1 # cannot add the netem qdisc"
+		echo "1..$#"
+		for t in "$@"; do
+			i=$((i + 1))
+			echo "not ok $i quic_conn.$t # cannot add the netem qdisc"
+		done
 		ret=$ksft_fail
 	fi
 }
@@ -129,10 +138,10 @@ else
 fi
 
 ret=0
-ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -T transfer_1m_lossy -T transfer_paced ||
-	ret=$ksft_fail
+ip netns exec "$CLIENT_NS" "$prog" "${args[@]}" -T transfer_1m_lossy \
+	-T close_after_write -T transfer_paced || ret=$ksft_fail
 
-run_netem transfer_1m_lossy
+run_netem transfer_1m_lossy close_after_write
 netem="delay 50ms"
 run_netem transfer_paced
 
