@@ -25,6 +25,8 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_0RTT_RCVD]		= "QuicZeroRttPacketsReceived",
 	[QUIC_MIB_UNDECRYPTABLE]	= "QuicPacketsUndecryptable",
 	[QUIC_MIB_PACING_WAIT]		= "QuicPacingWaits",
+	[QUIC_MIB_GSO_SENT]		= "QuicGsoSent",
+	[QUIC_MIB_GSO_SEGS]		= "QuicGsoSegments",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

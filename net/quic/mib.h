@@ -24,6 +24,8 @@
  * @QUIC_MIB_0RTT_RCVD: 0-RTT packets received and decrypted
  * @QUIC_MIB_UNDECRYPTABLE: packets dropped because they did not decrypt
  * @QUIC_MIB_PACING_WAIT: times a sender stopped until the pacing timer
+ * @QUIC_MIB_GSO_SENT: trains of 1-RTT packets sent as one GSO skb
+ * @QUIC_MIB_GSO_SEGS: packets sent in those trains
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -37,6 +39,8 @@ enum quic_mib_field {
 	QUIC_MIB_0RTT_RCVD,
 	QUIC_MIB_UNDECRYPTABLE,
 	QUIC_MIB_PACING_WAIT,
+	QUIC_MIB_GSO_SENT,
+	QUIC_MIB_GSO_SEGS,
 	QUIC_MIB_MAX,
 };
 
@@ -64,6 +68,7 @@ static inline struct quic_net *quic_net(const struct net *net)
 }
 
 #define QUIC_INC_STATS(net, field)	SNMP_INC_STATS(quic_net(net)->stat, field)
+#define QUIC_ADD_STATS(net, field, n)	SNMP_ADD_STATS(quic_net(net)->stat, field, n)
 
 int quic_mib_init(void);
 void quic_mib_exit(void);

@@ -396,6 +396,27 @@ struct quic_pkt_builder {
 	bool			ack_eliciting;
 };
 
+/* 1-RTT packets of one flush leave in trains of up to this many, as one
+ * UDP GSO datagram: one route lookup and one trip down the IP stack.
+ */
+#define QUIC_GSO_SEGS		16
+
+/**
+ * struct quic_batch - 1-RTT packets waiting to leave as one GSO skb
+ * @skb: the packets, back to back; all @gso_size bytes long but the last
+ * @gso_size: size of the first packet; the others are padded to it
+ * @segs: packets in @skb
+ * @room: packets @skb has room for
+ *
+ * Lives on the stack of quic_output_flush(), under the socket lock.
+ */
+struct quic_batch {
+	struct sk_buff		*skb;
+	u32			gso_size;
+	u16			segs;
+	u16			room;
+};
+
 static u8 quic_packet_type_of(u8 level)
 {
 	switch (level) {
@@ -409,8 +430,72 @@ static u8 quic_packet_type_of(u8 level)
 	return QUIC_PACKET_SHORT;
 }
 
+/* Undo quic_packet_skb(): a batch loses only the packet being written. */
+static void quic_packet_drop_skb(struct quic_pkt_builder *b, struct quic_batch *bt)
+{
+	if (bt && b->skb == bt->skb) {
+		skb_trim(b->skb, b->start - b->skb->data);
+		if (bt->segs)
+			return;
+		bt->skb = NULL;
+	}
+	kfree_skb(b->skb);
+}
+
+/* How many packets a new batch should have room for: about one per
+ * queued frame (stream frames are sized to fill a packet), no more than
+ * the congestion window lets out.
+ */
+static u16 quic_batch_room(struct quic_sock *qs, struct quic_space *s)
+{
+	u64 cwnd_room = qs->cong.window - qs->bytes_in_flight;
+	struct quic_frame_out *f;
+	u16 n = 0;
+
+	if (qs->bytes_in_flight >= qs->cong.window)
+		return 1;
+	list_for_each_entry(f, &s->sendq, list)
+		if (++n == QUIC_GSO_SEGS)
+			break;
+	return clamp_t(u64, DIV_ROUND_UP_ULL(cwnd_room, qs->mss), 1, n);
+}
+
+/* The skb for the next packet, and the room it has: the tail of the
+ * batch, a new batch, or a single datagram.
+ */
+static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
+				       struct quic_batch *bt, u32 *room)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb;
+	u16 n;
+
+	*room = qs->mss;
+	if (bt && bt->skb) {
+		*room = bt->gso_size;
+		return bt->skb;
+	}
+	n = bt ? quic_batch_room(qs, s) : 1;
+	if (n > 1) {
+		/* Large and optional: fall back to a single packet. */
+		skb = alloc_skb(QUIC_HEADROOM + n * qs->mss, GFP_ATOMIC | __GFP_NOWARN);
+		if (skb) {
+			skb_reserve(skb, QUIC_HEADROOM);
+			bt->skb = skb;
+			bt->segs = 0;
+			bt->room = n;
+			return skb;
+		}
+	}
+	skb = alloc_skb(QUIC_HEADROOM + qs->mss, GFP_ATOMIC);
+	if (skb)
+		skb_reserve(skb, QUIC_HEADROOM);
+	return skb;
+}
+
 /* RFC 9000 section 17.2 and 17.3 */
-static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level)
+static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level,
+			     struct quic_batch *bt)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
@@ -418,16 +503,16 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	struct quic_cid_entry *scid = quic_cid_active(&qs->scids);
 	u8 type = quic_packet_type_of(level);
 	struct quic_out o;
+	u32 room;
 	int i;
 	u8 *p;
 
 	if (!dcid || !scid)
 		return -ENOTCONN;
-	b->skb = alloc_skb(QUIC_HEADROOM + qs->mss, GFP_ATOMIC);
+	b->skb = quic_packet_skb(sk, s, bt, &room);
 	if (!b->skb)
 		return -ENOMEM;
-	skb_reserve(b->skb, QUIC_HEADROOM);
-	b->start = b->skb->data;
+	b->start = skb_tail_pointer(b->skb);
 	b->level = level;
 	b->pn = s->next_pn;
 	b->pn_len = quic_pn_len(b->pn, s->largest_acked);
@@ -436,7 +521,7 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	b->len_field = NULL;
 
 	o.p = b->start;
-	o.left = qs->mss;
+	o.left = room;
 	o.full = false;
 	p = quic_out_reserve(&o, 1);
 	if (type == QUIC_PACKET_SHORT) {
@@ -464,14 +549,14 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	}
 	p = quic_out_reserve(&o, b->pn_len);
 	if (o.full) {
-		kfree_skb(b->skb);
+		quic_packet_drop_skb(b, bt);
 		return -EINVAL;
 	}
 	for (i = 0; i < b->pn_len; i++)
 		p[i] = b->pn >> (8 * (b->pn_len - 1 - i));
 	b->hlen = o.p - b->start;
 	b->pos = o.p;
-	b->end = b->start + qs->mss - QUIC_TAG_LEN;
+	b->end = b->start + room - QUIC_TAG_LEN;
 	return 0;
 }
 
@@ -660,16 +745,58 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 
 /* Put back the frames of a packet that was not sent. */
 static void quic_packet_abort(struct sock *sk, struct quic_pkt_builder *b,
-			      struct quic_space *s)
+			      struct quic_space *s, struct quic_batch *bt)
 {
 	if (b->pkt) {
 		list_splice(&b->pkt->frames, &s->sendq);
 		kmem_cache_free(quic_sent_cache, b->pkt);
 	}
-	kfree_skb(b->skb);
+	quic_packet_drop_skb(b, bt);
 }
 
-static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe)
+/* Send the batch: several packets go as one UDP GSO skb, cut into
+ * datagrams of gso_size bytes by the device or by the stack.  The UDP
+ * checksum is left partial, as udp_send_skb() leaves it for UDP_SEGMENT.
+ */
+static int quic_batch_xmit(struct sock *sk, struct quic_batch *bt)
+{
+	struct sk_buff *skb = bt->skb;
+
+	if (!skb)
+		return 0;
+	bt->skb = NULL;
+	if (bt->segs > 1) {
+		skb_shinfo(skb)->gso_size = bt->gso_size;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+		skb_shinfo(skb)->gso_segs = bt->segs;
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb->data - sizeof(struct udphdr) - skb->head;
+		skb->csum_offset = offsetof(struct udphdr, check);
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_GSO_SENT);
+		QUIC_ADD_STATS(sock_net(sk), QUIC_MIB_GSO_SEGS, bt->segs);
+	}
+	return quic_xmit(sk, skb);
+}
+
+/* A packet went into the batch.  A first packet shorter than a full one
+ * (an ACK alone) leaves alone; a later one shorter than the first ends the
+ * train; so does a full batch.
+ */
+static int quic_batch_add(struct sock *sk, struct quic_batch *bt, u32 size)
+{
+	if (!bt->segs++) {
+		bt->gso_size = size;
+		if (size < quic_sk(sk)->mss / 2)
+			return quic_batch_xmit(sk, bt);
+	}
+	if (size < bt->gso_size || bt->segs == bt->room)
+		return quic_batch_xmit(sk, bt);
+	return 0;
+}
+
+/* @bt, when not NULL, collects the packet for a GSO send. */
+static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe,
+			    struct quic_batch *bt)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
@@ -677,7 +804,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	u32 min_size = 0, size;
 	int err;
 
-	err = quic_packet_start(sk, &b, level);
+	err = quic_packet_start(sk, &b, level, bt);
 	if (err)
 		return err;
 	if (with_ack)
@@ -690,7 +817,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 			b.ack_eliciting = true;
 	}
 	if (b.pos == b.start + b.hlen) {	/* nothing fit: do not loop */
-		quic_packet_abort(sk, &b, s);
+		quic_packet_abort(sk, &b, s, bt);
 		return -ENOSPC;
 	}
 	/* RFC 9000 section 14.1: datagrams with ack-eliciting Initial
@@ -698,12 +825,22 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	 */
 	if (level == QUIC_CRYPTO_INITIAL && (!qs->is_server || b.ack_eliciting))
 		min_size = QUIC_MIN_DATAGRAM;
+	/* In a train, a packet nearly as long as the first is padded to it
+	 * rather than ending the train.
+	 */
+	if (bt && b.skb == bt->skb && bt->segs &&
+	    b.pos - b.start + QUIC_TAG_LEN >= bt->gso_size - bt->gso_size / 8)
+		min_size = bt->gso_size;
 	err = quic_packet_seal(sk, &b, min_size);
 	if (err) {
-		quic_packet_abort(sk, &b, s);
+		quic_packet_abort(sk, &b, s, bt);
 		return err;
 	}
-	size = b.skb->len;
+	size = skb_tail_pointer(b.skb) - b.start;
+	if (bt && b.skb == bt->skb) {
+		quic_packet_sent(sk, &b, s, size);
+		return quic_batch_add(sk, bt, size);
+	}
 	err = quic_xmit(sk, b.skb);
 	quic_packet_sent(sk, &b, s, size);
 	if (level == QUIC_CRYPTO_EARLY)
@@ -787,6 +924,7 @@ static int quic_level_tx(struct quic_sock *qs, u8 space)
 int quic_output_flush(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_batch bt = {};
 	int space, level, err = 0;
 	u64 now_ns;
 
@@ -809,12 +947,19 @@ int quic_output_flush(struct sock *sk)
 			if (quic_amplification_blocked(qs))
 				goto out;
 			err = quic_packet_send(sk, level, s->ack_pending && level !=
-					       QUIC_CRYPTO_EARLY, false);
+					       QUIC_CRYPTO_EARLY, false,
+					       level == QUIC_CRYPTO_APP ? &bt : NULL);
 			if (err)
 				goto out;
 		}
 	}
 out:
+	if (bt.skb) {
+		int xerr = quic_batch_xmit(sk, &bt);
+
+		if (!err || err == -ENOSPC)
+			err = xerr;
+	}
 	quic_timers_update(sk);
 	return err == -ENOSPC ? 0 : err;
 }
@@ -838,7 +983,7 @@ int quic_output_probe(struct sock *sk, u8 space)
 		return -ENOKEY;
 	if (quic_amplification_blocked(qs))
 		return -EAGAIN;
-	return quic_packet_send(sk, level, qs->space[space].ack_pending, true);
+	return quic_packet_send(sk, level, qs->space[space].ack_pending, true, NULL);
 }
 
 /**
@@ -870,7 +1015,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		fr.bytes.data = phrase;
 		fr.bytes.len = strlen(phrase);
 	}
-	err = quic_packet_start(sk, &b, level);
+	err = quic_packet_start(sk, &b, level, NULL);
 	if (err)
 		return err;
 	len = quic_frame_encode(b.pos, b.end - b.pos, &fr);

@@ -1136,6 +1136,25 @@ static int client_upload_paced(struct peer *p)
 }
 
 /*
+ * GSO: a bulk sender packs the 1-RTT packets of one flush into trains sent
+ * as one UDP GSO skb.  The upload is checksummed by the server as usual;
+ * here the client's counters must show trains that carried at least a
+ * quarter of the 1 MiB upload, about 720 full packets.
+ */
+static int client_upload_gso(struct peer *p)
+{
+	long trains = mib_read("QuicGsoSent"), segs = mib_read("QuicGsoSegments");
+
+	if (client_upload(p))
+		return -1;
+	fprintf(stderr, "# client: %ld packets in %ld GSO trains\n",
+		mib_read("QuicGsoSegments") - segs, mib_read("QuicGsoSent") - trains);
+	if (mib_check("QuicGsoSent", trains, 1, LONG_MAX))
+		return -1;
+	return mib_check("QuicGsoSegments", segs, MIB / 1500 / 4, LONG_MAX);
+}
+
+/*
  * NEW_TOKEN: the server issues a token on the first connection; the
  * client gets it as an event and connects again with it, to the same
  * Retry-sending listener.  That second handshake must take no Retry: the
@@ -1774,6 +1793,32 @@ TEST_F_TIMEOUT(quic_conn, transfer_1m, 120)
 		.type = SOCK_STREAM,
 		.size = MIB,
 		.client = client_upload,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, transfer_gso, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET,
+		.type = SOCK_STREAM,
+		.size = MIB,
+		.client = client_upload_gso,
+		.server = server_upload,
+	};
+
+	ASSERT_EQ(0, run_pair(&sc, _metadata->timeout));
+}
+
+TEST_F_TIMEOUT(quic_conn, transfer_gso_v6, 120)
+{
+	const struct scenario sc = {
+		.family = AF_INET6,
+		.type = SOCK_STREAM,
+		.size = MIB,
+		.client = client_upload_gso,
 		.server = server_upload,
 	};
 

@@ -2042,6 +2042,14 @@ TEST_F(garbage, connection)
 	EXPECT_EQ(s.sid, 0);
 	ASSERT_EQ(s.data_len, 5);
 	EXPECT_EQ(memcmp(s.data, "world", 5), 0);
+
+	/* Acknowledge it: close() is graceful and would otherwise keep the
+	 * socket, resending, until the idle timeout.
+	 */
+	w = (struct wr){ f, 0 };
+	w_frame(&w, F_ACK, 3, self->r.peer.largest[LVL_APP], 0, 0);
+	w_varint(&w, self->r.peer.largest[LVL_APP]);
+	ASSERT_TRUE(peer_send_short(&self->r.peer, f, w.n, 0));
 }
 
 /* RFC 9221 section 5.2: a datagram is sent once.  The client acknowledges
