@@ -430,10 +430,16 @@ static u8 quic_packet_type_of(u8 level)
 	return QUIC_PACKET_SHORT;
 }
 
+/* Is the packet being written part of the batch @bt? */
+static bool quic_in_batch(const struct quic_pkt_builder *b, const struct quic_batch *bt)
+{
+	return bt && b->skb == bt->skb;
+}
+
 /* Undo quic_packet_skb(): a batch loses only the packet being written. */
 static void quic_packet_drop_skb(struct quic_pkt_builder *b, struct quic_batch *bt)
 {
-	if (bt && b->skb == bt->skb) {
+	if (quic_in_batch(b, bt)) {
 		skb_trim(b->skb, b->start - b->skb->data);
 		if (bt->segs)
 			return;
@@ -457,6 +463,8 @@ static u16 quic_batch_room(struct quic_sock *qs, struct quic_space *s)
 	list_for_each_entry(f, &s->sendq, list)
 		if (++n == QUIC_GSO_SEGS)
 			break;
+	if (n < 2)		/* an ACK alone, or one frame */
+		return 1;
 	return clamp_t(u64, DIV_ROUND_UP_ULL(cwnd_room, qs->mss), 1, n);
 }
 
@@ -828,7 +836,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	/* In a train, a packet nearly as long as the first is padded to it
 	 * rather than ending the train.
 	 */
-	if (bt && b.skb == bt->skb && bt->segs &&
+	if (quic_in_batch(&b, bt) && bt->segs &&
 	    b.pos - b.start + QUIC_TAG_LEN >= bt->gso_size - bt->gso_size / 8)
 		min_size = bt->gso_size;
 	err = quic_packet_seal(sk, &b, min_size);
@@ -837,7 +845,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 		return err;
 	}
 	size = skb_tail_pointer(b.skb) - b.start;
-	if (bt && b.skb == bt->skb) {
+	if (quic_in_batch(&b, bt)) {
 		quic_packet_sent(sk, &b, s, size);
 		return quic_batch_add(sk, bt, size);
 	}

@@ -676,10 +676,16 @@ static int key_update_step(struct peer *p, uint64_t sent)
 	return 0;
 }
 
+/* The generator state send_stream_data() starts from for @total bytes. */
+static uint64_t stream_data_seed(uint64_t total)
+{
+	return 0x9e3779b97f4a7c15ULL ^ total;
+}
+
 /* Sends sc->size pseudo-random bytes on a new stream @sid, then its FIN. */
 static int send_stream_data(struct peer *p, int64_t sid, uint64_t *sum)
 {
-	uint64_t total = p->sc->size, sent = 0, state = 0x9e3779b97f4a7c15ULL ^ total;
+	uint64_t total = p->sc->size, sent = 0, state = stream_data_seed(total);
 	uint32_t flags = MSG_QUIC_STREAM_NEW;
 	uint8_t *buf = malloc(CHUNK);
 	int ret = -1;
@@ -1372,7 +1378,7 @@ static int server_close(struct peer *p)
  */
 static int client_close_after_write(struct peer *p)
 {
-	uint64_t total = p->sc->size, state = 0x9e3779b97f4a7c15ULL ^ total;
+	uint64_t total = p->sc->size, state = stream_data_seed(total);
 	uint64_t sum = FNV_OFFSET, done = 0;
 	uint8_t *buf = malloc(CHUNK);
 	struct rx rx = {};
