@@ -238,6 +238,7 @@ void quic_conn_init(struct sock *sk)
 	quic_streams_init(&qs->streams, false);
 	quic_params_init(&qs->peer);
 	skb_queue_head_init(&qs->reqs);
+	skb_queue_head_init(&qs->reqs_0rtt);
 	skb_queue_head_init(&qs->early_rcv);
 	quic_timers_init(sk);
 	INIT_WORK(&qs->work, quic_conn_work);
@@ -261,6 +262,7 @@ void quic_conn_free(struct sock *sk)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_streams_free(&qs->streams);
 	skb_queue_purge(&qs->reqs);
+	skb_queue_purge(&qs->reqs_0rtt);
 	skb_queue_purge(&qs->early_rcv);
 	if (qs->dst_cache_ready) {
 		dst_cache_destroy(&qs->dst_cache);
@@ -499,6 +501,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	struct sk_buff *more, *tmp;
 	int err = -EINVAL;
 
+	first.len = 0;
 	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		goto out;
 	qs->udp = lqs->udp;
@@ -555,8 +558,12 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	}
 	spin_unlock_bh(&lqs->reqs.lock);
 	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
+	/* 0-RTT ones wait for the early keys. */
+	quic_listener_take_0rtt(lsk, sk, &first);
 	return 0;
 out:
+	if (first.len)
+		quic_listener_take_0rtt(lsk, NULL, &first);
 	kfree_skb(skb);
 	return err;
 }

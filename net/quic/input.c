@@ -21,6 +21,7 @@
 
 #define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
 #define QUIC_PENDING_MAX	8	/* packets kept waiting for keys */
+#define QUIC_LISTEN_0RTT_MAX	16	/* 0-RTT packets a listener keeps */
 
 static bool quic_packet_dcid(const struct sk_buff *skb, const u8 **dcid, u8 *len)
 {
@@ -67,6 +68,61 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 	return false;
 }
 
+/* Does @skb, a datagram waiting on a listener, go to @dcid? */
+static bool quic_skb_to_cid(const struct sk_buff *skb, const u8 *dcid, u8 len)
+{
+	const u8 *d;
+	u8 l;
+
+	return quic_packet_dcid(skb, &d, &l) && l == len && !memcmp(d, dcid, len);
+}
+
+/* A client's 0-RTT packets can reach us before accept() has made the
+ * connection their ID leads to: ahead of its Initial (RFC 9000 section
+ * 5.2.2 lets a server buffer a few), or right behind it.  The listener
+ * keeps the last QUIC_LISTEN_0RTT_MAX of them for accept() to hand over;
+ * older ones give way, and their data comes again in 1-RTT packets.
+ */
+static void quic_listener_rcv_0rtt(struct sock *lsk, struct sk_buff *skb)
+{
+	struct sk_buff_head *q = &quic_sk(lsk)->reqs_0rtt;
+	struct sk_buff *old = NULL;
+
+	spin_lock_bh(&quic_sk(lsk)->reqs.lock);
+	if (skb_queue_len(q) >= QUIC_LISTEN_0RTT_MAX)
+		old = __skb_dequeue(q);
+	__skb_queue_tail(q, skb);
+	spin_unlock_bh(&quic_sk(lsk)->reqs.lock);
+	kfree_skb(old);
+}
+
+/**
+ * quic_listener_take_0rtt - hand the 0-RTT packets kept for a connection
+ * @lsk: the listener
+ * @sk: the connection accepted, locked; or NULL to drop them
+ * @dcid: the connection ID its client first sent to
+ */
+void quic_listener_take_0rtt(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid)
+{
+	struct sk_buff_head *pending = NULL;
+	struct quic_sock *lqs = quic_sk(lsk);
+	struct sk_buff *skb, *tmp;
+
+	if (sk)
+		pending = &quic_sk(sk)->space[QUIC_SPACE_APP].pending;
+	spin_lock_bh(&lqs->reqs.lock);
+	skb_queue_walk_safe(&lqs->reqs_0rtt, skb, tmp) {
+		if (!quic_skb_to_cid(skb, dcid->data, dcid->len))
+			continue;
+		__skb_unlink(skb, &lqs->reqs_0rtt);
+		if (pending && skb_queue_len(pending) < QUIC_PENDING_MAX)
+			__skb_queue_tail(pending, skb);
+		else
+			kfree_skb(skb);
+	}
+	spin_unlock_bh(&lqs->reqs.lock);
+}
+
 /* A datagram for no known connection ID may open a connection: only an
  * Initial of at least 1200 bytes (RFC 9000 section 14.1), queued on the
  * listener until accept() takes it.  Under rcu_read_lock().
@@ -77,10 +133,19 @@ static void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us,
 	struct quic_packet_info info;
 	struct sock *lsk;
 
-	if (skb->len < 1200 || quic_packet_parse(skb->data, skb->len, 0, false, &info))
+	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		goto drop;
 	lsk = rcu_dereference(us->listener);
 	if (!lsk)
+		goto drop;
+	if (info.type == QUIC_PACKET_0RTT) {
+		if (info.dcid_len < 8 || !refcount_inc_not_zero(&lsk->sk_refcnt))
+			goto drop;
+		quic_listener_rcv_0rtt(lsk, skb);
+		sock_put(lsk);
+		return;
+	}
+	if (skb->len < 1200)
 		goto drop;
 	if (info.type == QUIC_PACKET_UNKNOWN_VERSION) {
 		quic_version_negotiation_send(usk, skb, &info);

@@ -149,6 +149,7 @@ static void quic_unlisten(struct sock *sk)
 	RCU_INIT_POINTER(qs->udp->listener, NULL);
 	spin_unlock(&quic_listen_lock);
 	skb_queue_purge(&qs->reqs);
+	skb_queue_purge(&qs->reqs_0rtt);
 	inet_sk_set_state(sk, TCP_CLOSE);
 }
 

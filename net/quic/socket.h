@@ -127,6 +127,7 @@ enum {
  * @ticket: session ticket, or the ticket key on a listener
  * @close: local close information, or the peer's once received
  * @reqs: on a listener, first datagrams of connections not accepted yet
+ * @reqs_0rtt: on a listener, 0-RTT datagrams for connections in @reqs
  * @early_rcv: 0-RTT stream data and datagrams received before the
  *	handshake completed, charged to the receive buffer already
  * @peer_addr: the peer's address
@@ -199,7 +200,8 @@ enum {
  * process context, bh_lock_sock() when not owned by user in softirq (the
  * receive path and the timers; when owned they leave the work to
  * release_sock() through the backlog and @deferred).  @listen_node is
- * under the listener table's lock, and @reqs has its own queue lock.
+ * under the listener table's lock, and @reqs has its own queue lock,
+ * which also covers @reqs_0rtt.
  */
 struct quic_sock {
 	struct inet_sock		inet;
@@ -215,6 +217,7 @@ struct quic_sock {
 	struct quic_connection_close	close;
 
 	struct sk_buff_head		reqs;
+	struct sk_buff_head		reqs_0rtt;
 	struct sk_buff_head		early_rcv;
 	union quic_addr			peer_addr;
 	union quic_addr			local_addr;
