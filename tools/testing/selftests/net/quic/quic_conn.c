@@ -1386,14 +1386,14 @@ static int server_close(struct peer *p)
 
 static int wait_close(struct peer *p)
 {
+	const uint32_t flags = MSG_QUIC_STREAM_NEW | MSG_QUIC_STREAM_FIN;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 	int i;
 
 	for (i = 0; i < CLOSE_WAIT_S; i++) {
 		if (poll(&pfd, 1, 1000) > 0)
 			return 0;
-		if (quic_sendmsg(p->fd, "?", 1, -1, MSG_QUIC_STREAM_NEW | MSG_QUIC_STREAM_FIN) < 0 &&
-		    errno != EPIPE && errno != EINTR)
+		if (quic_sendmsg(p->fd, "?", 1, -1, flags) < 0 && errno != EPIPE && errno != EINTR)
 			return fail_errno("quic_sendmsg, waiting for the close");
 	}
 	return fail("no close within %d s", CLOSE_WAIT_S);
