@@ -173,6 +173,15 @@ static bool quic_range_covers(const struct quic_ack_ranges *a, u32 *i, u64 pn)
 	return *i < a->nr && pn <= a->r[*i].end;
 }
 
+/* RFC 9002 appendix A.8: a client keeps probing until the server has
+ * validated its address, or the server could stay blocked by the
+ * anti-amplification limit.
+ */
+static bool quic_peer_validated(struct quic_sock *qs)
+{
+	return qs->is_server || qs->confirmed || qs->addr_validated;
+}
+
 /**
  * quic_recovery_on_ack - process an ACK frame (RFC 9002 appendix A.7)
  * @sk: the connection
@@ -240,7 +249,11 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		qs->addr_validated = true;	/* the peer has our Handshake keys */
 	quic_detect_lost(sk, space, now);
 	sk->sk_write_space(sk);		/* acknowledged frames freed room */
-	qs->pto_count = 0;
+	/* RFC 9002 A.7: a client that does not know its address validated
+	 * keeps backing off the probes that unblock the server.
+	 */
+	if (quic_peer_validated(qs))
+		qs->pto_count = 0;
 	/* RFC 9001 section 6.1: our update is done once acknowledged */
 	if (qs->key_update_pending && space == QUIC_SPACE_APP &&
 	    s->largest_acked >= (s64)qs->key_update_pn) {
@@ -263,13 +276,15 @@ static bool quic_any_in_flight(struct quic_sock *qs)
 	return false;
 }
 
-/* RFC 9002 appendix A.8: a client keeps probing until the server has
- * validated its address, or the server could stay blocked by the
- * anti-amplification limit.
- */
-static bool quic_peer_validated(struct quic_sock *qs)
+/* When the last ack-eliciting packet left, in any space; 0 if none did. */
+static u64 quic_last_ack_eliciting(struct quic_sock *qs)
 {
-	return qs->is_server || qs->confirmed || qs->addr_validated;
+	u64 t = 0;
+	int i;
+
+	for (i = 0; i < QUIC_SPACE_MAX; i++)
+		t = max(t, qs->space[i].last_ack_eliciting);
+	return t;
 }
 
 static u64 quic_pto_time(struct quic_sock *qs, u8 *space)
@@ -278,10 +293,15 @@ static u64 quic_pto_time(struct quic_sock *qs, u8 *space)
 	int i;
 
 	if (!quic_any_in_flight(qs)) {
+		/* RFC 9002 A.8 counts from "now", the time the timer is set,
+		 * which comes after the last packet sent.  Counted from that
+		 * packet the deadline holds still: from the time of each call
+		 * it would move on every wakeup and the probe never go out.
+		 */
 		*space = qs->crypto[QUIC_CRYPTO_HANDSHAKE].tx.ready ?
 			 QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
 		dur = (u64)quic_rtt_pto(&qs->rtt, false) << qs->pto_count;
-		return quic_now() + dur;
+		return (quic_last_ack_eliciting(qs) ?: quic_now()) + dur;
 	}
 	for (i = 0; i < QUIC_SPACE_MAX; i++) {
 		struct quic_space *s = &qs->space[i];

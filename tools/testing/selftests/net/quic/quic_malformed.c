@@ -2171,4 +2171,125 @@ TEST_F(closing, drain_silent)
 	EXPECT_EQ(mib_read("QuicStatelessResetSent"), resets);
 }
 
+/* ---- A kernel client against a server that stays silent ---- */
+
+/*
+ * The fake server's side of one client datagram: an Initial of at least
+ * 1200 bytes (RFC 9000 section 14.1).  The first one gives the keys and
+ * the client's ID.  Returns its packet number, or -1.
+ */
+static int64_t client_initial(struct peer *srv, uint8_t *d, ssize_t n)
+{
+	struct keys client, server;
+	uint64_t pn;
+	struct hdr h;
+
+	if (n < MIN_INITIAL || !(d[0] & 0x80) || d[5] > CID_MAX)
+		return -1;
+	if (!srv->srv_cid_len) {
+		initial_keys(d + 6, d[5], &client, &server);
+		srv->rx[LVL_INITIAL] = client;
+		srv->tx[LVL_INITIAL] = server;
+		srv->largest[LVL_INITIAL] = -1;
+	}
+	if (!hdr_parse(srv, d, n, &h) || h.level != LVL_INITIAL ||
+	    packet_unprotect(&srv->rx[LVL_INITIAL], d, h.pn_off, h.len,
+			     srv->largest[LVL_INITIAL], &pn) < 0)
+		return -1;
+	/* hdr_parse() kept the client's ID: the server sends to it. */
+	memcpy(srv->dcid, srv->srv_cid, srv->srv_cid_len);
+	srv->dcid_len = srv->srv_cid_len;
+	if ((int64_t)pn > srv->largest[LVL_INITIAL])
+		srv->largest[LVL_INITIAL] = pn;
+	return pn;
+}
+
+/* libcrypto sets itself up on first use, slowly under emulation: do it
+ * before the client's clock runs, or it counts as round-trip time.
+ */
+static void crypto_warm_up(void)
+{
+	uint8_t cid[CID_LEN] = {}, p[64] = { 0xc3 };
+	struct keys c, s;
+	uint64_t pn;
+
+	initial_keys(cid, sizeof(cid), &c, &s);
+	packet_protect(&c, p, 8, sizeof(p), 0);
+	packet_unprotect(&c, p, 8, sizeof(p), -1, &pn);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+#define PROBES	5
+
+/*
+ * RFC 9002 section 6.2.2.1: a server that has spent its
+ * anti-amplification budget can only wait for the client.  So a client
+ * with nothing in flight keeps sending probes until it knows its address
+ * is validated, and the ACKs of those probes do not reset its backoff
+ * (appendix A.7).  The fake server here acknowledges every Initial of
+ * the client at once and sends nothing else: the client must probe again
+ * and again, padded to 1200 bytes, each time waiting twice as long.  A
+ * client whose probe timer never fires sends none; one that starts over
+ * after each ACK probes at a steady pace.
+ */
+TEST(client_probes_silent_server)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t d[DGRAM_MAX], f[32], hello[HELLO_LEN] = {};
+	socklen_t alen = sizeof(sa);
+	int64_t end, left, pn, t[PROBES + 1];
+	struct peer srv = {};
+	int cfd, probes = -1;
+	ssize_t n;
+
+	srv.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_GE(srv.fd, 0);
+	ASSERT_EQ(bind(srv.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ASSERT_EQ(getsockname(srv.fd, (struct sockaddr *)&sa, &alen), 0);
+	ASSERT_EQ(getrandom(srv.scid, CID_LEN, 0), CID_LEN);
+	crypto_warm_up();
+	cfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(cfd, 0);
+	ASSERT_EQ(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ASSERT_EQ(hs_send(cfd, QUIC_CRYPTO_INITIAL, hello, sizeof(hello)), sizeof(hello));
+
+	pfd.fd = srv.fd;
+	end = now_ms() + 10000;
+	while (probes < PROBES && (left = end - now_ms()) > 0 && poll(&pfd, 1, left) == 1) {
+		struct sockaddr_in from;
+		struct wr w = { f, 0 };
+
+		alen = sizeof(from);
+		n = recvfrom(srv.fd, d, sizeof(d), 0, (struct sockaddr *)&from, &alen);
+		t[++probes] = now_us();
+		pn = client_initial(&srv, d, n);
+		ASSERT_GE(pn, 0) TH_LOG("datagram %d: %zd bytes, not a client Initial",
+					probes, n);
+		if (!probes)
+			ASSERT_EQ(connect(srv.fd, (struct sockaddr *)&from, alen), 0);
+		w_frame(&w, F_ACK, 3, pn, 0, 0);	/* all of 0..pn */
+		w_varint(&w, pn);
+		ASSERT_TRUE(peer_send(&srv, d, long_build(&srv, d, LVL_INITIAL, f, w.n, 0)));
+	}
+	close(cfd);
+	close(srv.fd);
+	ASSERT_EQ(probes, PROBES);
+	/* Doubling makes it 8 times as long; the smoothed RTT moves a bit. */
+	EXPECT_GE(t[5] - t[4], 3 * (t[2] - t[1]))
+		TH_LOG("probe intervals %lld, %lld, %lld, %lld us",
+		       (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
+		       (long long)(t[4] - t[3]), (long long)(t[5] - t[4]));
+}
+
 TEST_HARNESS_MAIN
