@@ -127,7 +127,8 @@ enum {
  * @ticket: session ticket, or the ticket key on a listener
  * @close: local close information, or the peer's once received
  * @reqs: on a listener, first datagrams of connections not accepted yet
- * @reqs_0rtt: on a listener, 0-RTT datagrams for connections in @reqs
+ * @reqs_0rtt: on a listener, the last 0-RTT datagrams for connections not
+ *	accepted yet, their Initial queued or still to come
  * @early_rcv: 0-RTT stream data and datagrams received before the
  *	handshake completed, charged to the receive buffer already
  * @peer_addr: the peer's address
