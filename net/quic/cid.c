@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "cid.h"
+#include "mib.h"
 
 static const struct rhashtable_params quic_cid_params = {
 	.key_len		= sizeof(struct quic_cid),
@@ -37,12 +38,6 @@ static const struct rhashtable_params quic_reset_params = {
 
 static struct rhashtable quic_reset_table;
 
-/* Key of the Stateless Reset Tokens: a token is a MAC of its connection
- * ID, so it can be recomputed for a connection we no longer know
- * (RFC 9000 section 10.3.2).
- */
-static u8 quic_reset_key[32];
-
 void quic_cid_set_init(struct quic_cid_set *set)
 {
 	INIT_LIST_HEAD(&set->list);
@@ -65,14 +60,20 @@ void quic_cid_random(struct quic_cid *cid, u8 len)
 
 /**
  * quic_cid_reset_token - the Stateless Reset Token of one of our IDs
+ * @net: the namespace the ID was issued in
  * @cid: the ID
  * @token: returns the QUIC_RESET_TOKEN_LEN byte token
+ *
+ * A token is a MAC of its connection ID under the namespace's key, so it
+ * can be recomputed for a connection we no longer know (RFC 9000 section
+ * 10.3.2), and a packet in one namespace never draws the token of an ID
+ * that lives in another.
  */
-void quic_cid_reset_token(const struct quic_cid *cid, u8 *token)
+void quic_cid_reset_token(const struct net *net, const struct quic_cid *cid, u8 *token)
 {
 	u8 mac[SHA256_DIGEST_SIZE];
 
-	hmac_sha256_usingrawkey(quic_reset_key, sizeof(quic_reset_key),
+	hmac_sha256_usingrawkey(quic_net(net)->reset_key, QUIC_RESET_KEY_LEN,
 				cid->data, cid->len, mac);
 	memcpy(token, mac, QUIC_RESET_TOKEN_LEN);
 }
@@ -121,7 +122,7 @@ struct quic_cid_entry *quic_cid_add_source(struct sock *sk, struct quic_cid_set 
 		kfree(e);
 		return ERR_PTR(err);
 	}
-	quic_cid_reset_token(&e->cid, e->reset_token);
+	quic_cid_reset_token(sock_net(sk), &e->cid, e->reset_token);
 	e->seq = set->next_seq++;
 	quic_cid_insert(set, e);
 	return e;
@@ -311,7 +312,6 @@ int quic_cid_init(void)
 {
 	int err;
 
-	get_random_bytes(quic_reset_key, sizeof(quic_reset_key));
 	err = rhashtable_init(&quic_cid_table, &quic_cid_params);
 	if (err)
 		return err;

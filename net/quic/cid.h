@@ -79,7 +79,7 @@ struct quic_cid_entry *quic_cid_add_dest(struct sock *sk, struct quic_cid_set *s
 void quic_cid_set_token(struct sock *sk, struct quic_cid_entry *e, const u8 *token);
 struct sock *quic_cid_reset_lookup(struct net *net, const struct sk_buff *skb);
 bool quic_cid_reset_match(struct quic_cid_set *set, const struct sk_buff *skb);
-void quic_cid_reset_token(const struct quic_cid *cid, u8 *token);
+void quic_cid_reset_token(const struct net *net, const struct quic_cid *cid, u8 *token);
 void quic_cid_remove(struct quic_cid_set *set, struct quic_cid_entry *e, bool hashed);
 void quic_cid_set_free(struct quic_cid_set *set, bool hashed);
 struct quic_cid_entry *quic_cid_find(struct quic_cid_set *set, u64 seq);

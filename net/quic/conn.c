@@ -222,6 +222,32 @@ int quic_conn_key_update(struct sock *sk)
 }
 
 /**
+ * quic_conn_aead_check - act on the AEAD limits before sending
+ * @sk: the connection, locked
+ *
+ * RFC 9001 section 6.6: keys near their confidentiality limit are
+ * replaced by a key update, from the keys prepared ahead so that this
+ * works in softirq too; keys at their limit, or an integrity limit
+ * reached, end the connection with AEAD_LIMIT_REACHED.
+ */
+void quic_conn_aead_check(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+
+	if (quic_crypto_limit_reached(c)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
+		return;
+	}
+	if (!quic_crypto_update_due(c) || !qs->confirmed || qs->key_update_pending ||
+	    quic_crypto_key_update(c))
+		return;
+	qs->key_update_pending = true;
+	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
+	quic_conn_work_queue(sk, QUIC_WORK_KEYS);	/* for the update after */
+}
+
+/**
  * quic_conn_init - connection state of a new socket
  * @sk: the socket
  */
@@ -577,7 +603,8 @@ static void quic_tp_from_params(struct quic_transport_param *t, const struct qui
 	t->ack_delay_exponent = p->ack_delay_exponent;
 	t->max_datagram_frame_size = min_t(u64, p->max_datagram_frame_size, U16_MAX);
 	t->max_udp_payload_size = min_t(u64, p->max_udp_payload_size, U16_MAX);
-	t->max_idle_timeout = min_t(u64, p->max_idle_timeout * USEC_PER_MSEC, U32_MAX);
+	t->max_idle_timeout = min_t(u64, p->max_idle_timeout, U32_MAX / USEC_PER_MSEC) *
+			      USEC_PER_MSEC;
 	t->max_ack_delay = p->max_ack_delay * USEC_PER_MSEC;
 	t->max_streams_bidi = min_t(u64, p->max_streams_bidi, U16_MAX);
 	t->max_streams_uni = min_t(u64, p->max_streams_uni, U16_MAX);
@@ -652,6 +679,7 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_params p;
+	u64 idle;
 	bool ok;
 
 	if (qs->peer_params_set)
@@ -673,10 +701,13 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	quic_tp_from_params(&qs->remote, &p);
 	if (p.has & QUIC_PARAM_HAS_RESET_TOKEN)
 		quic_cid_set_token(sk, quic_cid_active(&qs->dcids), p.reset_token);
-	/* RFC 9000 section 10.1: the smaller of the two, 0 meaning none */
-	if (p.max_idle_timeout && (!qs->idle_timeout ||
-				   p.max_idle_timeout * USEC_PER_MSEC < qs->idle_timeout))
-		qs->idle_timeout = p.max_idle_timeout * USEC_PER_MSEC;
+	/* RFC 9000 section 10.1: the smaller of the two, 0 meaning none;
+	 * the peer's value is a varint, in milliseconds: clamp it before
+	 * it is scaled, so it cannot wrap.
+	 */
+	idle = min_t(u64, p.max_idle_timeout, U32_MAX) * USEC_PER_MSEC;
+	if (idle && (!qs->idle_timeout || idle < qs->idle_timeout))
+		qs->idle_timeout = idle;
 	qs->rtt.max_ack_delay = p.max_ack_delay * USEC_PER_MSEC;
 	quic_streams_set_limits(sk);
 	quic_conn_set_mss(sk);
@@ -982,6 +1013,7 @@ bool quic_conn_flush(struct sock *sk)
 	if (!qs->idle_timeout)
 		qs->idle_timeout = QUIC_FLUSH_IDLE_US;
 	qs->flushing = true;
+	qs->flush_progress = quic_now();
 	quic_idle_timer_arm(sk);
 	return true;
 }
@@ -1047,7 +1079,7 @@ int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errc
 		struct quic_frame fr = { .type = QUIC_FRAME_RETIRE_CONNECTION_ID };
 
 		fr.value = f->new_cid.seq;	/* section 19.15: retire at once */
-		return quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr) ? -ENOMEM : 0;
+		return quic_frame_queue_reply(sk, QUIC_CRYPTO_APP, &fr);
 	}
 	if (quic_cid_find(&qs->dcids, f->new_cid.seq))
 		return 0;	/* a repeat */

@@ -34,6 +34,7 @@ bool quic_conn_flush(struct sock *sk);
 void quic_conn_flush_check(struct sock *sk);
 void quic_conn_linger_end(struct sock *sk);
 int quic_conn_key_update(struct sock *sk);
+void quic_conn_aead_check(struct sock *sk);
 int quic_conn_new_token(struct sock *sk);
 void quic_conn_key_updated(struct sock *sk);
 void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p);

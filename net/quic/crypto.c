@@ -30,6 +30,8 @@
  * @secret_len: traffic secret length, the output size of the suite's hash
  * @ccm: the crypto API wants a 16-byte CCM IV
  * @chacha: header protection uses ChaCha20 rather than AES
+ * @conf_limit: packets one key may protect
+ * @integ_limit: packets failing authentication a connection may see
  */
 struct quic_cipher {
 	u32		type;
@@ -38,14 +40,25 @@ struct quic_cipher {
 	u8		secret_len;
 	bool		ccm;
 	bool		chacha;
+	u64		conf_limit;
+	u64		integ_limit;
 };
 
+/* RFC 9001 section 6.6 limits.  2^21.5 for CCM rounds down; ChaCha20's
+ * confidentiality limit is above the packets a connection can send at all.
+ */
+#define QUIC_LIMIT_2_21_5	2965820ULL
+
 static const struct quic_cipher quic_ciphers[] = {
-	{ TLS_CIPHER_AES_GCM_128, "gcm(aes)", 16, SHA256_DIGEST_SIZE },
-	{ TLS_CIPHER_AES_GCM_256, "gcm(aes)", 32, SHA384_DIGEST_SIZE },
-	{ TLS_CIPHER_AES_CCM_128, "ccm(aes)", 16, SHA256_DIGEST_SIZE, .ccm = true },
+	{ TLS_CIPHER_AES_GCM_128, "gcm(aes)", 16, SHA256_DIGEST_SIZE,
+	  .conf_limit = 1ULL << 23, .integ_limit = 1ULL << 52 },
+	{ TLS_CIPHER_AES_GCM_256, "gcm(aes)", 32, SHA384_DIGEST_SIZE,
+	  .conf_limit = 1ULL << 23, .integ_limit = 1ULL << 52 },
+	{ TLS_CIPHER_AES_CCM_128, "ccm(aes)", 16, SHA256_DIGEST_SIZE, .ccm = true,
+	  .conf_limit = QUIC_LIMIT_2_21_5, .integ_limit = QUIC_LIMIT_2_21_5 },
 	{ TLS_CIPHER_CHACHA20_POLY1305, "rfc7539(chacha20,poly1305)", 32,
-	  SHA256_DIGEST_SIZE, .chacha = true },
+	  SHA256_DIGEST_SIZE, .chacha = true,
+	  .conf_limit = U64_MAX, .integ_limit = 1ULL << 36 },
 };
 
 static const struct quic_cipher *quic_cipher_find(u32 type)
@@ -299,6 +312,8 @@ int quic_crypto_set_secret(struct quic_crypto *c, u32 version, u32 type,
 	err = quic_crypto_use_cipher(c, version, type);
 	if (err)
 		return err;
+	if (!send)
+		c->rx_phase_pn = U64_MAX;
 	return quic_crypto_dir_install(c, send ? &c->tx : &c->rx, secret);
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_set_secret);
@@ -415,6 +430,8 @@ int quic_crypto_key_update(struct quic_crypto *c)
 	quic_crypto_dir_update(&c->tx, next);
 	quic_crypto_dir_update(&c->rx, next);
 	c->key_phase = next;
+	c->tx_packets = 0;
+	c->rx_phase_pn = U64_MAX;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_key_update);
@@ -508,6 +525,7 @@ int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 plen,
 	err = quic_aead_crypt(c, &c->tx, c->key_phase, pkt, hlen, plen, pn, true);
 	if (err)
 		return err;
+	c->tx_packets++;
 	quic_hp_mask(c, &c->tx, pkt + pn_off + 4, mask);
 	quic_hp_first_byte(pkt, mask);
 	quic_hp_pn(pkt, pn_off, pn_len, mask);
@@ -557,13 +575,72 @@ EXPORT_SYMBOL_IF_KUNIT(quic_crypto_unprotect_header);
 int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
 			u64 pn, u8 slot)
 {
+	int err;
+
 	if (!c->rx.ready)
 		return -ENOKEY;
 	if (clen < QUIC_TAG_LEN || slot >= QUIC_KEY_SLOTS)
 		return -EINVAL;
-	return quic_aead_crypt(c, &c->rx, slot, pkt, hlen, clen, pn, false);
+	err = quic_aead_crypt(c, &c->rx, slot, pkt, hlen, clen, pn, false);
+	if (err == -EBADMSG)
+		c->rx_failures++;
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_crypto_decrypt);
+
+/**
+ * quic_crypto_update_due - must the keys change before more is sent?
+ * @c: the 1-RTT encryption level
+ *
+ * RFC 9001 section 6.6: a key update starts well before the cipher's
+ * confidentiality limit, with a sixteenth of it to spare for the time
+ * the previous update may still wait for its acknowledgment.
+ *
+ * Return: true once @c's current keys protected that many packets.
+ */
+bool quic_crypto_update_due(const struct quic_crypto *c)
+{
+	return c->cipher && c->tx_packets >= c->cipher->conf_limit - c->cipher->conf_limit / 16;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_crypto_update_due);
+
+/**
+ * quic_crypto_limit_reached - may these keys protect or check no more?
+ * @c: the encryption level
+ *
+ * Return: true when @c's keys protected nearly as many packets as the
+ * cipher's confidentiality limit allows (a 64th of it is kept for what a
+ * flush already under way sends, and the CONNECTION_CLOSE), or when as
+ * many packets failed authentication as its integrity limit allows: the
+ * connection must end with AEAD_LIMIT_REACHED.
+ */
+bool quic_crypto_limit_reached(const struct quic_crypto *c)
+{
+	return c->cipher && (c->tx_packets >= c->cipher->conf_limit - c->cipher->conf_limit / 64 ||
+			     c->rx_failures >= c->cipher->integ_limit);
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_crypto_limit_reached);
+
+/**
+ * quic_crypto_rx_phase_ok - check the key phase order of a decrypted packet
+ * @c: the 1-RTT encryption level
+ * @phase: the key phase the packet was protected with
+ * @pn: its packet number
+ *
+ * RFC 9001 section 6.4: a packet protected with older keys must not have
+ * a higher packet number than one protected with the current keys.
+ *
+ * Return: false on a KEY_UPDATE_ERROR.
+ */
+bool quic_crypto_rx_phase_ok(struct quic_crypto *c, u8 phase, u64 pn)
+{
+	if (phase == c->key_phase) {
+		c->rx_phase_pn = min(c->rx_phase_pn, pn);
+		return true;
+	}
+	return pn < c->rx_phase_pn;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_crypto_rx_phase_ok);
 
 /**
  * quic_crypto_retry_tag - compute a Retry Integrity Tag (RFC 9001 5.8)

@@ -66,6 +66,12 @@ struct quic_crypto_dir {
  * @tx: keys protecting what we send
  * @rx: keys removing the peer's protection
  * @key_phase: current key phase bit (1-RTT only, RFC 9001 section 6)
+ * @tx_packets: packets protected with the current keys, against the
+ *	cipher's confidentiality limit (RFC 9001 section 6.6)
+ * @rx_failures: packets at this level that failed authentication, against
+ *	the cipher's integrity limit
+ * @rx_phase_pn: lowest packet number received in the current key phase,
+ *	U64_MAX for none yet (1-RTT only, RFC 9001 section 6.4)
  *
  * Locking: owned by the connection, used under its socket lock.
  */
@@ -75,6 +81,9 @@ struct quic_crypto {
 	struct quic_crypto_dir		tx;
 	struct quic_crypto_dir		rx;
 	u8				key_phase;
+	u64				tx_packets;
+	u64				rx_failures;
+	u64				rx_phase_pn;
 };
 
 int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
@@ -91,6 +100,9 @@ int quic_crypto_unprotect_header(struct quic_crypto *c, u8 *pkt, u32 pn_off,
 				 u32 len, u8 *pn_len);
 int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
 			u64 pn, u8 key_phase);
+bool quic_crypto_update_due(const struct quic_crypto *c);
+bool quic_crypto_limit_reached(const struct quic_crypto *c);
+bool quic_crypto_rx_phase_ok(struct quic_crypto *c, u8 phase, u64 pn);
 
 int quic_crypto_retry_tag(u32 version, const u8 *odcid, u8 odcid_len,
 			  const u8 *retry, u32 len, u8 *tag);

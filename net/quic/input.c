@@ -255,20 +255,25 @@ static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_str
 	do {
 		cb = QUIC_RCV_CB(skb);
 		end = cb->offset + skb->len;
-		if (skb->sk)
-			cs->reasm_bytes -= skb->len;
+		if (skb->sk)	/* charged: it waited in the tree */
+			cs->reasm_mem -= skb->truesize;
+		/* Charged before the offset moves: data refused now must be
+		 * taken when the peer sends it again.
+		 */
+		err = quic_rcv_charge(sk, skb);
+		if (err) {
+			kfree_skb(skb);
+			return err;
+		}
 		if (end <= cs->recv_off) {
 			kfree_skb(skb);
 		} else {
 			__skb_pull(skb, cs->recv_off - min(cs->recv_off, cb->offset));
 			cs->recv_off = end;
-			if (level == QUIC_CRYPTO_APP && !qs->config.receive_session_ticket) {
+			if (level == QUIC_CRYPTO_APP && !qs->config.receive_session_ticket)
 				kfree_skb(skb);
-			} else {
-				err = quic_rcv_enqueue(sk, skb);
-				if (err)
-					return err;
-			}
+			else
+				quic_rcv_enqueue(sk, skb);	/* charged: cannot fail */
 		}
 		skb = quic_reasm_next(&cs->reasm, cs->recv_off);
 	} while (skb);
@@ -300,17 +305,19 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 	if (f->stream.offset <= cs->recv_off)
 		return quic_crypto_deliver(sk, level, cs, skb);
 
-	if (cs->reasm_bytes + skb->len > QUIC_CRYPTO_BUF_MAX) {
+	/* Counted in truesize: before the handshake keys even Initial
+	 * packets, whose keys anyone can derive, may bring these.
+	 */
+	if (cs->reasm_mem + skb->truesize > QUIC_CRYPTO_BUF_MAX) {
 		kfree_skb(skb);
 		return -ENOBUFS;
 	}
 	err = quic_rcv_charge(sk, skb);
-	if (err) {
+	if (err || !quic_reasm_insert(&cs->reasm, skb)) {
 		kfree_skb(skb);
 		return err;
 	}
-	cs->reasm_bytes += skb->len;
-	quic_reasm_insert(&cs->reasm, skb);
+	cs->reasm_mem += skb->truesize;
 	return 0;
 }
 
@@ -415,8 +422,7 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		struct quic_frame r = *f;
 
 		r.type = QUIC_FRAME_PATH_RESPONSE;
-		quic_frame_queue(sk, level, &r);
-		return 0;
+		return quic_frame_queue_reply(sk, level, &r);
 	}
 	case QUIC_FRAME_CONNECTION_CLOSE:
 	case QUIC_FRAME_CONNECTION_CLOSE_APP:
@@ -578,6 +584,11 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		goto undecryptable;
 	if (update && !quic_crypto_key_update(c))
 		quic_conn_key_updated(sk);
+	if (info.type == QUIC_PACKET_SHORT && (!update || phase == c->key_phase) &&
+	    !quic_crypto_rx_phase_ok(c, phase, pn)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+		return -EPROTO;
+	}
 	if (level == QUIC_CRYPTO_EARLY)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_0RTT_RCVD);
 
@@ -626,6 +637,10 @@ undecryptable:
 	if (err)
 		return err;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_UNDECRYPTABLE);
+	if (quic_crypto_limit_reached(c)) {	/* RFC 9001 section 6.6 */
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
+		return -EPROTO;
+	}
 	return info.len;
 }
 

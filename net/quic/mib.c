@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* QUIC kernel implementation
  *
- * Per network namespace counters, shown in /proc/net/quic one per line,
- * like /proc/net/sctp/snmp.
+ * Per network namespace data: the counters, shown in /proc/net/quic one
+ * per line like /proc/net/sctp/snmp, and the Stateless Reset key.
  */
 
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 
@@ -57,6 +58,8 @@ static int __net_init quic_net_init(struct net *net)
 	qn->stat = alloc_percpu(struct quic_mib);
 	if (!qn->stat)
 		return -ENOMEM;
+	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
+	ratelimit_state_init(&qn->stateless_rs, HZ, 100);
 	if (IS_ENABLED(CONFIG_PROC_FS) &&
 	    !proc_create_net_single("quic", 0444, net->proc_net, quic_mib_seq_show, NULL)) {
 		free_percpu(qn->stat);
@@ -69,6 +72,7 @@ static void __net_exit quic_net_exit(struct net *net)
 {
 	remove_proc_entry("quic", net->proc_net);
 	free_percpu(quic_net(net)->stat);
+	memzero_explicit(quic_net(net)->reset_key, QUIC_RESET_KEY_LEN);
 }
 
 static struct pernet_operations quic_net_ops = {

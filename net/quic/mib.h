@@ -8,6 +8,7 @@
 #ifndef __NET_QUIC_MIB_H
 #define __NET_QUIC_MIB_H
 
+#include <linux/ratelimit.h>
 #include <net/netns/generic.h>
 #include <net/snmp.h>
 
@@ -52,12 +53,23 @@ struct quic_mib {
 	unsigned long	mibs[QUIC_MIB_MAX];
 };
 
+#define QUIC_RESET_KEY_LEN	32
+
 /**
  * struct quic_net - QUIC's per network namespace data
  * @stat: the counters
+ * @reset_key: key of the Stateless Reset Tokens of the IDs issued here;
+ *	connection IDs are looked up per namespace, so are their tokens
+ * @stateless_rs: rate of the Stateless Resets and Version Negotiation
+ *	packets sent from here: they answer packets anyone can forge
+ *
+ * Set up with the namespace, read-only afterwards but for the rate state,
+ * which has its own lock.
  */
 struct quic_net {
 	DEFINE_SNMP_STAT(struct quic_mib, stat);
+	u8			reset_key[QUIC_RESET_KEY_LEN];
+	struct ratelimit_state	stateless_rs;
 };
 
 extern unsigned int quic_net_id;

@@ -65,36 +65,45 @@ void quic_space_init(struct quic_space *s)
 	INIT_LIST_HEAD(&s->sendq);
 	INIT_LIST_HEAD(&s->sent);
 	skb_queue_head_init(&s->pending);
-	skb_queue_head_init(&s->crypto.reasm);
+	s->crypto.reasm = RB_ROOT;
 	s->largest_acked = -1;
 	s->largest_recv = -1;
 }
 
 /**
  * quic_frame_alloc - a frame buffer charged to the socket's send buffer
- * @sk: the socket
+ * @sk: the socket, locked
  * @len: room for the encoded frame
  * @gfp: allocation flags
+ *
+ * The memory is scheduled against the protocol's limits (&proto.sysctl_mem)
+ * and counted in sk_wmem_queued until quic_frame_free().
  *
  * Return: the frame, or NULL.
  */
 struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp)
 {
 	struct quic_frame_out *f;
+	size_t size;
 
-	f = kmalloc(struct_size(f, data, len), gfp | __GFP_ACCOUNT);
+	size = kmalloc_size_roundup(struct_size(f, data, len));
+	if (!sk_wmem_schedule(sk, size))
+		return NULL;
+	f = kmalloc(size, gfp | __GFP_ACCOUNT | __GFP_NOWARN);
 	if (!f)
 		return NULL;
 	memset(f, 0, sizeof(*f));
 	f->stream_id = -1;
-	f->truesize = ksize(f);
-	sk_wmem_queued_add(sk, f->truesize);
+	f->truesize = size;
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
 	return f;
 }
 
 void quic_frame_free(struct sock *sk, struct quic_frame_out *f)
 {
 	sk_wmem_queued_add(sk, -(int)f->truesize);
+	sk_mem_uncharge(sk, f->truesize);
 	kfree(f);
 }
 
@@ -113,7 +122,7 @@ void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f)
 
 /**
  * quic_frame_queue - encode a control frame and queue it
- * @sk: the socket
+ * @sk: the socket, locked
  * @level: encryption level
  * @fr: the frame
  *
@@ -125,7 +134,7 @@ int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
 	struct quic_frame_out *f;
 	int len;
 
-	f = quic_frame_alloc(sk, room, GFP_ATOMIC);
+	f = quic_frame_alloc(sk, room, gfp_any());
 	if (!f)
 		return -ENOMEM;
 	len = quic_frame_encode(f->data, room, fr);
@@ -137,6 +146,29 @@ int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
 	f->type = fr->type;
 	quic_frame_queue_out(sk, level, f);
 	return 0;
+}
+
+/* Frames the peer makes us send in answer to its own (PATH_RESPONSE,
+ * RESET_STREAM for STOP_SENDING, RETIRE_CONNECTION_ID) may use
+ * QUIC_REPLY_SLACK bytes beyond the send buffer, which user data never
+ * does: a peer that withholds its ACKs cannot grow the queue further.
+ */
+#define QUIC_REPLY_SLACK	(64 * 1024)
+
+/**
+ * quic_frame_queue_reply - queue a frame the peer asked for
+ * @sk: the socket, locked
+ * @level: encryption level
+ * @fr: the frame
+ *
+ * Return: 0, or -ENOBUFS over the bound: the packet that asked is then
+ * dropped unacknowledged, and the peer sends it again later.
+ */
+int quic_frame_queue_reply(struct sock *sk, u8 level, const struct quic_frame *fr)
+{
+	if (READ_ONCE(sk->sk_wmem_queued) > READ_ONCE(sk->sk_sndbuf) + QUIC_REPLY_SLACK)
+		return -ENOBUFS;
+	return quic_frame_queue(sk, level, fr) ? -ENOBUFS : 0;
 }
 
 static void quic_frames_free(struct sock *sk, struct list_head *head)
@@ -170,8 +202,8 @@ void quic_space_purge(struct sock *sk, struct quic_space *s)
 	}
 	quic_frames_free(sk, &s->sendq);
 	skb_queue_purge(&s->pending);
-	skb_queue_purge(&s->crypto.reasm);
-	s->crypto.reasm_bytes = 0;
+	skb_rbtree_purge(&s->crypto.reasm);
+	s->crypto.reasm_mem = 0;
 	s->ack_eliciting_in_flight = 0;
 	s->loss_time = 0;
 }
@@ -676,16 +708,26 @@ static bool quic_frame_split(struct sock *sk, struct quic_frame_out *f, u32 room
 	return true;
 }
 
+/* Frames that did not fit a packet and were passed over for smaller
+ * ones behind them: past this many the packet goes as it is, so that
+ * building one costs the same however long the send queue is.
+ */
+#define QUIC_SKIP_MAX	8
+
 static void quic_packet_add_frames(struct sock *sk, struct quic_pkt_builder *b,
 				   struct quic_space *s)
 {
 	struct quic_frame_out *f, *tmp;
+	int skipped = 0;
 
 	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
 		if (b->pos + f->len > b->end) {
 			if ((b->pkt && !list_empty(&b->pkt->frames)) ||
-			    !quic_frame_split(sk, f, b->end - b->pos))
+			    !quic_frame_split(sk, f, b->end - b->pos)) {
+				if (++skipped >= QUIC_SKIP_MAX)
+					return;
 				continue;	/* a smaller one may fit */
+			}
 			tmp = list_next_entry(f, list);
 		}
 		if (!quic_sent_alloc(b))
@@ -937,6 +979,9 @@ int quic_output_flush(struct sock *sk)
 	u64 now_ns;
 
 	if (qs->closing || !qs->udp)
+		return 0;
+	quic_conn_aead_check(sk);
+	if (qs->closing)
 		return 0;
 	now_ns = ktime_get_ns();
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {

@@ -90,14 +90,14 @@ struct quic_sent_pkt {
  * struct quic_crypto_stream - CRYPTO frame offsets of one space
  * @send_off: next offset to send
  * @recv_off: next offset to deliver to user space
- * @reasm: data received beyond @recv_off, in offset order
- * @reasm_bytes: bytes held in @reasm, bounded
+ * @reasm: data received beyond @recv_off, by offset
+ * @reasm_mem: truesize of the skbs in @reasm, bounded
  */
 struct quic_crypto_stream {
 	u64			send_off;
 	u64			recv_off;
-	struct sk_buff_head	reasm;
-	u32			reasm_bytes;
+	struct rb_root		reasm;
+	u32			reasm_mem;
 };
 
 /**
@@ -149,6 +149,7 @@ void quic_space_purge(struct sock *sk, struct quic_space *s);
 struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp);
 void quic_frame_free(struct sock *sk, struct quic_frame_out *f);
 int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr);
+int quic_frame_queue_reply(struct sock *sk, u8 level, const struct quic_frame *fr);
 void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f);
 
 int quic_output_flush(struct sock *sk);

@@ -166,11 +166,14 @@ void quic_recovery_restart(struct sock *sk, u8 space)
 	quic_cong_init(&qs->cong, qs->cong.algo, qs->cong.mss);
 }
 
+/* Is @pn in one of the ranges?  @pn only grows from call to call, so
+ * the cursor @i moves from the lowest range (the last) up to the first.
+ */
 static bool quic_range_covers(const struct quic_ack_ranges *a, u32 *i, u64 pn)
 {
-	while (*i < a->nr && pn < a->r[*i].start)
-		(*i)++;
-	return *i < a->nr && pn <= a->r[*i].end;
+	while (*i && pn > a->r[*i].end)
+		(*i)--;
+	return pn >= a->r[*i].start && pn <= a->r[*i].end;
 }
 
 /* RFC 9002 appendix A.8: a client keeps probing until the server has
@@ -200,7 +203,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	struct quic_ack_ranges a;
 	bool eliciting = false;
 	u64 now = quic_now();
-	u32 i = 0;
+	u32 i;
 
 	if (f->ack.largest >= s->next_pn) {	/* RFC 9000 section 13.1 */
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
@@ -210,14 +213,17 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	if ((s64)f->ack.largest > s->largest_acked)
 		s->largest_acked = f->ack.largest;
 
-	list_for_each_entry_safe_reverse(p, tmp, &s->sent, list) {
+	/* Oldest first, and only up to the largest acknowledged: loss
+	 * detection leaves few packets below what was acknowledged before,
+	 * so an ACK frame costs what it newly acknowledges, however many
+	 * packets are in flight above it or however often it repeats.
+	 */
+	i = a.nr - 1;
+	list_for_each_entry_safe(p, tmp, &s->sent, list) {
 		if (p->pn > f->ack.largest)
+			break;
+		if (!quic_range_covers(&a, &i, p->pn))
 			continue;
-		if (!quic_range_covers(&a, &i, p->pn)) {
-			if (i >= a.nr)
-				break;
-			continue;
-		}
 		if (p->pn == f->ack.largest)
 			largest = p;
 		eliciting |= p->ack_eliciting;
@@ -476,9 +482,11 @@ static void quic_on_idle_timeout(struct sock *sk)
 	}
 	if (qs->closing || !qs->idle_timeout)
 		return;
-	/* RFC 9000 section 10.1: at least three PTOs */
-	end = qs->last_activity + max_t(u64, qs->idle_timeout,
-					3ULL * quic_rtt_pto(&qs->rtt, true));
+	/* RFC 9000 section 10.1: at least three PTOs; an orphan that is
+	 * flushing counts from the last data the peer took.
+	 */
+	end = qs->flushing ? min(qs->flush_progress, qs->last_activity) : qs->last_activity;
+	end += max_t(u64, qs->idle_timeout, 3ULL * quic_rtt_pto(&qs->rtt, true));
 	if (end > now) {
 		quic_timer_set(sk, &qs->idle_timer, end);
 		return;

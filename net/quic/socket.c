@@ -163,6 +163,12 @@ static void quic_unbind(struct sock *sk)
 	qs->udp = NULL;
 }
 
+/* Closed sockets that stay, flushing or lingering: beyond this many a
+ * close() is abortive, as TCP does past tcp_max_orphans.
+ */
+static atomic_t quic_orphans = ATOMIC_INIT(0);
+static int quic_max_orphans __read_mostly;
+
 /**
  * quic_close_final - free a closed socket's connection and the socket
  * @sk: the socket, orphaned, not locked
@@ -172,6 +178,8 @@ static void quic_unbind(struct sock *sk)
  */
 void quic_close_final(struct sock *sk)
 {
+	if (quic_sk(sk)->orphan)
+		atomic_dec(&quic_orphans);
 	lock_sock(sk);
 	quic_timers_stop(sk);
 	/* Out of the table before the UDP socket may go. */
@@ -184,7 +192,7 @@ void quic_close_final(struct sock *sk)
 
 static void quic_close(struct sock *sk, long timeout)
 {
-	bool linger;
+	bool linger = false, may_stay;
 
 	/* The work takes the socket lock: wait for it without holding it. */
 	if (cancel_work_sync(&quic_sk(sk)->work))
@@ -197,10 +205,16 @@ static void quic_close(struct sock *sk, long timeout)
 	 * the closing or draining period (RFC 9000 section 10.2); its
 	 * reference then goes with quic_close_final().
 	 */
-	linger = quic_conn_flush(sk);
+	may_stay = atomic_read(&quic_orphans) < READ_ONCE(quic_max_orphans);
+	if (may_stay)
+		linger = quic_conn_flush(sk);
 	if (!linger) {
 		quic_conn_close(sk);
-		linger = quic_conn_linger(sk);
+		linger = may_stay && quic_conn_linger(sk);
+	}
+	if (linger) {
+		quic_sk(sk)->orphan = true;
+		atomic_inc(&quic_orphans);
 	}
 	release_sock(sk);
 	if (!linger)
@@ -347,7 +361,7 @@ static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
 	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
 		return -EACCES;
 
-	us = quic_udp_sock_get(sock_net(sk), addr);
+	us = quic_udp_sock_get(sk, addr);
 	if (IS_ERR(us))
 		return PTR_ERR(us);
 	qs->udp = us;
@@ -636,12 +650,19 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
  * @sk: the socket
  * @skb: the skb, not owned yet
  *
- * Return: 0, or -ENOBUFS over the protocol's memory limits.
+ * Everything but stream data, which flow control bounds (see
+ * quic_stream_rcv_data()), must also fit the socket's receive buffer:
+ * handshake data, datagrams and events are the peer's to make cheaply.
+ *
+ * Return: 0, or -ENOBUFS over the socket's or the protocol's limits.
  */
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
 {
 	if (skb->sk == sk)
 		return 0;
+	if (QUIC_RCV_CB(skb)->kind != QUIC_RCV_STREAM &&
+	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize > READ_ONCE(sk->sk_rcvbuf))
+		return -ENOBUFS;
 	if (!sk_rmem_schedule(sk, skb, skb->truesize))
 		return -ENOBUFS;
 	skb_set_owner_r(skb, sk);
@@ -649,38 +670,55 @@ int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
- * quic_reasm_insert - keep data received beyond a gap, in offset order
- * @q: a stream's or a CRYPTO stream's reassembly queue
+ * quic_reasm_insert - keep data received beyond a gap, by offset
+ * @q: a stream's or a CRYPTO stream's reassembly tree
  * @skb: the data, with its offset in QUIC_RCV_CB()
+ *
+ * A tree, so that a peer sending pieces in falling order costs
+ * O(log n) each.  A piece that the one before it already holds whole
+ * is refused: a repeated frame is not kept twice.
+ *
+ * Return: true if @skb was queued, false for a duplicate the caller frees.
  */
-void quic_reasm_insert(struct sk_buff_head *q, struct sk_buff *skb)
+bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb)
 {
-	u64 off = QUIC_RCV_CB(skb)->offset;
-	struct sk_buff *pos;
+	u64 off = QUIC_RCV_CB(skb)->offset, end = off + skb->len;
+	struct rb_node **p = &q->rb_node, *parent = NULL;
+	struct sk_buff *pos, *prev = NULL;
 
-	skb_queue_reverse_walk(q, pos) {
-		if (QUIC_RCV_CB(pos)->offset <= off) {
-			__skb_queue_after(q, pos, skb);
-			return;
+	while (*p) {
+		parent = *p;
+		pos = rb_to_skb(parent);
+		if (off < QUIC_RCV_CB(pos)->offset) {
+			p = &parent->rb_left;
+		} else {
+			prev = pos;
+			p = &parent->rb_right;
 		}
 	}
-	__skb_queue_head(q, skb);
+	if (prev && QUIC_RCV_CB(prev)->offset + prev->len >= end)
+		return false;
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, q);
+	return true;
 }
 
 /**
  * quic_reasm_next - the queued data that the gap closing at @off frees
- * @q: the reassembly queue
+ * @q: the reassembly tree
  * @off: the new in-order offset
  *
- * Return: the first skb, unlinked, if it starts at or before @off, or NULL.
+ * Return: the first skb, removed, if it starts at or before @off, or NULL.
  */
-struct sk_buff *quic_reasm_next(struct sk_buff_head *q, u64 off)
+struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off)
 {
-	struct sk_buff *skb = skb_peek(q);
+	struct sk_buff *skb = skb_rb_first(q);
 
 	if (!skb || QUIC_RCV_CB(skb)->offset > off)
 		return NULL;
-	__skb_unlink(skb, q);
+	rb_erase(&skb->rbnode, q);
+	skb->next = NULL;	/* shares its memory with rbnode */
+	skb->prev = NULL;
 	return skb;
 }
 
@@ -796,13 +834,17 @@ static bool quic_wmem_ready(struct sock *sk)
 	return sk->sk_wmem_queued < READ_ONCE(sk->sk_sndbuf);
 }
 
-/* Room in the send buffer, and flow control credit on stream @id; the
- * stream is looked up again as it may be gone (reset) after a wait.
+/* Room in the send buffer, and flow control credit on stream @id, or
+ * only room for @id < 0; the stream is looked up again as it may be gone
+ * (reset) after a wait.
  */
 static bool quic_send_ready(struct sock *sk, s64 id)
 {
-	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+	struct quic_stream *st;
 
+	if (id < 0)
+		return quic_wmem_ready(sk);
+	st = quic_stream_find(&quic_sk(sk)->streams, id);
 	return !st || (quic_wmem_ready(sk) && quic_stream_send_room(sk, st));
 }
 
@@ -839,22 +881,31 @@ static int quic_send_wait(struct sock *sk, long *timeo, s64 id)
 /* TLS handshake messages become CRYPTO frames of their level. */
 static int quic_send_handshake(struct sock *sk, struct msghdr *msg, size_t len, u8 level)
 {
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_crypto_stream *cs;
 	struct quic_frame_out *f;
 	size_t sent = 0;
 	u32 chunk;
+	int err;
 	u8 *p;
 
 	if (level != QUIC_CRYPTO_INITIAL && level != QUIC_CRYPTO_HANDSHAKE &&
 	    level != QUIC_CRYPTO_APP)
 		return -EINVAL;
-	if (sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_ESTABLISHED)
-		return -ENOTCONN;
-	if (qs->space[quic_level_space(level)].keys_discarded)
-		return -EINVAL;
 	cs = &qs->space[quic_level_space(level)].crypto;
 	while (sent < len) {
+		if (sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_ESTABLISHED)
+			return sent ?: -ENOTCONN;
+		if (qs->space[quic_level_space(level)].keys_discarded)
+			return sent ?: -EINVAL;
+		if (!quic_wmem_ready(sk)) {
+			quic_output_flush(sk);
+			err = quic_send_wait(sk, &timeo, -1);
+			if (err)
+				return sent ?: err;
+			continue;
+		}
 		chunk = min_t(size_t, len - sent, quic_frame_room(qs));
 		f = quic_frame_alloc(sk, 1 + 8 + 8 + chunk, GFP_KERNEL);
 		if (!f)
@@ -881,8 +932,10 @@ static int quic_send_handshake(struct sock *sk, struct msghdr *msg, size_t len, 
 
 static int quic_send_datagram(struct sock *sk, struct msghdr *msg, size_t len)
 {
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_frame_out *f;
+	int err;
 	u8 *p;
 
 	if (!qs->handshake_done)
@@ -892,6 +945,12 @@ static int quic_send_datagram(struct sock *sk, struct msghdr *msg, size_t len)
 	 */
 	if (1 + 8 + len > qs->peer.max_datagram_frame_size || len > quic_frame_room(qs))
 		return -EMSGSIZE;
+	if (!quic_wmem_ready(sk)) {
+		quic_output_flush(sk);
+		err = quic_send_wait(sk, &timeo, -1);
+		if (err)
+			return err;
+	}
 	f = quic_frame_alloc(sk, 1 + 8 + len, GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
@@ -977,7 +1036,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err)
 			return err;
 	}
-	err = quic_stream_send_get(sk, id, &st);
+	err = quic_stream_send_get(sk, id, flags, msg->msg_flags & MSG_DONTWAIT, &st);
 	if (err)
 		return err;
 	while (sent < len || (fin && !st->fin_sent)) {
@@ -1007,8 +1066,19 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err)
 			break;
 		sent += room;
-		if (++n % QUIC_SEND_BATCH == 0)
-			quic_output_flush(sk);
+		if (++n % QUIC_SEND_BATCH || sent == len)
+			continue;
+		quic_output_flush(sk);
+		/* ACKs that queued up behind us meanwhile free room; what
+		 * they bring may also end the stream or the connection.
+		 */
+		if (sk_flush_backlog(sk)) {
+			st = quic_stream_find(&qs->streams, id);
+			if (qs->closing || !st || st->send_state >= QUIC_STREAM_SEND_STATE_SENT) {
+				err = -EPIPE;
+				break;
+			}
+		}
 	}
 	quic_output_flush(sk);
 	return sent ?: err;
@@ -1772,6 +1842,7 @@ int quic_sock_init(void)
 	 * at least one GSO batch.
 	 */
 	limit = max(limit, 128UL);
+	quic_max_orphans = max_t(unsigned long, limit / 8, 256);
 	sysctl_quic_mem[0] = limit / 4 * 3;
 	sysctl_quic_mem[1] = limit;
 	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;

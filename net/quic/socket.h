@@ -154,6 +154,10 @@ enum {
  *	orphaned, in the connection ID table until @close_end
  * @flushing: the user closed the socket with stream data unacknowledged:
  *	it stays, orphaned and open, until the peer has it all
+ * @flush_progress: when the peer last acknowledged stream data of a
+ *	flushing socket: its idle timeout counts from there, so a peer that
+ *	keeps the path alive without taking the data cannot keep it
+ * @orphan: counted among the orphans that stay after close()
  * @key_update_pending: a key update we started awaits its first ACK
  * @key_update_pn: first packet number sent with the new keys
  * @work: what the receive path leaves to process context (QUIC_WORK_*)
@@ -233,6 +237,8 @@ struct quic_sock {
 	bool				close_app;
 	bool				lingering;
 	bool				flushing;
+	bool				orphan;
+	u64				flush_progress;
 	u64				close_error;
 	u64				close_frame;
 	u64				close_end;
@@ -308,8 +314,8 @@ static inline bool quic_is_listen(const struct sock *sk)
 void quic_close_final(struct sock *sk);
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
 int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
-void quic_reasm_insert(struct sk_buff_head *q, struct sk_buff *skb);
-struct sk_buff *quic_reasm_next(struct sk_buff_head *q, u64 off);
+bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb);
+struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off);
 int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);
 
 int quic_sock_init(void);

@@ -7,6 +7,7 @@
  * MAX_STREAMS) is given back as the user reads.
  */
 
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -15,7 +16,7 @@
 
 static u32 quic_stream_hash(s64 id)
 {
-	return (id >> 2) % QUIC_STREAM_HASH_SIZE;
+	return ((u64)id >> 2) % QUIC_STREAM_HASH_SIZE;
 }
 
 void quic_streams_init(struct quic_stream_table *t, bool is_server)
@@ -86,7 +87,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 	st->id = id;
 	st->final_size = U64_MAX;
 	st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
-	skb_queue_head_init(&st->reasm);
+	st->reasm = RB_ROOT;
 	quic_stream_limits_init(qs, st);
 	if (quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))
 		st->recv_state = QUIC_STREAM_RECV_STATE_READ;	/* never receives */
@@ -99,7 +100,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 static void quic_stream_free(struct quic_stream *st)
 {
 	hlist_del(&st->node);
-	skb_queue_purge(&st->reasm);
+	skb_rbtree_purge(&st->reasm);
 	kfree(st);
 }
 
@@ -156,14 +157,15 @@ static void quic_stream_maybe_free(struct sock *sk, struct quic_stream *st)
 	quic_stream_free(st);
 }
 
-static int quic_stream_wait_open(struct sock *sk, struct quic_stream_limits *l,
+/* Wait until the peer's MAX_STREAMS lets stream number @n open. */
+static int quic_stream_wait_open(struct sock *sk, struct quic_stream_limits *l, u64 n,
 				 long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (l->opened >= l->max) {
+	while (n >= l->max) {
 		if (!*timeo) {
 			err = -EAGAIN;
 			break;
@@ -176,11 +178,28 @@ static int quic_stream_wait_open(struct sock *sk, struct quic_stream_limits *l,
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, timeo, l->opened < l->max || sk->sk_err ||
+		sk_wait_event(sk, timeo, n < l->max || sk->sk_err ||
 			      quic_sk(sk)->closing, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
+}
+
+/* RFC 9000 section 4.6: tell the peer once per limit value that it holds
+ * us back; a blocked sender that retries must not queue a frame each time.
+ */
+static void quic_stream_blocked(struct sock *sk, struct quic_stream_limits *l, bool uni)
+{
+	struct quic_frame fr = {};
+
+	if (l->blocked)
+		return;
+	fr.type = uni ? QUIC_FRAME_STREAMS_BLOCKED_UNI : QUIC_FRAME_STREAMS_BLOCKED_BIDI;
+	fr.value = l->max;
+	if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+		return;
+	l->blocked = true;
+	quic_output_flush(sk);
 }
 
 /**
@@ -203,7 +222,7 @@ int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
 	u64 n;
 	int err;
 
-	if (*id < -1 || *id > (s64)QUIC_VARINT_MAX)
+	if (*id != -1 && !quic_stream_id_valid(*id))
 		return -EINVAL;
 	if (*id == -1)
 		*id = (flags & MSG_QUIC_STREAM_UNI ? QUIC_STREAM_UNI : 0) | t->is_server;
@@ -215,17 +234,11 @@ int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
 	n = *id >> 2;
 	if (n < l->opened)
 		return -EINVAL;
-	timeo = (nonblock || (flags & MSG_QUIC_STREAM_DONTWAIT)) ? 0 :
-		sock_sndtimeo(sk, false);
-	while (n >= l->max) {
-		struct quic_frame fr = {};
-
-		fr.type = quic_stream_is_uni(*id) ? QUIC_FRAME_STREAMS_BLOCKED_UNI
-						  : QUIC_FRAME_STREAMS_BLOCKED_BIDI;
-		fr.value = l->max;
-		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
-		quic_output_flush(sk);
-		err = quic_stream_wait_open(sk, l, &timeo);
+	if (n >= l->max) {
+		quic_stream_blocked(sk, l, quic_stream_is_uni(*id));
+		timeo = (nonblock || (flags & MSG_QUIC_STREAM_DONTWAIT)) ? 0 :
+			sock_sndtimeo(sk, false);
+		err = quic_stream_wait_open(sk, l, n, &timeo);
 		if (err)
 			return err;
 	}
@@ -240,23 +253,28 @@ int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
  * quic_stream_send_get - the stream sendmsg() writes to
  * @sk: the connection, locked
  * @id: stream ID; one of ours not opened yet is opened
+ * @flags: MSG_QUIC_STREAM_* flags, for the open
+ * @nonblock: do not wait for MAX_STREAMS
  * @sp: the stream
  *
  * Return: 0, -EINVAL for a stream we cannot send on, or an error of
  * quic_stream_open().
  */
-int quic_stream_send_get(struct sock *sk, s64 id, struct quic_stream **sp)
+int quic_stream_send_get(struct sock *sk, s64 id, u32 flags, bool nonblock,
+			 struct quic_stream **sp)
 {
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 	struct quic_stream *st;
 	int err;
 
+	if (!quic_stream_id_valid(id))
+		return -EINVAL;
 	st = quic_stream_find(t, id);
 	if (!st) {
 		if (!quic_stream_is_local(t, id) ||
 		    (u64)(id >> 2) < quic_stream_limits(t, id)->opened)
 			return -EINVAL;	/* not opened by the peer, or closed */
-		err = quic_stream_open(sk, &id, 0, false);
+		err = quic_stream_open(sk, &id, flags, nonblock);
 		if (err)
 			return err;
 		st = quic_stream_find(t, id);
@@ -382,6 +400,14 @@ static int quic_stream_deliver(struct sock *sk, struct quic_stream *st,
 	do {
 		cb = QUIC_RCV_CB(skb);
 		end = cb->offset + skb->len;
+		/* Charged before the offsets move: data refused now must be
+		 * taken when the peer sends it again.
+		 */
+		err = quic_rcv_charge(sk, skb);
+		if (err) {
+			kfree_skb(skb);
+			return err;
+		}
 		/* Old data, unless it is the FIN of an empty last piece */
 		if (end <= st->recv_off &&
 		    !(end == st->final_size && end == st->recv_off &&
@@ -396,9 +422,7 @@ static int quic_stream_deliver(struct sock *sk, struct quic_stream *st,
 			st->recv_off = end;
 			if (cb->fin)
 				st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
-			err = quic_rcv_enqueue(sk, skb);
-			if (err)
-				return err;
+			quic_rcv_enqueue(sk, skb);	/* charged: cannot fail */
 		}
 		skb = quic_reasm_next(&st->reasm, st->recv_off);
 	} while (skb);
@@ -420,12 +444,18 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 	u64 end = f->stream.offset + f->stream.len;
 	struct quic_stream *st;
 	struct sk_buff *skb;
-	int err;
+	int err, rmem;
 
 	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
 	if (err || !st)
 		return err;
-	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf + 2 * t->recv_window)
+	/* Data in order may wait for the reader up to the buffer plus
+	 * twice the connection window the user gave the peer (pieces of a
+	 * packet cost more than their bytes); data beyond a gap only up to
+	 * the buffer, so tiny pieces at scattered offsets cannot pin more.
+	 */
+	rmem = atomic_read(&sk->sk_rmem_alloc);
+	if (rmem > (u64)READ_ONCE(sk->sk_rcvbuf) + 2 * min_t(u64, t->recv_window, SZ_1G))
 		return -ENOBUFS;
 	err = quic_stream_fc_check(sk, st, end, f->stream.fin, errcode);
 	if (err)
@@ -439,12 +469,13 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 		return -ENOMEM;
 	if (f->stream.offset <= st->recv_off)
 		return quic_stream_deliver(sk, st, skb);
-	err = quic_rcv_charge(sk, skb);
-	if (err) {
+	err = -ENOBUFS;
+	if (rmem + skb->truesize <= READ_ONCE(sk->sk_rcvbuf))
+		err = quic_rcv_charge(sk, skb);
+	if (err || !quic_reasm_insert(&st->reasm, skb)) {
 		kfree_skb(skb);
 		return err;
 	}
-	quic_reasm_insert(&st->reasm, skb);
 	return 0;
 }
 
@@ -483,7 +514,7 @@ int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errc
 	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RECVD)
 		return 0;	/* everything arrived anyway, or reset before */
 	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
-	skb_queue_purge(&st->reasm);
+	skb_rbtree_purge(&st->reasm);
 	quic_stream_update_event(sk, st, QUIC_STREAM_RECV_STATE_RESET_RECVD,
 				 f->stream.error, f->stream.len);
 	quic_stream_maybe_free(sk, st);
@@ -628,6 +659,7 @@ int quic_stream_rcv_max_streams(struct sock *sk, const struct quic_frame *f, u32
 	if (f->value <= l->max)
 		return 0;
 	l->max = f->value;
+	l->blocked = false;
 	ev = (l->max << 2) | (uni ? QUIC_STREAM_UNI : 0) | t->is_server;
 	quic_event_deliver(sk, QUIC_EVENT_STREAM_MAX_STREAM, &ev, sizeof(ev));
 	sk->sk_write_space(sk);
@@ -658,6 +690,8 @@ void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin)
 		return;
 	st->send_acked += len;
 	st->fin_acked |= fin;
+	if (len || fin)
+		quic_sk(sk)->flush_progress = quic_now();
 	if (st->fin_acked && st->send_acked == st->send_off) {
 		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;
 		quic_stream_update_event(sk, st, st->send_state, 0, st->send_off);
@@ -745,8 +779,11 @@ void quic_stream_read(struct sock *sk, s64 id, u32 len, bool fin)
  */
 int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
 {
-	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+	struct quic_stream *st;
 
+	if (!quic_stream_id_valid(id))
+		return -EINVAL;
+	st = quic_stream_find(&quic_sk(sk)->streams, id);
 	if (!st || (!quic_stream_is_local(&quic_sk(sk)->streams, id) &&
 		    quic_stream_is_uni(id)))
 		return -EINVAL;
@@ -765,9 +802,12 @@ int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
  */
 int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 {
-	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
 	struct quic_frame fr = {};
+	struct quic_stream *st;
 
+	if (!quic_stream_id_valid(id))
+		return -EINVAL;
+	st = quic_stream_find(&quic_sk(sk)->streams, id);
 	if (!st || st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
 		return -EINVAL;
 	fr.type = QUIC_FRAME_STOP_SENDING;

@@ -49,7 +49,7 @@ struct quic_stream {
 	u64			recv_window;
 	u64			final_size;
 	u8			recv_state;
-	struct sk_buff_head	reasm;
+	struct rb_root		reasm;
 };
 
 /**
@@ -57,11 +57,13 @@ struct quic_stream {
  * @opened: streams of this type opened so far (the next one's number)
  * @max: how many may be opened (MAX_STREAMS)
  * @announced: for peer-initiated types, the MAX_STREAMS value we sent
+ * @blocked: for our types, a STREAMS_BLOCKED frame reported @max already
  */
 struct quic_stream_limits {
 	u64	opened;
 	u64	max;
 	u64	announced;
+	bool	blocked;
 };
 
 /**
@@ -111,6 +113,14 @@ static inline bool quic_stream_is_uni(s64 id)
 	return id & QUIC_STREAM_UNI;
 }
 
+/* Stream IDs are varints (RFC 9000 section 2.1): user space hands us an
+ * s64, so every ID that enters from a socket call is checked with this.
+ */
+static inline bool quic_stream_id_valid(s64 id)
+{
+	return id >= 0 && id <= (s64)((1ULL << 62) - 1);
+}
+
 struct sock;
 struct quic_frame;
 struct quic_params;
@@ -120,7 +130,8 @@ void quic_streams_set_limits(struct sock *sk);
 void quic_streams_free(struct quic_stream_table *t);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
 int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock);
-int quic_stream_send_get(struct sock *sk, s64 id, struct quic_stream **sp);
+int quic_stream_send_get(struct sock *sk, s64 id, u32 flags, bool nonblock,
+			 struct quic_stream **sp);
 u64 quic_stream_send_room(struct sock *sk, struct quic_stream *st);
 int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errcode);
 int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errcode);

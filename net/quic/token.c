@@ -35,11 +35,6 @@
 
 static struct hmac_sha256_key quic_token_key;
 
-/* Stateless Resets and Version Negotiation packets we send, at most this
- * many per second in all: they answer packets anyone can forge.
- */
-static DEFINE_RATELIMIT_STATE(quic_stateless_rs, HZ, 100);
-
 /**
  * quic_token_init - pick the token key
  */
@@ -214,7 +209,8 @@ void quic_reset_send(struct sock *usk, const struct sk_buff *skb)
 	 * 1-byte ID and some payload: at least 21 bytes, RFC 9000 10.3.
 	 */
 	if (skb->len <= QUIC_RESET_MIN_LEN || skb->len < 1 + QUIC_CID_LEN ||
-	    (skb->data[0] & QUIC_HEADER_FORM_LONG) || !__ratelimit(&quic_stateless_rs))
+	    (skb->data[0] & QUIC_HEADER_FORM_LONG) ||
+	    !__ratelimit(&quic_net(sock_net(usk))->stateless_rs))
 		return;
 	len = min_t(u32, skb->len - 1, QUIC_RESET_MIN_LEN + 20);
 	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);
@@ -227,7 +223,7 @@ void quic_reset_send(struct sock *usk, const struct sk_buff *skb)
 	memset(&cid, 0, sizeof(cid));
 	cid.len = QUIC_CID_LEN;
 	memcpy(cid.data, skb->data + 1, QUIC_CID_LEN);
-	quic_cid_reset_token(&cid, p + len - QUIC_RESET_TOKEN_LEN);
+	quic_cid_reset_token(sock_net(usk), &cid, p + len - QUIC_RESET_TOKEN_LEN);
 	quic_addr_from_skb(skb, &peer, &local);
 	quic_xmit_stateless(usk, nskb, &local, &peer);
 	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESET_SENT);
@@ -251,7 +247,7 @@ void quic_version_negotiation_send(struct sock *usk, const struct sk_buff *skb,
 	u32 len, i;
 	u8 *p;
 
-	if (!__ratelimit(&quic_stateless_rs))
+	if (!__ratelimit(&quic_net(sock_net(usk))->stateless_rs))
 		return;
 	len = 1 + 4 + 1 + info->scid_len + 1 + info->dcid_len + 4 * ARRAY_SIZE(versions);
 	nskb = alloc_skb(QUIC_HEADROOM + len, GFP_ATOMIC);

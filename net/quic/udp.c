@@ -84,27 +84,42 @@ static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
 	return 0;
 }
 
+/* A port is shared by the QUIC sockets of the user that bound it first,
+ * and across users only when both sides set SO_REUSEADDR, as for UDP:
+ * another user cannot take over a service's port while it restarts.
+ */
+static bool quic_udp_may_share(const struct quic_udp_sock *us, const struct sock *sk)
+{
+	return uid_eq(us->uid, sk_uid(sk)) || (us->reuse && sk->sk_reuse);
+}
+
 /**
  * quic_udp_sock_get - find or create the UDP socket for a local address
- * @net: network namespace
+ * @sk: the QUIC socket binding; its namespace, owner and SO_REUSEADDR
  * @addr: local address; a zero port is replaced by the one UDP chose
  *
  * Return: a referenced tunnel socket, or an ERR_PTR(): -EADDRINUSE when a
- * non-QUIC UDP socket holds the port, -EADDRNOTAVAIL for a foreign address.
+ * non-QUIC UDP socket, or another user's QUIC socket that does not share,
+ * holds the port, -EADDRNOTAVAIL for a foreign address.
  */
-struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr)
+struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *addr)
 {
+	struct net *net = sock_net(sk);
 	struct quic_udp_sock *us;
 	int err;
 
 	mutex_lock(&quic_udp_mutex);
 	if (addr->v4.sin_port) {	/* same offset in v4 and v6 */
 		hlist_for_each_entry(us, &quic_udp_socks, node) {
-			if (net_eq(sock_net(us->sock->sk), net) &&
-			    quic_addr_same(&us->addr, addr)) {
-				refcount_inc(&us->refcnt);
+			if (!net_eq(sock_net(us->sock->sk), net) ||
+			    !quic_addr_same(&us->addr, addr))
+				continue;
+			if (!quic_udp_may_share(us, sk)) {
+				us = ERR_PTR(-EADDRINUSE);
 				goto out;
 			}
+			refcount_inc(&us->refcnt);
+			goto out;
 		}
 	}
 
@@ -120,6 +135,8 @@ struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr)
 		goto out;
 	}
 	us->addr = *addr;
+	us->uid = sk_uid(sk);
+	us->reuse = sk->sk_reuse;
 	refcount_set(&us->refcnt, 1);
 	hlist_add_head(&us->node, &quic_udp_socks);
 out:

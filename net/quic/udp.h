@@ -10,6 +10,7 @@
 #include <linux/in6.h>
 #include <linux/refcount.h>
 #include <linux/in.h>
+#include <linux/uidgid.h>
 
 struct sk_buff;
 
@@ -34,6 +35,8 @@ union quic_addr {
  * @addr: the local address; the port is the one UDP picked for port 0
  * @listener: the listening QUIC socket on it, if any (RCU)
  * @rcu: freed after the receive path's RCU readers
+ * @uid: owner: the user whose QUIC socket bound it first
+ * @reuse: that socket had SO_REUSEADDR set
  *
  * Created by bind() and released with the last QUIC socket using it.  All
  * of it except @refcnt and @listener is set at creation and read-only
@@ -46,9 +49,13 @@ struct quic_udp_sock {
 	union quic_addr		addr;
 	struct sock __rcu	*listener;
 	struct rcu_head		rcu;
+	kuid_t			uid;
+	bool			reuse;
 };
 
-struct quic_udp_sock *quic_udp_sock_get(struct net *net, union quic_addr *addr);
+struct sock;
+
+struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *addr);
 void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
 			union quic_addr *dst);
