@@ -441,6 +441,98 @@ static void quic_crypto_errors_test(struct kunit *test)
 	quic_crypto_free(&c);
 }
 
+/* RFC 9001 section 6.6: an update well before the confidentiality limit,
+ * the end of the connection near it or at the integrity limit; none for
+ * ChaCha20, whose limit no connection reaches.
+ */
+static void quic_aead_limits_test(struct kunit *test)
+{
+	static const struct {
+		u32 type;
+		u64 conf, integ;
+	} cases[] = {
+		{ TLS_CIPHER_AES_GCM_128, 1ULL << 23, 1ULL << 52 },
+		{ TLS_CIPHER_AES_GCM_256, 1ULL << 23, 1ULL << 52 },
+		{ TLS_CIPHER_AES_CCM_128, 2965820, 2965820 },
+	};
+	u8 secret[QUIC_SECRET_MAX] = {};
+	struct quic_crypto *c;
+	int i;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(c));	/* no keys yet */
+	KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(c, 0, sizeof(*c));
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1, cases[i].type,
+							     secret, true), 0);
+		KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1, cases[i].type,
+							     secret, false), 0);
+		c->tx_packets = cases[i].conf - cases[i].conf / 16 - 1;
+		KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(c));
+		c->tx_packets++;
+		KUNIT_EXPECT_TRUE(test, quic_crypto_update_due(c));
+		KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
+		c->tx_packets = cases[i].conf - cases[i].conf / 64;
+		KUNIT_EXPECT_TRUE(test, quic_crypto_limit_reached(c));
+		/* A key update starts the count again. */
+		KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(c), 0);
+		KUNIT_ASSERT_EQ(test, quic_crypto_key_update(c), 0);
+		KUNIT_EXPECT_EQ(test, c->tx_packets, 0);
+		KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(c));
+		c->rx_failures = cases[i].integ - 1;
+		KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
+		c->rx_failures++;
+		KUNIT_EXPECT_TRUE(test, quic_crypto_limit_reached(c));
+		quic_crypto_free(c);
+	}
+
+	memset(c, 0, sizeof(*c));
+	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1,
+						     TLS_CIPHER_CHACHA20_POLY1305, secret, true), 0);
+	c->tx_packets = 1ULL << 62;
+	KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(c));
+	KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
+	c->rx_failures = (1ULL << 36) - 1;
+	KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
+	c->rx_failures++;
+	KUNIT_EXPECT_TRUE(test, quic_crypto_limit_reached(c));
+	quic_crypto_free(c);
+}
+
+/* Failed authentications are counted; packets of the old key phase are
+ * fine below the first one of the new phase and a KEY_UPDATE_ERROR above
+ * it (RFC 9001 section 6.4).
+ */
+static void quic_key_phase_order_test(struct kunit *test)
+{
+	u8 secret[QUIC_SECRET_MAX] = {}, *pkt;
+	struct quic_crypto *c;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	pkt = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1, TLS_CIPHER_AES_GCM_128,
+						     secret, true), 0);
+	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1, TLS_CIPHER_AES_GCM_128,
+						     secret, false), 0);
+	KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(c, pkt, 4, 40, 1, 0), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(c, pkt, 4, 40, 2, 0), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, c->rx_failures, 2);
+
+	KUNIT_EXPECT_TRUE(test, quic_crypto_rx_phase_ok(c, 0, 10));
+	KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(c), 0);
+	KUNIT_ASSERT_EQ(test, quic_crypto_key_update(c), 0);
+	KUNIT_EXPECT_TRUE(test, quic_crypto_rx_phase_ok(c, 0, 50));	/* none new yet */
+	KUNIT_EXPECT_TRUE(test, quic_crypto_rx_phase_ok(c, 1, 20));	/* first new */
+	KUNIT_EXPECT_TRUE(test, quic_crypto_rx_phase_ok(c, 1, 25));
+	KUNIT_EXPECT_TRUE(test, quic_crypto_rx_phase_ok(c, 0, 19));	/* reordered */
+	KUNIT_EXPECT_FALSE(test, quic_crypto_rx_phase_ok(c, 0, 21));
+	quic_crypto_free(c);
+}
+
 static struct kunit_case quic_crypto_test_cases[] = {
 	KUNIT_CASE(quic_hkdf_label_test),
 	KUNIT_CASE(quic_initial_iv_test),
@@ -450,6 +542,8 @@ static struct kunit_case quic_crypto_test_cases[] = {
 	KUNIT_CASE(quic_retry_tag_test),
 	KUNIT_CASE(quic_suites_roundtrip_test),
 	KUNIT_CASE(quic_crypto_errors_test),
+	KUNIT_CASE(quic_aead_limits_test),
+	KUNIT_CASE(quic_key_phase_order_test),
 	{}
 };
 

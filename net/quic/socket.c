@@ -5,6 +5,7 @@
  * socket options.
  */
 
+#include <kunit/visibility.h>
 #include <linux/quic.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -702,6 +703,7 @@ bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb)
 	rb_insert_color(&skb->rbnode, q);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(quic_reasm_insert);
 
 /**
  * quic_reasm_next - the queued data that the gap closing at @off frees
@@ -721,6 +723,7 @@ struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off)
 	skb->prev = NULL;
 	return skb;
 }
+EXPORT_SYMBOL_IF_KUNIT(quic_reasm_next);
 
 /**
  * quic_rcv_enqueue - queue an skb for recvmsg() and wake the reader

@@ -13,6 +13,8 @@
 #include <net/sock.h>
 #include <net/tls.h>
 
+#include "socket.h"
+
 /* The layouts existing programs were built with (quic-abi). */
 static void quic_abi_layout_test(struct kunit *test)
 {
@@ -229,6 +231,56 @@ static void quic_bind_test(struct kunit *test)
 	sock_release(udp);
 }
 
+static struct sk_buff *quic_test_piece(struct kunit *test, u64 off, u32 len)
+{
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	memset(skb_put(skb, len), off & 0xff, len);
+	QUIC_RCV_CB(skb)->offset = off;
+	return skb;
+}
+
+/* Pieces beyond a gap come out in offset order whatever order they came
+ * in; a piece the one before it holds whole is refused, so a repeated
+ * frame costs nothing; a partial overlap is kept for delivery to trim.
+ */
+static void quic_reasm_test(struct kunit *test)
+{
+	static const u32 offs[] = { 900, 800, 700, 600, 500, 400, 300, 200, 100 };
+	struct rb_root q = RB_ROOT;
+	struct sk_buff *skb;
+	u64 next = 100;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		KUNIT_EXPECT_TRUE(test, quic_reasm_insert(&q, quic_test_piece(test, offs[i], 100)));
+	for (i = 0; i < 3; i++) {
+		skb = quic_test_piece(test, 500, 100);	/* the same again */
+		KUNIT_EXPECT_FALSE(test, quic_reasm_insert(&q, skb));
+		kfree_skb(skb);
+	}
+	skb = quic_test_piece(test, 520, 10);		/* inside one */
+	KUNIT_EXPECT_FALSE(test, quic_reasm_insert(&q, skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_TRUE(test, quic_reasm_insert(&q, quic_test_piece(test, 950, 100)));
+
+	KUNIT_EXPECT_NULL(test, quic_reasm_next(&q, 99));	/* the gap */
+	for (i = 0; i < 9; i++) {
+		skb = quic_reasm_next(&q, next);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ(test, QUIC_RCV_CB(skb)->offset, next);
+		next = QUIC_RCV_CB(skb)->offset + skb->len;
+		kfree_skb(skb);
+	}
+	skb = quic_reasm_next(&q, next);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, QUIC_RCV_CB(skb)->offset, 950);
+	kfree_skb(skb);
+	KUNIT_EXPECT_NULL(test, quic_reasm_next(&q, U64_MAX));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&q));
+}
+
 static struct kunit_case quic_test_cases[] = {
 	KUNIT_CASE(quic_abi_layout_test),
 	KUNIT_CASE(quic_socket_families_test),
@@ -236,6 +288,7 @@ static struct kunit_case quic_test_cases[] = {
 	KUNIT_CASE(quic_transport_param_test),
 	KUNIT_CASE(quic_alpn_test),
 	KUNIT_CASE(quic_bind_test),
+	KUNIT_CASE(quic_reasm_test),
 	{}
 };
 
@@ -248,3 +301,5 @@ kunit_test_suite(quic_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for QUIC");
 MODULE_LICENSE("GPL");
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
