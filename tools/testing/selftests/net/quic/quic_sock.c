@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <grp.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <linux/quic.h>
 #include <linux/tls.h>
 
@@ -178,6 +180,62 @@ TEST_F(quic, bind_holds_udp_port)
 	EXPECT_EQ(0, bind(udp, (void *)&name, len));
 	close(udp);
 	self->fd = quic_socket(variant->family, variant->type);
+}
+
+/* As another user, bind to @name with or without SO_REUSEADDR: the
+ * result, or 100 + the step that failed to set up.
+ */
+static int bind_as_nobody(int family, int type, const struct sockaddr_storage *name,
+			  socklen_t len, int reuse)
+{
+	int fd, status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(101);
+		fd = quic_socket(family, type);
+		if (fd < 0)
+			_exit(102);
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)))
+			_exit(103);
+		if (!bind(fd, (const void *)name, len))
+			_exit(0);
+		_exit(errno == EADDRINUSE ? 1 : 104);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Another user cannot take a port a QUIC socket holds (a service's, while
+ * it restarts), unless both sides ask to share it with SO_REUSEADDR.
+ */
+TEST_F(quic, bind_port_of_other_user)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	int one = 1, shared;
+
+	ASSERT_EQ(0, bind(self->fd, (void *)&self->lo, self->alen));
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+	EXPECT_EQ(1, bind_as_nobody(variant->family, variant->type, &name, len, 0));
+	EXPECT_EQ(1, bind_as_nobody(variant->family, variant->type, &name, len, 1));
+	ASSERT_EQ(0, listen(self->fd, 8));
+	EXPECT_EQ(1, bind_as_nobody(variant->family, variant->type, &name, len, 1));
+
+	shared = quic_socket(variant->family, variant->type);
+	ASSERT_LE(0, shared);
+	ASSERT_EQ(0, setsockopt(shared, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind(shared, (void *)&self->lo, self->alen));
+	len = sizeof(name);
+	ASSERT_EQ(0, getsockname(shared, (void *)&name, &len));
+	EXPECT_EQ(1, bind_as_nobody(variant->family, variant->type, &name, len, 0));
+	EXPECT_EQ(0, bind_as_nobody(variant->family, variant->type, &name, len, 1));
+	close(shared);
 }
 
 TEST_F(quic, listen_and_accept)
