@@ -287,8 +287,7 @@ void quic_conn_free(struct sock *sk)
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_streams_free(&qs->streams);
-	skb_queue_purge(&qs->reqs);
-	skb_queue_purge(&qs->reqs_0rtt);
+	quic_listener_close(sk);
 	skb_queue_purge(&qs->early_rcv);
 	if (qs->dst_cache_ready) {
 		dst_cache_destroy(&qs->dst_cache);
@@ -524,7 +523,6 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	struct quic_packet_info info;
 	struct quic_cid first, cid;
 	struct quic_cid_entry *e;
-	struct sk_buff *more, *tmp;
 	int err = -EINVAL;
 
 	first.len = 0;
@@ -573,23 +571,15 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 
 	quic_packet_rcv(sk, skb);
 	/* Datagrams of the same connection that arrived before the ID was
-	 * in the table wait on the listener too.
+	 * in the table wait on the listener too: Initials are processed now,
+	 * 0-RTT ones wait for the early keys.
 	 */
-	spin_lock_bh(&lqs->reqs.lock);
-	skb_queue_walk_safe(&lqs->reqs, more, tmp) {
-		if (quic_skb_odcid(more, &cid) && quic_cid_eq(&cid, &first)) {
-			__skb_unlink(more, &lqs->reqs);
-			__skb_queue_tail(&qs->space[QUIC_SPACE_INITIAL].pending, more);
-		}
-	}
-	spin_unlock_bh(&lqs->reqs.lock);
+	quic_listener_take(lsk, sk, &first);
 	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
-	/* 0-RTT ones wait for the early keys. */
-	quic_listener_take_0rtt(lsk, sk, &first);
 	return 0;
 out:
 	if (first.len)
-		quic_listener_take_0rtt(lsk, NULL, &first);
+		quic_listener_take(lsk, NULL, &first);
 	kfree_skb(skb);
 	return err;
 }
@@ -1051,7 +1041,13 @@ static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)
 			break;
 		fr.type = QUIC_FRAME_RETIRE_CONNECTION_ID;
 		fr.value = e->seq;
-		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+		/* An ID is forgotten only once its retirement is queued
+		 * (RFC 9000 section 5.1.2); the rest go next time.
+		 */
+		if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr)) {
+			prior_to = e->seq;
+			break;
+		}
 		quic_cid_remove(&qs->dcids, e, false);
 	}
 	qs->dcids.retire_prior_to = prior_to;
@@ -1075,6 +1071,9 @@ int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errc
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		return -EPROTO;
 	}
+	/* Retirements it asks for are frames the peer makes us queue. */
+	if (!quic_frame_reply_room(sk))
+		return -ENOBUFS;
 	if (f->new_cid.seq < qs->dcids.retire_prior_to) {
 		struct quic_frame fr = { .type = QUIC_FRAME_RETIRE_CONNECTION_ID };
 
@@ -1121,6 +1120,9 @@ int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *e
 	e = quic_cid_find(&qs->scids, f->value);
 	if (!e || qs->scids.count == 1)
 		return 0;
+	/* Its replacement is a frame the peer makes us queue. */
+	if (!quic_frame_reply_room(sk))
+		return -ENOBUFS;
 	quic_cid_remove(&qs->scids, e, true);
 	quic_conn_issue_cids(sk);
 	return 0;

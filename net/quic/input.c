@@ -69,12 +69,104 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 }
 
 /* Does @skb, a datagram waiting on a listener, go to @dcid? */
-static bool quic_skb_to_cid(const struct sk_buff *skb, const u8 *dcid, u8 len)
+static bool quic_skb_to_cid(const struct sk_buff *skb, const struct quic_cid *dcid)
 {
 	const u8 *d;
 	u8 l;
 
-	return quic_packet_dcid(skb, &d, &l) && l == len && !memcmp(d, dcid, len);
+	return quic_packet_dcid(skb, &d, &l) && l == dcid->len && !memcmp(d, dcid->data, l);
+}
+
+/**
+ * quic_listener_open - let the receive path queue datagrams on a listener
+ * @lsk: the socket, about to listen
+ */
+void quic_listener_open(struct sock *lsk)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+
+	spin_lock_bh(&lqs->reqs.lock);
+	lqs->reqs_open = true;
+	spin_unlock_bh(&lqs->reqs.lock);
+}
+
+/**
+ * quic_listener_close - stop queueing datagrams on a listener, drop them
+ * @lsk: the listener; also fine on a socket that never listened
+ *
+ * A softirq that found the listener just before it stopped may still try
+ * to queue: it finds @reqs_open cleared under the same lock.
+ */
+void quic_listener_close(struct sock *lsk)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+	struct sk_buff_head q;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&lqs->reqs.lock);
+	lqs->reqs_open = false;
+	skb_queue_splice_init(&lqs->reqs, &q);
+	skb_queue_splice_init(&lqs->reqs_0rtt, &q);
+	lqs->reqs_mem = 0;
+	spin_unlock_bh(&lqs->reqs.lock);
+	__skb_queue_purge(&q);
+}
+
+/* Under the queue lock: @skb leaves a listener queue. */
+static void quic_listener_unlink(struct quic_sock *lqs, struct sk_buff *skb,
+				 struct sk_buff_head *q)
+{
+	__skb_unlink(skb, q);
+	lqs->reqs_mem -= skb->truesize;
+}
+
+/* Queue @skb on a listener queue of at most @max datagrams, the oldest
+ * giving way for 0-RTT (@drop_old), the newest otherwise; all of them
+ * within the listener's receive buffer in truesize: spoofed Initials of
+ * up to 64 KiB each cannot pin more.  Consumes @skb.
+ */
+static bool quic_listener_queue(struct sock *lsk, struct sk_buff_head *q, struct sk_buff *skb,
+				u32 max, bool drop_old)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+	struct sk_buff *old = NULL;
+	bool queued = false;
+
+	spin_lock_bh(&lqs->reqs.lock);
+	if (drop_old && skb_queue_len(q) >= max) {
+		old = skb_peek(q);
+		quic_listener_unlink(lqs, old, q);
+	}
+	if (lqs->reqs_open && skb_queue_len(q) < max &&
+	    lqs->reqs_mem + skb->truesize <= READ_ONCE(lsk->sk_rcvbuf)) {
+		__skb_queue_tail(q, skb);
+		lqs->reqs_mem += skb->truesize;
+		queued = true;
+	}
+	spin_unlock_bh(&lqs->reqs.lock);
+	kfree_skb(old);
+	if (!queued)
+		kfree_skb(skb);
+	return queued;
+}
+
+/**
+ * quic_listener_next - the first datagram of the next connection to accept
+ * @lsk: the listener, locked
+ *
+ * Return: the datagram, or NULL.
+ */
+struct sk_buff *quic_listener_next(struct sock *lsk)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+	struct sk_buff *skb;
+
+	spin_lock_bh(&lqs->reqs.lock);
+	skb = skb_peek(&lqs->reqs);
+	if (skb)
+		quic_listener_unlink(lqs, skb, &lqs->reqs);
+	spin_unlock_bh(&lqs->reqs.lock);
+	return skb;
 }
 
 /* A client's 0-RTT packets can reach us before accept() has made the
@@ -85,41 +177,44 @@ static bool quic_skb_to_cid(const struct sk_buff *skb, const u8 *dcid, u8 len)
  */
 static void quic_listener_rcv_0rtt(struct sock *lsk, struct sk_buff *skb)
 {
-	struct sk_buff_head *q = &quic_sk(lsk)->reqs_0rtt;
-	struct sk_buff *old = NULL;
-
-	spin_lock_bh(&quic_sk(lsk)->reqs.lock);
-	if (skb_queue_len(q) >= QUIC_LISTEN_0RTT_MAX)
-		old = __skb_dequeue(q);
-	__skb_queue_tail(q, skb);
-	spin_unlock_bh(&quic_sk(lsk)->reqs.lock);
-	kfree_skb(old);
+	quic_listener_queue(lsk, &quic_sk(lsk)->reqs_0rtt, skb, QUIC_LISTEN_0RTT_MAX, true);
 }
 
-/**
- * quic_listener_take_0rtt - hand the 0-RTT packets kept for a connection
- * @lsk: the listener
- * @sk: the connection accepted, locked; or NULL to drop them
- * @dcid: the connection ID its client first sent to
- */
-void quic_listener_take_0rtt(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid)
+/* Under the queue lock: move what waits in @from for @dcid to @space. */
+static void quic_listener_move(struct quic_sock *lqs, struct sk_buff_head *from,
+			       struct sock *sk, u8 space, const struct quic_cid *dcid)
 {
-	struct sk_buff_head *pending = NULL;
-	struct quic_sock *lqs = quic_sk(lsk);
+	struct sk_buff_head *pending = sk ? &quic_sk(sk)->space[space].pending : NULL;
 	struct sk_buff *skb, *tmp;
 
-	if (sk)
-		pending = &quic_sk(sk)->space[QUIC_SPACE_APP].pending;
-	spin_lock_bh(&lqs->reqs.lock);
-	skb_queue_walk_safe(&lqs->reqs_0rtt, skb, tmp) {
-		if (!quic_skb_to_cid(skb, dcid->data, dcid->len))
+	skb_queue_walk_safe(from, skb, tmp) {
+		if (!quic_skb_to_cid(skb, dcid))
 			continue;
-		__skb_unlink(skb, &lqs->reqs_0rtt);
+		quic_listener_unlink(lqs, skb, from);
 		if (pending && skb_queue_len(pending) < QUIC_PENDING_MAX)
 			__skb_queue_tail(pending, skb);
 		else
 			kfree_skb(skb);
 	}
+}
+
+/**
+ * quic_listener_take - hand over what a listener keeps for a connection
+ * @lsk: the listener
+ * @sk: the connection accepted, locked; or NULL to drop it all
+ * @dcid: the connection ID its client first sent to
+ *
+ * Initial datagrams that arrived before the connection's ID was in the
+ * table, and 0-RTT ones, go to the connection's pending queues, where
+ * they wait for their keys like any early packet.
+ */
+void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+
+	spin_lock_bh(&lqs->reqs.lock);
+	quic_listener_move(lqs, &lqs->reqs, sk, QUIC_SPACE_INITIAL, dcid);
+	quic_listener_move(lqs, &lqs->reqs_0rtt, sk, QUIC_SPACE_APP, dcid);
 	spin_unlock_bh(&lqs->reqs.lock);
 }
 
@@ -160,8 +255,9 @@ static void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us,
 		sock_put(lsk);
 		goto drop;
 	}
-	skb_queue_tail(&quic_sk(lsk)->reqs, skb);
-	lsk->sk_data_ready(lsk);
+	if (quic_listener_queue(lsk, &quic_sk(lsk)->reqs, skb,
+				max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1), false))
+		lsk->sk_data_ready(lsk);
 	sock_put(lsk);
 	return;
 drop:
@@ -326,8 +422,11 @@ static int quic_datagram_rcv(struct sock *sk, const struct quic_frame *f, u32 *e
 	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff *skb;
 
-	/* RFC 9221 section 4: only if announced, and no larger. */
-	if (f->bytes.len + 1 + quic_varint_len(f->bytes.len) >
+	/* RFC 9221 section 4: only if announced, and no larger; only
+	 * DATAGRAM_LEN has a length field.
+	 */
+	if (1 + f->bytes.len + (f->type == QUIC_FRAME_DATAGRAM_LEN ?
+				quic_varint_len(f->bytes.len) : 0) >
 	    qs->local.max_datagram_frame_size) {
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		return -EPROTO;
@@ -553,6 +652,9 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	}
 	if (info.type >= QUIC_PACKET_VERSION_NEGOTIATION)
 		return -EINVAL;	/* not during a connection */
+	/* RFC 9000 section 17.2.2: a server's Initial has no token. */
+	if (info.type == QUIC_PACKET_INITIAL && info.token_len && !qs->is_server)
+		return info.len;
 	if (info.type != QUIC_PACKET_SHORT && info.version != qs->version)
 		return info.len;
 	level = quic_packet_level(info.type);

@@ -149,11 +149,26 @@ int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
 }
 
 /* Frames the peer makes us send in answer to its own (PATH_RESPONSE,
- * RESET_STREAM for STOP_SENDING, RETIRE_CONNECTION_ID) may use
+ * NEW_CONNECTION_ID and RETIRE_CONNECTION_ID) may use
  * QUIC_REPLY_SLACK bytes beyond the send buffer, which user data never
  * does: a peer that withholds its ACKs cannot grow the queue further.
  */
 #define QUIC_REPLY_SLACK	(64 * 1024)
+
+/**
+ * quic_frame_reply_room - may the peer make us queue more frames?
+ * @sk: the socket
+ *
+ * Checked before a frame that asks for replies changes any state: the
+ * packet that carries it is then dropped unacknowledged, and the peer
+ * sends it again later.
+ *
+ * Return: false over the bound.
+ */
+bool quic_frame_reply_room(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) <= READ_ONCE(sk->sk_sndbuf) + QUIC_REPLY_SLACK;
+}
 
 /**
  * quic_frame_queue_reply - queue a frame the peer asked for
@@ -161,12 +176,11 @@ int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
  * @level: encryption level
  * @fr: the frame
  *
- * Return: 0, or -ENOBUFS over the bound: the packet that asked is then
- * dropped unacknowledged, and the peer sends it again later.
+ * Return: 0, or -ENOBUFS over the bound of quic_frame_reply_room().
  */
 int quic_frame_queue_reply(struct sock *sk, u8 level, const struct quic_frame *fr)
 {
-	if (READ_ONCE(sk->sk_wmem_queued) > READ_ONCE(sk->sk_sndbuf) + QUIC_REPLY_SLACK)
+	if (!quic_frame_reply_room(sk))
 		return -ENOBUFS;
 	return quic_frame_queue(sk, level, fr) ? -ENOBUFS : 0;
 }

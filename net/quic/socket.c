@@ -149,8 +149,7 @@ static void quic_unlisten(struct sock *sk)
 	hlist_del_init(&qs->listen_node);
 	RCU_INIT_POINTER(qs->udp->listener, NULL);
 	spin_unlock(&quic_listen_lock);
-	skb_queue_purge(&qs->reqs);
-	skb_queue_purge(&qs->reqs_0rtt);
+	quic_listener_close(sk);
 	inet_sk_set_state(sk, TCP_CLOSE);
 }
 
@@ -384,6 +383,11 @@ static int quic_bind(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
 	err = quic_addr_from_user(sk, uaddr, len, &addr);
 	if (err)
 		return err;
+	/* An IPv4-mapped address would give an IPv6 socket an IPv4 tunnel,
+	 * which it can neither connect nor accept on.
+	 */
+	if (addr.sa.sa_family != sk->sk_family)
+		return -EAFNOSUPPORT;
 
 	lock_sock(sk);
 	err = -EINVAL;
@@ -456,6 +460,7 @@ static int quic_inet_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 	hlist_add_head(&qs->listen_node, &quic_listeners);
+	quic_listener_open(sk);
 	rcu_assign_pointer(qs->udp->listener, sk);
 	spin_unlock(&quic_listen_lock);
 
@@ -556,7 +561,10 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 	err = quic_accept_wait(sk, sock_rcvtimeo(sk, arg->flags & O_NONBLOCK));
 	if (err)
 		goto out;
-	skb = skb_dequeue(&quic_sk(sk)->reqs);
+	skb = quic_listener_next(sk);
+	err = -EAGAIN;	/* taken by a concurrent accept() */
+	if (!skb)
+		goto out;
 	err = -ENOMEM;
 	newsk = quic_sk_child(sk, arg->kern);
 	if (!newsk) {
@@ -602,6 +610,8 @@ static int quic_connect(struct sock *sk, struct sockaddr_unsized *uaddr, int len
 		if (err)
 			return err;
 	}
+	if (quic_sk(sk)->udp->addr.sa.sa_family != addr.sa.sa_family)
+		return -EAFNOSUPPORT;	/* the route lookup needs its family */
 	err = quic_conn_connect(sk, &addr);
 	if (err)
 		quic_conn_free(sk);
@@ -1419,6 +1429,8 @@ static int quic_sockopt_stream_err(struct sock *sk, int optname, sockptr_t optva
 		return -EFAULT;
 	if (!quic_sk(sk)->handshake_done || quic_sk(sk)->closing)
 		return -ENOTCONN;
+	if (!quic_wmem_ready(sk))	/* the frame is ours to bound */
+		return -EAGAIN;
 	if (optname == QUIC_SOCKOPT_STREAM_RESET)
 		err = quic_stream_reset(sk, e.stream_id, e.errcode);
 	else
@@ -1497,6 +1509,8 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			err = -EINVAL;
 		else if (optlen)
 			err = quic_data_set(&qs->token, optval, optlen);
+		else if (!quic_wmem_ready(sk))
+			err = -EAGAIN;
 		else
 			err = quic_conn_new_token(sk);
 		break;

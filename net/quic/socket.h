@@ -129,6 +129,11 @@ enum {
  * @reqs: on a listener, first datagrams of connections not accepted yet
  * @reqs_0rtt: on a listener, the last 0-RTT datagrams for connections not
  *	accepted yet, their Initial queued or still to come
+ * @reqs_mem: truesize of what @reqs and @reqs_0rtt hold, within the
+ *	listener's receive buffer
+ * @reqs_open: datagrams may still be queued: cleared, under the queue
+ *	lock, when the listener stops, so that the receive path cannot queue
+ *	behind the purge
  * @early_rcv: 0-RTT stream data and datagrams received before the
  *	handshake completed, charged to the receive buffer already
  * @peer_addr: the peer's address
@@ -206,7 +211,7 @@ enum {
  * receive path and the timers; when owned they leave the work to
  * release_sock() through the backlog and @deferred).  @listen_node is
  * under the listener table's lock, and @reqs has its own queue lock,
- * which also covers @reqs_0rtt.
+ * which also covers @reqs_0rtt, @reqs_mem and @reqs_open.
  */
 struct quic_sock {
 	struct inet_sock		inet;
@@ -223,6 +228,8 @@ struct quic_sock {
 
 	struct sk_buff_head		reqs;
 	struct sk_buff_head		reqs_0rtt;
+	u32				reqs_mem;
+	bool				reqs_open;
 	struct sk_buff_head		early_rcv;
 	union quic_addr			peer_addr;
 	union quic_addr			local_addr;

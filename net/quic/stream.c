@@ -215,35 +215,37 @@ static void quic_stream_blocked(struct sock *sk, struct quic_stream_limits *l, b
  */
 int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
 {
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_stream_table *t = &qs->streams;
+	long timeo = (nonblock || (flags & MSG_QUIC_STREAM_DONTWAIT)) ? 0 :
+		     sock_sndtimeo(sk, false);
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
 	struct quic_stream_limits *l;
-	long timeo;
+	bool next = *id == -1;
+	u8 type;
 	u64 n;
 	int err;
 
-	if (*id != -1 && !quic_stream_id_valid(*id))
+	if (!next && (!quic_stream_id_valid(*id) || !quic_stream_is_local(t, *id)))
 		return -EINVAL;
-	if (*id == -1)
-		*id = (flags & MSG_QUIC_STREAM_UNI ? QUIC_STREAM_UNI : 0) | t->is_server;
-	else if (!quic_stream_is_local(t, *id))
-		return -EINVAL;
-	l = quic_stream_limits(t, *id);
-	if (*id == (*id & 3))	/* "next": number it now */
-		*id |= l->opened << 2;
-	n = *id >> 2;
-	if (n < l->opened)
-		return -EINVAL;
-	if (n >= l->max) {
-		quic_stream_blocked(sk, l, quic_stream_is_uni(*id));
-		timeo = (nonblock || (flags & MSG_QUIC_STREAM_DONTWAIT)) ? 0 :
-			sock_sndtimeo(sk, false);
+	type = next ? (flags & MSG_QUIC_STREAM_UNI ? QUIC_STREAM_UNI : 0) | t->is_server
+		    : *id & 3;
+	l = quic_stream_limits(t, type);
+	/* The wait releases the socket lock: another caller may open
+	 * streams meanwhile, so the number is taken, or checked, again.
+	 */
+	for (;;) {
+		n = next ? l->opened : (u64)*id >> 2;
+		if (n < l->opened)
+			return -EINVAL;		/* opened before */
+		if (n < l->max)
+			break;
+		quic_stream_blocked(sk, l, type & QUIC_STREAM_UNI);
 		err = quic_stream_wait_open(sk, l, n, &timeo);
 		if (err)
 			return err;
 	}
-	if (!quic_stream_create(sk, *id, GFP_KERNEL))
+	if (!quic_stream_create(sk, (n << 2) | type, GFP_KERNEL))
 		return -ENOMEM;
+	*id = (n << 2) | type;
 	l->opened = n + 1;
 	t->last_id = *id;
 	return 0;
@@ -804,14 +806,20 @@ int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 {
 	struct quic_frame fr = {};
 	struct quic_stream *st;
+	int err;
 
 	if (!quic_stream_id_valid(id))
 		return -EINVAL;
 	st = quic_stream_find(&quic_sk(sk)->streams, id);
 	if (!st || st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
 		return -EINVAL;
+	if (st->stop_sent)
+		return 0;	/* asked once: the frame is resent if lost */
 	fr.type = QUIC_FRAME_STOP_SENDING;
 	fr.stream.id = id;
 	fr.stream.error = errcode;
-	return quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+	err = quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+	if (!err)
+		st->stop_sent = true;
+	return err;
 }

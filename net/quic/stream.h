@@ -22,6 +22,7 @@
  * @send_state: QUIC_STREAM_SEND_STATE_*
  * @fin_sent: FIN queued
  * @fin_acked: FIN acknowledged
+ * @stop_sent: we asked the peer to stop sending (STOP_SENDING queued)
  * @recv_off: offset of the next byte to deliver in order
  * @recv_highest: highest offset received, for flow control
  * @recv_max: our limit for the peer (MAX_STREAM_DATA we announced)
@@ -42,6 +43,7 @@ struct quic_stream {
 	u8			send_state;
 	bool			fin_sent;
 	bool			fin_acked;
+	bool			stop_sent;
 	u64			recv_off;
 	u64			recv_highest;
 	u64			recv_max;

@@ -14,11 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/quic.h>
+#include <linux/sock_diag.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -386,6 +389,8 @@ static void rd_skip_varints(struct rd *r, int n)
 
 /* ---- The client ---- */
 
+#define PN_TRACK	16384	/* 1-RTT packet numbers the client remembers */
+
 struct peer {
 	int fd;
 	uint8_t dcid[32];	/* large enough for bad lengths */
@@ -396,6 +401,7 @@ struct peer {
 	struct keys tx[LVL_MAX], rx[LVL_MAX];
 	uint64_t next_pn[LVL_MAX];
 	int64_t largest[LVL_MAX];
+	uint8_t app_rcvd[PN_TRACK / 8];	/* which 1-RTT packets arrived */
 };
 
 /* What the server's packets carried. */
@@ -403,6 +409,7 @@ struct peer {
 #define SEEN_DONE	0x2
 #define SEEN_FIN	0x4
 #define SEEN_HS		0x8	/* a Handshake packet */
+#define SEEN_ACK	0x10
 
 struct seen {
 	unsigned int flags;
@@ -414,6 +421,12 @@ struct seen {
 	uint8_t data[64];
 	size_t data_len;
 	int datagrams;		/* DATAGRAM frames */
+	int packets;		/* that decrypted */
+	uint64_t stream_bytes;	/* in STREAM frames */
+	int count[0x40];	/* frames by type */
+	uint64_t acked[LVL_MAX];	/* Largest Acknowledged + 1, by level */
+	uint64_t blocked;	/* the last STREAMS_BLOCKED limit */
+	int64_t reset_sid;	/* the stream of the last RESET_STREAM */
 };
 
 static void peer_init(struct __test_metadata *_metadata, struct peer *pr,
@@ -524,11 +537,14 @@ static bool peer_send_short(struct peer *pr, const uint8_t *frames, size_t flen,
 	return peer_send(pr, d, short_build(pr, d, frames, flen, bits));
 }
 
-static void ack_parse(struct rd *r, uint64_t type)
+static void ack_parse(struct rd *r, uint64_t type, struct seen *s)
 {
-	uint64_t ranges;
+	uint64_t ranges, largest = rd_varint(r);
 
-	rd_skip_varints(r, 2);		/* Largest Acknowledged, ACK Delay */
+	rd_varint(r);			/* ACK Delay */
+	if (!r->bad && largest + 1 > s->acked[s->level])
+		s->acked[s->level] = largest + 1;
+	s->flags |= SEEN_ACK;
 	ranges = rd_varint(r);
 	rd_varint(r);			/* First ACK Range */
 	while (!r->bad && ranges--)
@@ -557,6 +573,8 @@ static void stream_parse(struct rd *r, uint64_t type, struct seen *s)
 		off = rd_varint(r);
 	len = type & STREAM_LEN ? rd_varint(r) : r->len;
 	data = rd_bytes(r, len);
+	if (data)
+		s->stream_bytes += len;
 	if (!data || off + len > sizeof(s->data))
 		return;
 	s->sid = id;
@@ -571,6 +589,8 @@ static void frame_parse(struct rd *r, struct seen *s)
 {
 	uint64_t type = rd_varint(r);
 
+	if (type < ARRAY_SIZE(s->count))
+		s->count[type]++;
 	switch (type) {
 	case F_PADDING:
 	case F_PING:
@@ -580,10 +600,11 @@ static void frame_parse(struct rd *r, struct seen *s)
 		break;
 	case F_ACK:
 	case F_ACK_ECN:
-		ack_parse(r, type);
+		ack_parse(r, type, s);
 		break;
 	case F_RESET_STREAM:
-		rd_skip_varints(r, 3);
+		s->reset_sid = rd_varint(r);
+		rd_skip_varints(r, 2);
 		break;
 	case F_STOP_SENDING:
 	case F_MAX_STREAM_DATA:
@@ -594,10 +615,12 @@ static void frame_parse(struct rd *r, struct seen *s)
 	case F_MAX_STREAMS_BIDI:
 	case F_MAX_STREAMS_UNI:
 	case F_DATA_BLOCKED:
-	case F_STREAMS_BLOCKED_BIDI:
-	case F_STREAMS_BLOCKED_UNI:
 	case F_RETIRE_CID:
 		rd_skip_varints(r, 1);
+		break;
+	case F_STREAMS_BLOCKED_BIDI:
+	case F_STREAMS_BLOCKED_UNI:
+		s->blocked = rd_varint(r);
 		break;
 	case F_CRYPTO:
 		rd_varint(r);
@@ -685,6 +708,9 @@ static size_t peer_packet(struct peer *pr, uint8_t *p, size_t len, struct seen *
 		return 0;
 	if ((int64_t)pn > pr->largest[h.level])
 		pr->largest[h.level] = pn;
+	s->packets++;
+	if (h.level == LVL_APP && pn < PN_TRACK)
+		pr->app_rcvd[pn / 8] |= 1 << (pn % 8);
 	if (h.level == LVL_HANDSHAKE)
 		s->flags |= SEEN_HS;
 	s->level = h.level;
@@ -745,15 +771,17 @@ static void peer_drain(struct peer *pr)
 		;
 }
 
-/* The client's transport parameters (RFC 9000 section 18.2). */
-static size_t client_params(const struct peer *pr, uint8_t *p)
+/* The client's transport parameters (RFC 9000 section 18.2), with
+ * @streams_bidi for initial_max_streams_bidi.
+ */
+static size_t client_params_bidi(const struct peer *pr, uint8_t *p, uint64_t streams_bidi)
 {
-	static const uint64_t ints[][2] = {
+	const uint64_t ints[][2] = {
 		{ 0x04, 65536 },	/* initial_max_data */
 		{ 0x05, 65536 },	/* initial_max_stream_data_bidi_local */
 		{ 0x06, 65536 },	/* initial_max_stream_data_bidi_remote */
 		{ 0x07, 65536 },	/* initial_max_stream_data_uni */
-		{ 0x08, 8 },		/* initial_max_streams_bidi */
+		{ 0x08, streams_bidi },	/* initial_max_streams_bidi */
 		{ 0x09, 8 },		/* initial_max_streams_uni */
 		{ 0x20, 1200 },		/* max_datagram_frame_size */
 	};
@@ -770,6 +798,11 @@ static size_t client_params(const struct peer *pr, uint8_t *p)
 	w_frame(&w, 0x0f, 1, CID_LEN, 0, 0);	/* initial_source_connection_id */
 	w_bytes(&w, pr->scid, CID_LEN);
 	return w.n;
+}
+
+static size_t client_params(const struct peer *pr, uint8_t *p)
+{
+	return client_params_bidi(pr, p, 8);
 }
 
 /* ---- The server socket ---- */
@@ -820,8 +853,9 @@ static int set_secret(int fd, uint8_t level, int send, uint8_t seed)
 	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s, sizeof(s));
 }
 
-static ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data,
-			   size_t len)
+/* sendmsg() on stream @sid with @sflags in the cmsg and @mflags. */
+static ssize_t stream_sendmsg(int fd, int64_t sid, uint32_t sflags, int mflags,
+			      const void *data, size_t len)
 {
 	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
 	struct iovec iov = { (void *)data, len };
@@ -829,17 +863,24 @@ static ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl, .msg_controllen = sizeof(ctl),
 	};
-	struct quic_stream_info info = { .stream_id = sid, .stream_flags = flags };
+	struct quic_stream_info info = { .stream_id = sid, .stream_flags = sflags };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	c->cmsg_level = SOL_QUIC;
 	c->cmsg_type = QUIC_STREAM_INFO;
 	c->cmsg_len = CMSG_LEN(sizeof(info));
 	memcpy(CMSG_DATA(c), &info, sizeof(info));
-	return sendmsg(fd, &msg, 0);
+	return sendmsg(fd, &msg, mflags);
 }
 
-static ssize_t stream_recv(int fd, struct quic_stream_info *info, void *buf, size_t len)
+static ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data,
+			   size_t len)
+{
+	return stream_sendmsg(fd, sid, flags, 0, data, len);
+}
+
+static ssize_t stream_recvmsg(int fd, struct quic_stream_info *info, void *buf, size_t len,
+			      int mflags)
 {
 	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
 	struct iovec iov = { buf, len };
@@ -850,11 +891,16 @@ static ssize_t stream_recv(int fd, struct quic_stream_info *info, void *buf, siz
 	struct cmsghdr *c;
 	ssize_t n;
 
-	n = recvmsg(fd, &msg, 0);
+	n = recvmsg(fd, &msg, mflags);
 	c = CMSG_FIRSTHDR(&msg);
 	if (n >= 0 && c && c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_STREAM_INFO)
 		memcpy(info, CMSG_DATA(c), sizeof(*info));
 	return n;
+}
+
+static ssize_t stream_recv(int fd, struct quic_stream_info *info, void *buf, size_t len)
+{
+	return stream_recvmsg(fd, info, buf, len, 0);
 }
 
 /* A counter of /proc/net/quic, -1 when missing. */
@@ -881,7 +927,11 @@ struct rig {
 	struct peer peer;
 };
 
-static void rig_listen(struct __test_metadata *_metadata, struct rig *r)
+/* A listener whose connections allow @max_data bytes in all and
+ * @stream_data on each stream the client opens.
+ */
+static void rig_listen_fc(struct __test_metadata *_metadata, struct rig *r,
+			  uint64_t max_data, uint64_t stream_data)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct timeval tv = { .tv_sec = 5 };
@@ -895,9 +945,9 @@ static void rig_listen(struct __test_metadata *_metadata, struct rig *r)
 	ASSERT_EQ(getsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len), 0);
 	tp.max_streams_bidi = SRV_STREAMS_BIDI;
 	tp.max_streams_uni = SRV_STREAMS_UNI;
-	tp.max_data = SRV_MAX_DATA;
-	tp.max_stream_data_bidi_remote = SRV_STREAM_DATA;
-	tp.max_stream_data_uni = SRV_STREAM_DATA;
+	tp.max_data = max_data;
+	tp.max_stream_data_bidi_remote = stream_data;
+	tp.max_stream_data_uni = stream_data;
 	tp.active_connection_id_limit = SRV_CID_LIMIT;
 	tp.max_datagram_frame_size = 0;
 	tp.grease_quic_bit = 0;
@@ -909,6 +959,11 @@ static void rig_listen(struct __test_metadata *_metadata, struct rig *r)
 	ASSERT_EQ(listen(r->lfd, 8), 0);
 	ASSERT_EQ(getsockname(r->lfd, (struct sockaddr *)&a, &len), 0);
 	peer_init(_metadata, &r->peer, &a);
+}
+
+static void rig_listen(struct __test_metadata *_metadata, struct rig *r)
+{
+	rig_listen_fc(_metadata, r, SRV_MAX_DATA, SRV_STREAM_DATA);
 }
 
 static void rig_close(struct rig *r)
@@ -939,16 +994,18 @@ static void rig_accept(struct __test_metadata *_metadata, struct rig *r)
 }
 
 /* The server's side of a handshake, with made-up messages and secrets;
- * the client needs nothing from it but the keys it already has.
+ * the client needs nothing from it but the keys it already has.  The
+ * client allows the server @streams_bidi bidirectional streams.
  */
-static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
+static void rig_establish_bidi(struct __test_metadata *_metadata, struct rig *r,
+			       uint64_t streams_bidi)
 {
 	struct seen s = {};
 	uint8_t buf[256];
 	size_t n;
 
 	rig_accept(_metadata, r);
-	n = client_params(&r->peer, buf);
+	n = client_params_bidi(&r->peer, buf, streams_bidi);
 	ASSERT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, n), 0);
 	memset(buf, 'S', 64);
 	ASSERT_EQ(hs_send(r->sfd, QUIC_CRYPTO_INITIAL, buf, 64), 64);
@@ -964,6 +1021,11 @@ static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
 	ASSERT_EQ(s.bad, 0);
 	ASSERT_TRUE(s.flags & SEEN_DONE);
 	ASSERT_NE(r->peer.srv_cid_len, 0);
+}
+
+static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
+{
+	rig_establish_bidi(_metadata, r, 8);
 }
 
 /* The server closes with a transport CONNECTION_CLOSE (0x1c) at @level
@@ -2290,6 +2352,894 @@ TEST(client_probes_silent_server)
 		TH_LOG("probe intervals %lld, %lld, %lld, %lld us",
 		       (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
 		       (long long)(t[4] - t[3]), (long long)(t[5] - t[4]));
+}
+
+/* ---- Limits: what a peer or the user can make the kernel hold ---- */
+
+#define FLOOD_FRAMES	20000
+#define FLOOD_BATCH	100		/* frames in one packet */
+#define FLOOD_MS	20000		/* for a whole flood, under emulation */
+#define FLOOD_LEN	(FLOOD_FRAMES + 1)	/* stream bytes of the stream floods */
+#define FLOOD_WINDOW	(1024 * 1024)	/* the server's flow control for them */
+#define FLOOD_RCVBUF	(128 * 1024)	/* SO_RCVBUF of their server socket */
+#define KIB		1024L
+
+/* Memory pages of the QUIC rows of /proc/net/protocols.  QUIC and QUICv6
+ * share one counter: each row shows all of it, so take the larger.
+ */
+static long proto_pages(void)
+{
+	long size, socks, mem, total = 0;
+	char line[256], name[32];
+	FILE *f;
+
+	f = fopen("/proc/net/protocols", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %ld %ld %ld", name, &size, &socks, &mem) == 4 &&
+		    (!strcmp(name, "QUIC") || !strcmp(name, "QUICv6")) && mem > total)
+			total = mem;
+	fclose(f);
+	return total;
+}
+
+/*
+ * The protocol's counter moves in per-CPU batches of net.core.mem_pcpu_rsv
+ * pages (256 at least): each reading of /proc/net/protocols may be off by
+ * that much per CPU, and a difference is made of two readings.  The
+ * socket's own counters (SO_MEMINFO) are exact; this only keeps the
+ * protocol-wide reading from failing a test by its batching.
+ */
+static long proto_slack(void)
+{
+	long rsv = 256;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/core/mem_pcpu_rsv", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &rsv) != 1)
+			rsv = 256;
+		fclose(f);
+	}
+	return 2 * rsv * sysconf(_SC_NPROCESSORS_ONLN) * sysconf(_SC_PAGESIZE);
+}
+
+struct mem {
+	long pages;			/* proto_pages() */
+	uint32_t info[SK_MEMINFO_VARS];	/* SO_MEMINFO of the server socket */
+};
+
+static void mem_read(struct __test_metadata *_metadata, int fd, struct mem *m)
+{
+	socklen_t len = sizeof(m->info);
+
+	memset(m, 0, sizeof(*m));
+	m->pages = proto_pages();
+	ASSERT_GE(m->pages, 0);
+	if (fd >= 0)
+		ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, m->info, &len), 0);
+}
+
+/* What the socket holds: received data with its reserve, queued frames. */
+static long mem_held(const struct mem *m)
+{
+	return (long)m->info[SK_MEMINFO_RMEM_ALLOC] + m->info[SK_MEMINFO_FWD_ALLOC] +
+	       m->info[SK_MEMINFO_WMEM_QUEUED];
+}
+
+/* From @a to @b the server socket's memory, and the protocol's, grew by
+ * less than @bound bytes.
+ */
+static void expect_mem_growth(struct __test_metadata *_metadata, const char *what,
+			      const struct mem *a, const struct mem *b, long bound)
+{
+	long sock = mem_held(b) - mem_held(a);
+	long proto = (b->pages - a->pages) * sysconf(_SC_PAGESIZE);
+
+	TH_LOG("%s: socket %+ld bytes (rmem %u fwd %u wmem_queued %u rcvbuf %u sndbuf %u)",
+	       what, sock, b->info[SK_MEMINFO_RMEM_ALLOC], b->info[SK_MEMINFO_FWD_ALLOC],
+	       b->info[SK_MEMINFO_WMEM_QUEUED], b->info[SK_MEMINFO_RCVBUF],
+	       b->info[SK_MEMINFO_SNDBUF]);
+	TH_LOG("%s: QUIC memory %+ld pages; bound %ld KiB", what, b->pages - a->pages,
+	       bound / KIB);
+	EXPECT_LT(sock, bound);
+	EXPECT_LT(proto, bound + proto_slack());
+}
+
+/* Frames gathered in @w go out in one packet of @level. */
+static bool peer_send_frames(struct peer *pr, int level, struct wr *w)
+{
+	bool ok = level == LVL_INITIAL ? peer_send_initial(pr, w->p, w->n, 0) :
+					 peer_send_short(pr, w->p, w->n, 0);
+
+	w->n = 0;
+	return ok;
+}
+
+static bool app_rcvd(const struct peer *pr, int64_t pn)
+{
+	return pn >= 0 && pn < PN_TRACK && (pr->app_rcvd[pn / 8] & (1 << (pn % 8)));
+}
+
+struct range {
+	uint64_t hi, lo;
+};
+
+/* An ACK frame of @n ranges, highest first, each below the last by 2 at least. */
+static void w_ack(struct wr *w, const struct range *rg, int n)
+{
+	int i;
+
+	w_frame(w, F_ACK, 3, rg[0].hi, 0, n - 1);
+	w_varint(w, rg[0].hi - rg[0].lo);
+	for (i = 1; i < n; i++) {
+		w_varint(w, rg[i - 1].lo - rg[i].hi - 2);	/* Gap */
+		w_varint(w, rg[i].hi - rg[i].lo);		/* ACK Range Length */
+	}
+}
+
+/* Acknowledge the 1-RTT packets that arrived, and only those: a kernel
+ * may skip packet numbers to catch optimistic ACKs (RFC 9000 21.4).
+ */
+static bool peer_ack_all(struct peer *pr)
+{
+	int64_t pn = pr->largest[LVL_APP] < PN_TRACK ? pr->largest[LVL_APP] : PN_TRACK - 1;
+	uint8_t f[512];
+	struct wr w = { f, 0 };
+	struct range rg[32];
+	int n = 0;
+
+	while (n < (int)ARRAY_SIZE(rg)) {
+		while (pn >= 0 && !app_rcvd(pr, pn))
+			pn--;
+		if (pn < 0)
+			break;
+		rg[n].hi = pn;
+		while (pn >= 0 && app_rcvd(pr, pn))
+			pn--;
+		rg[n++].lo = pn + 1;
+	}
+	if (!n)
+		return true;
+	w_ack(&w, rg, n);
+	return peer_send_short(pr, f, w.n, 0);
+}
+
+/* The server acknowledges a PING of @level sent now: the connection is
+ * up and not closing.
+ */
+static void expect_alive(struct __test_metadata *_metadata, struct peer *pr, int level)
+{
+	uint64_t pn = pr->next_pn[level];
+	uint8_t f[] = { F_PING };
+	struct seen s = {};
+	struct wr w = { f, 1 };
+	int64_t end = now_ms() + WAIT_MS;
+
+	ASSERT_TRUE(peer_send_frames(pr, level, &w));
+	while (s.acked[level] <= pn && !(s.flags & SEEN_CLOSE) && now_ms() < end) {
+		s.flags &= ~SEEN_ACK;
+		peer_recv(pr, &s, SEEN_ACK | SEEN_CLOSE, end - now_ms());
+	}
+	EXPECT_FALSE(s.flags & SEEN_CLOSE)
+		TH_LOG("closed with error 0x%llx, frame 0x%llx",
+		       (unsigned long long)s.error, (unsigned long long)s.frame);
+	EXPECT_GT(s.acked[level], pn);
+}
+
+FIXTURE(limits) {
+	struct rig r;
+};
+
+FIXTURE_SETUP(limits)
+{
+	self->r.lfd = -1;
+	self->r.sfd = -1;
+	self->r.peer.fd = -1;
+}
+
+/* The tests leave data unacknowledged on purpose: a graceful close()
+ * would keep the connection, resending it, until the idle timeout.
+ */
+FIXTURE_TEARDOWN(limits)
+{
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+
+	if (self->r.sfd >= 0)
+		setsockopt(self->r.sfd, SOL_SOCKET, SO_LINGER, &abort_close,
+			   sizeof(abort_close));
+	rig_close(&self->r);
+}
+
+/*
+ * RFC 9000 section 7.5: CRYPTO data past a gap, in Initial packets that
+ * anyone can send.  The server holds a bounded amount of it per packet
+ * number space (64 KiB of memory): beyond that it drops the packets or
+ * closes with CRYPTO_BUFFER_EXCEEDED.  One byte a frame costs an skb
+ * each; @dup sends the same byte every time, which is one copy's worth.
+ */
+static void crypto_flood(struct __test_metadata *_metadata, struct rig *r, bool dup)
+{
+	struct peer *pr = &r->peer;
+	struct mem m0, m1;
+	uint8_t f[1024];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	int64_t t0, ms;
+	int i;
+
+	rig_listen(_metadata, r);
+	mem_read(_metadata, -1, &m0);
+	t0 = now_ms();
+	for (i = 0; i < FLOOD_FRAMES; i++) {
+		w_frame(&w, F_CRYPTO, 2, dup ? 100 : 1 + i, 1, 0);	/* offset 0 never comes */
+		w_byte(&w, 'C');
+		if ((i + 1) % FLOOD_BATCH)
+			continue;
+		ASSERT_TRUE(peer_send_frames(pr, LVL_INITIAL, &w));
+		if (r->sfd < 0) {	/* the first one makes the connection */
+			r->sfd = accept(r->lfd, NULL, NULL);
+			ASSERT_GE(r->sfd, 0);
+		}
+	}
+	ms = now_ms() - t0;
+	mem_read(_metadata, r->sfd, &m1);
+	TH_LOG("%d CRYPTO frames in %d Initial packets: %lld ms", FLOOD_FRAMES,
+	       FLOOD_FRAMES / FLOOD_BATCH, (long long)ms);
+	EXPECT_LT(ms, FLOOD_MS);
+	expect_mem_growth(_metadata, "CRYPTO flood", &m0, &m1, 512 * KIB);
+
+	/* Closed for the buffer, or still taking Initial packets */
+	peer_recv(pr, &s, SEEN_CLOSE, 300);
+	EXPECT_EQ(s.bad, 0);
+	if (s.flags & SEEN_CLOSE) {
+		EXPECT_EQ(s.close_level, LVL_INITIAL);
+		EXPECT_EQ(s.close_type, F_CLOSE);
+		EXPECT_EQ(s.error, QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED);
+		return;
+	}
+	expect_alive(_metadata, pr, LVL_INITIAL);
+}
+
+TEST_F_TIMEOUT(limits, crypto_flood, 90)
+{
+	crypto_flood(_metadata, &self->r, false);
+}
+
+TEST_F_TIMEOUT(limits, crypto_flood_dup, 90)
+{
+	crypto_flood(_metadata, &self->r, true);
+}
+
+static uint8_t flood_byte(uint64_t off)
+{
+	return 'a' + off % 23;
+}
+
+/* Read stream 0 from the server socket while there is data. */
+static void stream0_drain(struct __test_metadata *_metadata, int fd, uint8_t *data,
+			  size_t total, size_t *got, bool *fin)
+{
+	struct quic_stream_info info;
+	ssize_t n;
+
+	for (;;) {
+		memset(&info, 0, sizeof(info));
+		n = stream_recvmsg(fd, &info, data + *got, total - *got + 1, MSG_DONTWAIT);
+		if (n < 0) {
+			ASSERT_EQ(errno, EAGAIN);
+			return;
+		}
+		ASSERT_GT(n, 0);
+		ASSERT_EQ(info.stream_id, 0);
+		ASSERT_LE(*got + n, total);
+		*got += n;
+		if (info.stream_flags & MSG_QUIC_STREAM_FIN) {
+			*fin = true;
+			return;
+		}
+	}
+}
+
+/*
+ * The whole stream 0, FLOOD_LEN bytes, from offset 0 in order, sent again
+ * from what the server read so far until it has all: the server reads
+ * it complete and correct, whatever it kept or dropped of the flood.
+ */
+static void stream0_complete(struct __test_metadata *_metadata, struct rig *r)
+{
+	static uint8_t pat[FLOOD_LEN], data[FLOOD_LEN + 1];
+	struct pollfd p = { .fd = r->sfd, .events = POLLIN };
+	size_t got = 0, off, n, i;
+	uint8_t f[1200];
+	struct wr w;
+	bool fin = false;
+	int round;
+	int64_t end;
+
+	for (i = 0; i < FLOOD_LEN; i++)
+		pat[i] = flood_byte(i);
+	peer_drain(&r->peer);
+	for (round = 0; round < 5 && !fin; round++) {
+		for (off = got; off < FLOOD_LEN; off += n) {
+			n = FLOOD_LEN - off < 1000 ? FLOOD_LEN - off : 1000;
+			w = (struct wr){ f, 0 };
+			w_stream(&w, 0, off, pat + off, n, off + n == FLOOD_LEN);
+			ASSERT_TRUE(peer_send_short(&r->peer, f, w.n, 0));
+			stream0_drain(_metadata, r->sfd, data, FLOOD_LEN, &got, &fin);
+		}
+		end = now_ms() + 1000;
+		while (!fin && now_ms() < end && poll(&p, 1, end - now_ms()) == 1)
+			stream0_drain(_metadata, r->sfd, data, FLOOD_LEN, &got, &fin);
+		peer_drain(&r->peer);
+	}
+	ASSERT_TRUE(fin) TH_LOG("the server read %zu of %d bytes", got, FLOOD_LEN);
+	ASSERT_EQ(got, FLOOD_LEN);
+	EXPECT_EQ(memcmp(data, pat, FLOOD_LEN), 0);
+}
+
+/*
+ * STREAM data past a gap, within flow control (RFC 9000 section 2.2):
+ * the server keeps no more than its receive buffer of it, and drops
+ * (does not acknowledge) the packets it cannot keep.  @dup sends one
+ * frame again and again, which is one copy's worth.
+ */
+static void stream_flood(struct __test_metadata *_metadata, struct rig *r, bool dup)
+{
+	struct peer *pr = &r->peer;
+	int rcvbuf = FLOOD_RCVBUF;
+	struct mem m0, m1;
+	uint8_t f[1200], b;
+	struct wr w = { f, 0 };
+	int64_t t0, ms;
+	uint64_t off;
+	int i;
+
+	rig_listen_fc(_metadata, r, FLOOD_WINDOW, FLOOD_WINDOW);
+	rig_establish(_metadata, r);
+	/* A receive buffer well below the window: what out-of-order data
+	 * the server keeps is bounded by the buffer, not by flow control.
+	 */
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	mem_read(_metadata, r->sfd, &m0);
+	t0 = now_ms();
+	for (i = 0; i < FLOOD_FRAMES; i++) {
+		off = dup ? FLOOD_LEN / 2 : 1 + i;	/* offset 0 comes last */
+		b = flood_byte(off);
+		w_stream(&w, 0, off, &b, 1, false);
+		if ((i + 1) % FLOOD_BATCH == 0)
+			ASSERT_TRUE(peer_send_frames(pr, LVL_APP, &w));
+	}
+	ms = now_ms() - t0;
+	mem_read(_metadata, r->sfd, &m1);
+	TH_LOG("%d STREAM frames in %d packets: %lld ms", FLOOD_FRAMES,
+	       FLOOD_FRAMES / FLOOD_BATCH, (long long)ms);
+	EXPECT_LT(ms, FLOOD_MS);
+	expect_mem_growth(_metadata, "STREAM flood", &m0, &m1,
+			  m1.info[SK_MEMINFO_RCVBUF] + 512 * KIB);
+	stream0_complete(_metadata, r);
+	expect_alive(_metadata, pr, LVL_APP);
+}
+
+TEST_F_TIMEOUT(limits, stream_flood, 90)
+{
+	stream_flood(_metadata, &self->r, false);
+}
+
+TEST_F_TIMEOUT(limits, stream_flood_dup, 90)
+{
+	stream_flood(_metadata, &self->r, true);
+}
+
+/*
+ * Frames the peer makes the server answer, while it never acknowledges
+ * the answers (RFC 9000 section 21: resource exhaustion).  The server
+ * socket's send buffer is made small, so that a queue bounded by it
+ * stays far below what one frame per request would take.
+ */
+#define ANSWER_SNDBUF	4096
+
+static void answers_setup(struct __test_metadata *_metadata, struct rig *r, struct mem *m,
+			  bool open_stream)
+{
+	int sndbuf = ANSWER_SNDBUF;
+	struct seen s = {};
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	if (open_stream)	/* the server's stream 1 */
+		ASSERT_EQ(stream_sendmsg(r->sfd, 1, MSG_QUIC_STREAM_NEW, MSG_NOSIGNAL, "x", 1), 1);
+	peer_recv(&r->peer, &s, 0, 100);	/* and never acknowledged */
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	mem_read(_metadata, r->sfd, m);
+}
+
+/* The connection is still up; what the server sent meanwhile is in @s. */
+static void answers_check(struct __test_metadata *_metadata, struct rig *r, const char *what,
+			  const struct mem *m0, struct seen *s)
+{
+	struct mem m1;
+
+	mem_read(_metadata, r->sfd, &m1);
+	expect_mem_growth(_metadata, what, m0, &m1, 1024 * KIB);
+	/* Far less than a frame kept for each of them */
+	EXPECT_LT((long)m1.info[SK_MEMINFO_WMEM_QUEUED] - (long)m0->info[SK_MEMINFO_WMEM_QUEUED],
+		  512 * KIB);
+	peer_recv(&r->peer, s, SEEN_CLOSE, 1000);
+	EXPECT_EQ(s->bad, 0);
+	EXPECT_FALSE(s->flags & SEEN_CLOSE)
+		TH_LOG("closed with error 0x%llx, frame 0x%llx",
+		       (unsigned long long)s->error, (unsigned long long)s->frame);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+#define CHALLENGES	5000
+
+TEST_F_TIMEOUT(limits, path_challenge_flood, 60)
+{
+	struct rig *r = &self->r;
+	uint8_t f[1200];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	struct mem m0;
+	int i;
+
+	answers_setup(_metadata, r, &m0, false);
+	for (i = 0; i < CHALLENGES; i++) {
+		w_byte(&w, F_PATH_CHALLENGE);
+		w_be32(&w, 0x5a5a5a5a);
+		w_be32(&w, i);
+		if ((i + 1) % FLOOD_BATCH == 0)
+			ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	}
+	answers_check(_metadata, r, "PATH_CHALLENGE flood", &m0, &s);
+	TH_LOG("%d PATH_RESPONSE frames seen", s.count[F_PATH_RESPONSE]);
+	EXPECT_GT(s.count[F_PATH_RESPONSE], 0);
+}
+
+/*
+ * RFC 9000 section 3.5: STOP_SENDING is answered with RESET_STREAM, once.
+ * Repeats of it, which the peer may send while the RESET_STREAM is not
+ * acknowledged, do not queue another each: the one queued is resent
+ * when lost.  Nothing is acknowledged here, so resending is allowed, but
+ * not one RESET_STREAM per STOP_SENDING.
+ */
+#define STOPS		5000
+#define RESETS_MAX	50
+
+TEST_F_TIMEOUT(limits, stop_sending_flood, 60)
+{
+	struct rig *r = &self->r;
+	uint8_t f[1200];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	struct mem m0;
+	int i;
+
+	answers_setup(_metadata, r, &m0, true);
+	for (i = 0; i < STOPS; i++) {
+		w_frame(&w, F_STOP_SENDING, 2, 1, 7, 0);
+		if ((i + 1) % FLOOD_BATCH == 0)
+			ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	}
+	answers_check(_metadata, r, "STOP_SENDING flood", &m0, &s);
+	TH_LOG("%d RESET_STREAM frames seen", s.count[F_RESET_STREAM]);
+	EXPECT_GT(s.count[F_RESET_STREAM], 0);
+	EXPECT_EQ(s.reset_sid, 1);
+	EXPECT_LT(s.count[F_RESET_STREAM], RESETS_MAX);
+}
+
+/* A NEW_CONNECTION_ID frame whose ID and token follow from @seq. */
+static void w_new_cid_seq(struct wr *w, uint64_t seq, uint64_t retire_prior_to)
+{
+	w_frame(w, F_NEW_CID, 2, seq, retire_prior_to, 0);
+	w_byte(w, CID_LEN);
+	w_be32(w, 0xc1d0c1d0);
+	w_be32(w, seq);
+	w_fill(w, 0xe0 + seq % 16, 16);	/* Stateless Reset Token */
+}
+
+/*
+ * RFC 9000 section 19.15: a NEW_CONNECTION_ID below the Retire Prior To
+ * the peer sent before is retired at once.  The client gives IDs 1 to
+ * 10, each retiring the ones before it, so that the server never holds
+ * more than its active_connection_id_limit of 2; then it sends IDs 1 to 9
+ * again, 2000 times: all stale, all legal.
+ */
+#define STALE_CIDS	2000
+#define CID_LAST	10
+
+TEST_F_TIMEOUT(limits, stale_cid_flood, 60)
+{
+	struct rig *r = &self->r;
+	uint8_t f[1200];
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	struct mem m0;
+	int i;
+
+	answers_setup(_metadata, r, &m0, false);
+	for (i = 1; i <= CID_LAST; i++)
+		w_new_cid_seq(&w, i, i);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	for (i = 0; i < STALE_CIDS; i++) {
+		w_new_cid_seq(&w, 1 + i % (CID_LAST - 1), 0);
+		if (w.n > 1000)
+			ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	}
+	if (w.n)
+		ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	answers_check(_metadata, r, "stale NEW_CONNECTION_ID flood", &m0, &s);
+	TH_LOG("%d RETIRE_CONNECTION_ID frames seen", s.count[F_RETIRE_CID]);
+	EXPECT_GT(s.count[F_RETIRE_CID], 0);
+}
+
+/*
+ * ACK frames as long as a packet allows (RFC 9000 section 19.3), each
+ * range one packet the server did send and the client received, with a
+ * gap of one at least between two.  The server has thousands of packets
+ * in flight above their Largest Acknowledged, which the ACKs do not
+ * cover: an ACK must cost what it newly acknowledges, not a walk over
+ * everything in flight.  5000 such packets take bounded time (compared
+ * with the same ACKs while nothing is in flight), and harm nothing.
+ */
+#define ACK_PNS		1200	/* server packets the ranges are made of */
+#define ACK_ROOM	1150	/* bytes of a 1200-byte datagram for the frame */
+#define ACK_PACKETS	5000
+#define ACK_REF		1000	/* the same ACK, with nothing in flight */
+#define ACK_SYNC	250	/* ACK packets between two waits for the server */
+#define ACK_BULK	(384 * 1024)	/* acknowledged: it opens the window */
+#define ACK_INFLIGHT	8000	/* one-byte writes never acknowledged */
+
+/* Read what the server sent, without waiting. */
+static void peer_take(struct peer *pr, struct seen *s)
+{
+	uint8_t d[DGRAM_MAX];
+	ssize_t n;
+
+	while ((n = recv(pr->fd, d, sizeof(d), MSG_DONTWAIT)) > 0)
+		peer_datagram(pr, d, n, s);
+}
+
+/* Two PINGs, which the server acknowledges at once (RFC 9000 section
+ * 13.2.2): what came before them has been processed.
+ */
+static void peer_sync(struct __test_metadata *_metadata, struct peer *pr)
+{
+	int64_t end = now_ms() + WAIT_MS;
+	uint8_t f[] = { F_PING };
+	struct seen s = {};
+	uint64_t pn;
+
+	ASSERT_TRUE(peer_send_short(pr, f, sizeof(f), 0));
+	pn = pr->next_pn[LVL_APP];
+	ASSERT_TRUE(peer_send_short(pr, f, sizeof(f), 0));
+	while (s.acked[LVL_APP] <= pn && !(s.flags & SEEN_CLOSE) && now_ms() < end) {
+		s.flags &= ~SEEN_ACK;
+		peer_recv(pr, &s, SEEN_ACK | SEEN_CLOSE, end - now_ms());
+	}
+	ASSERT_FALSE(s.flags & SEEN_CLOSE)
+		TH_LOG("closed with error 0x%llx, frame 0x%llx",
+		       (unsigned long long)s.error, (unsigned long long)s.frame);
+	ASSERT_GT(s.acked[LVL_APP], pn);
+}
+
+/* @n packets of the frames @f; returns how long the server took, in us. */
+static int64_t ack_burst(struct __test_metadata *_metadata, struct peer *pr,
+			 const uint8_t *f, size_t len, int n)
+{
+	int64_t t0 = now_us();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(peer_send_short(pr, f, len, 0));
+		if ((i + 1) % ACK_SYNC == 0 || i + 1 == n)
+			peer_sync(_metadata, pr);
+	}
+	return now_us() - t0;
+}
+
+TEST_F_TIMEOUT(limits, ack_ranges_flood, 120)
+{
+	static struct range rg[ACK_ROOM / 2];
+	static uint8_t bulk[ACK_BULK];
+	struct rig *r = &self->r;
+	struct peer *pr = &r->peer;
+	uint8_t f[ACK_ROOM + 64], fc[32], buf[64];
+	struct quic_stream_info info = {};
+	int64_t t0, ms, pn, ref, burst;
+	struct wr w = { fc, 0 };
+	struct seen s = {};
+	int i, n = 0, inflight;
+	size_t room;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	/* The server sends one byte at a time, acknowledged as it comes. */
+	t0 = now_ms();
+	for (i = 0; pr->largest[LVL_APP] < ACK_PNS && i < 20000 && now_ms() - t0 < 20000; i++) {
+		ASSERT_EQ(stream_sendmsg(r->sfd, 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL, "z", 1), 1);
+		if (i % 16 == 15) {
+			peer_recv(pr, &s, 0, 2);
+			ASSERT_TRUE(peer_ack_all(pr));
+		}
+	}
+	peer_recv(pr, &s, 0, 100);
+	ASSERT_TRUE(peer_ack_all(pr));
+	TH_LOG("%d writes made %lld server packets in %lld ms", i,
+	       (long long)pr->largest[LVL_APP] + 1, (long long)(now_ms() - t0));
+	ASSERT_GE(pr->largest[LVL_APP], ACK_PNS / 2);
+
+	/* The ACK: single packets received, a gap of one at least between */
+	room = 1 + 2 + 1 + 2 + 1;	/* type, largest, delay, count, first range */
+	for (pn = pr->largest[LVL_APP]; pn >= 0; pn--) {
+		if (!app_rcvd(pr, pn))
+			continue;
+		if (n) {
+			uint64_t gap = rg[n - 1].lo - pn - 2;
+
+			room += (gap < 64 ? 1 : 2) + 1;
+			if (room > ACK_ROOM)
+				break;
+		}
+		rg[n].hi = pn;
+		rg[n++].lo = pn;
+		pn--;
+	}
+	w = (struct wr){ f, 0 };
+	w_ack(&w, rg, n);
+	ASSERT_LE(w.n, ACK_ROOM);
+
+	/* More credit, and a bulk transfer that grows the window */
+	w = (struct wr){ fc, 0 };
+	w_frame(&w, F_MAX_DATA, 1, 1ULL << 30, 0, 0);
+	w_frame(&w, F_MAX_STREAM_DATA, 2, 1, 1ULL << 30, 0);
+	ASSERT_TRUE(peer_send_short(pr, fc, w.n, 0));
+	peer_sync(_metadata, pr);
+	memset(bulk, 'B', sizeof(bulk));
+	ASSERT_EQ(stream_sendmsg(r->sfd, 1, 0, MSG_NOSIGNAL, bulk, sizeof(bulk)), sizeof(bulk));
+	memset(&s, 0, sizeof(s));
+	t0 = now_ms();
+	while (s.stream_bytes < ACK_BULK && now_ms() - t0 < 20000) {
+		peer_recv(pr, &s, 0, 5);
+		ASSERT_TRUE(peer_ack_all(pr));
+	}
+	ASSERT_GE(s.stream_bytes, ACK_BULK);
+	peer_recv(pr, &s, 0, 50);
+	ASSERT_TRUE(peer_ack_all(pr));
+	peer_sync(_metadata, pr);
+
+	/* With nothing in flight */
+	w = (struct wr){ f, 0 };
+	w_ack(&w, rg, n);
+	ref = ack_burst(_metadata, pr, f, w.n, ACK_REF);
+
+	/* One byte at a time again, never acknowledged now */
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < ACK_INFLIGHT; i++) {
+		if (stream_sendmsg(r->sfd, 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL, "i", 1) != 1)
+			break;
+		if (i % 64 == 63)
+			peer_take(pr, &s);
+	}
+	peer_recv(pr, &s, 0, 100);
+	inflight = s.packets;
+	TH_LOG("%d more writes, %d packets in flight", i, inflight);
+
+	t0 = now_ms();
+	burst = ack_burst(_metadata, pr, f, w.n, ACK_PACKETS);
+	ms = now_ms() - t0;
+	TH_LOG("ACK of %d ranges (%zu bytes): %d packets in %lld us, %d packets in %lld us",
+	       n, w.n, ACK_REF, (long long)ref, ACK_PACKETS, (long long)burst);
+	EXPECT_LT(ms, FLOOD_MS);
+	/* Per packet, the same as with nothing in flight, give or take */
+	EXPECT_LT(burst / ACK_PACKETS, 3 * ref / ACK_REF + 100);
+
+	expect_alive(_metadata, pr, LVL_APP);
+	w = (struct wr){ f, 0 };
+	w_stream(&w, 0, 0, "still", 5, true);
+	ASSERT_TRUE(peer_send_short(pr, f, w.n, 0));
+	ASSERT_EQ(stream_recv(r->sfd, &info, buf, sizeof(buf)), 5);
+	EXPECT_EQ(info.stream_id, 0);
+	EXPECT_EQ(memcmp(buf, "still", 5), 0);
+}
+
+/*
+ * Stream IDs from the user are checked before they index anything:
+ * negative ones (but -1, "the next stream" or "the last one") and ones
+ * past 2^62 - 1 (RFC 9000 section 2.1) are EINVAL, not an oops.
+ */
+static const int64_t bad_sids[] = {
+	-8, -7, -2, INT64_MIN, 1LL << 62, (1LL << 62) + 1, (1LL << 62) + 4, INT64_MAX,
+};
+
+TEST_F(limits, sendmsg_bad_stream_id)
+{
+	struct rig *r = &self->r;
+	size_t i;
+	ssize_t n;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	/* -1 without a stream open: "the last one" is none, so either it
+	 * opens the next one or it is refused.
+	 */
+	n = stream_sendmsg(r->sfd, -1, 0, MSG_NOSIGNAL, "a", 1);
+	EXPECT_TRUE(n == 1 || (n == -1 && errno == EINVAL)) TH_LOG("%zd, %s", n, strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(bad_sids); i++) {
+		EXPECT_EQ(stream_sendmsg(r->sfd, bad_sids[i], 0, MSG_NOSIGNAL, "b", 1), -1)
+			TH_LOG("stream %lld", (long long)bad_sids[i]);
+		EXPECT_EQ(errno, EINVAL);
+		EXPECT_EQ(stream_sendmsg(r->sfd, bad_sids[i], MSG_QUIC_STREAM_NEW, MSG_NOSIGNAL,
+					 "c", 1), -1)
+			TH_LOG("stream %lld, MSG_QUIC_STREAM_NEW", (long long)bad_sids[i]);
+		EXPECT_EQ(errno, EINVAL);
+	}
+	/* -1 with MSG_QUIC_STREAM_NEW is the next stream, and then -1 is it */
+	EXPECT_EQ(stream_sendmsg(r->sfd, -1, MSG_QUIC_STREAM_NEW, MSG_NOSIGNAL, "d", 1), 1);
+	EXPECT_EQ(stream_sendmsg(r->sfd, -1, 0, MSG_NOSIGNAL, "e", 1), 1);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+TEST_F(limits, sockopt_bad_stream_id)
+{
+	struct quic_stream_info info = {};
+	struct quic_errinfo e = {};
+	struct rig *r = &self->r;
+	socklen_t len;
+	size_t i;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	for (i = 0; i < ARRAY_SIZE(bad_sids); i++) {
+		e = (struct quic_errinfo){ .stream_id = bad_sids[i], .errcode = 1 };
+		EXPECT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_RESET, &e, sizeof(e)),
+			  -1) TH_LOG("reset stream %lld", (long long)bad_sids[i]);
+		EXPECT_EQ(errno, EINVAL);
+		EXPECT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_STOP_SENDING, &e,
+				     sizeof(e)), -1)
+			TH_LOG("stop sending on stream %lld", (long long)bad_sids[i]);
+		EXPECT_EQ(errno, EINVAL);
+		info = (struct quic_stream_info){ .stream_id = bad_sids[i] };
+		len = sizeof(info);
+		EXPECT_EQ(getsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &info, &len), -1)
+			TH_LOG("open stream %lld", (long long)bad_sids[i]);
+		EXPECT_EQ(errno, EINVAL);
+	}
+	/* The good ones still work: open the next stream, stop and reset it. */
+	info = (struct quic_stream_info){ .stream_id = -1 };
+	len = sizeof(info);
+	ASSERT_EQ(getsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &info, &len), 0);
+	EXPECT_EQ(info.stream_id, 1);
+	e = (struct quic_errinfo){ .stream_id = 1, .errcode = 1 };
+	EXPECT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_STOP_SENDING, &e, sizeof(e)),
+		  0);
+	EXPECT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_RESET, &e, sizeof(e)), 0);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+/*
+ * Opening a stream far past the peer's MAX_STREAMS (RFC 9000 section
+ * 4.6) waits like any other: for SO_SNDTIMEO, or not at all, then
+ * EAGAIN.  The server says STREAMS_BLOCKED once for the limit it is at
+ * (section 19.14), not once per attempt.  The sendmsg() runs in a child
+ * process, so that a kernel that never returns fails the test instead of
+ * hanging it; this process plays the client meanwhile and acknowledges
+ * every packet at once, so nothing is resent.
+ */
+#define BLOCKED_BIDI	2
+#define BLOCKED_SID	(4 * 4000 + 1)
+
+struct call {
+	ssize_t ret;
+	int err;
+	int64_t ms;
+};
+
+static void blocked_send(struct __test_metadata *_metadata, struct rig *r, struct seen *s,
+			 uint32_t sflags, int mflags, int limit_ms, struct call *c)
+{
+	struct pollfd p[2] = { { .events = POLLIN }, { .fd = r->peer.fd, .events = POLLIN } };
+	int64_t end = now_ms() + limit_ms, t0;
+	uint8_t d[DGRAM_MAX];
+	bool done = false, gone = false;
+	int pipefd[2];
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		close(pipefd[0]);
+		t0 = now_ms();
+		c->ret = stream_sendmsg(r->sfd, BLOCKED_SID, sflags, mflags | MSG_NOSIGNAL, "x", 1);
+		c->err = errno;
+		c->ms = now_ms() - t0;
+		_exit(write(pipefd[1], c, sizeof(*c)) != sizeof(*c));
+	}
+	close(pipefd[1]);
+	p[0].fd = pipefd[0];
+	while (!done && !gone && now_ms() < end) {
+		if (poll(p, 2, end - now_ms()) <= 0)
+			continue;
+		if (p[1].revents & POLLIN) {
+			n = recv(r->peer.fd, d, sizeof(d), 0);
+			if (n > 0) {
+				peer_datagram(&r->peer, d, n, s);
+				peer_ack_all(&r->peer);
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			done = read(pipefd[0], c, sizeof(*c)) == sizeof(*c);
+			gone = !done;	/* it died without a word */
+		}
+	}
+	close(pipefd[0]);
+	if (!done) {
+		/* It may never die: spinning in the kernel, it takes no signal. */
+		kill(pid, SIGKILL);
+		ASSERT_TRUE(done) TH_LOG("sendmsg(flags 0x%x, 0x%x) %s after %d ms", sflags,
+					 mflags, gone ? "died" : "still running", limit_ms);
+	}
+	waitpid(pid, NULL, 0);
+	TH_LOG("sendmsg(flags 0x%x, 0x%x): %zd (%s) after %lld ms", sflags, mflags, c->ret,
+	       c->ret < 0 ? strerror(c->err) : "ok", (long long)c->ms);
+}
+
+TEST_F_TIMEOUT(limits, blocked_open, 60)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	struct rig *r = &self->r;
+	struct mem m0, m1;
+	struct seen s = {};
+	struct call c;
+
+	rig_listen(_metadata, r);
+	rig_establish_bidi(_metadata, r, BLOCKED_BIDI);
+	peer_recv(&r->peer, &s, 0, 100);
+	ASSERT_TRUE(peer_ack_all(&r->peer));
+	ASSERT_EQ(s.count[F_STREAMS_BLOCKED_BIDI], 0);
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	usleep(100000);
+	mem_read(_metadata, r->sfd, &m0);
+
+	blocked_send(_metadata, r, &s, MSG_QUIC_STREAM_NEW, 0, 6000, &c);
+	EXPECT_EQ(c.ret, -1);
+	EXPECT_EQ(c.err, EAGAIN);
+	EXPECT_GE(c.ms, 900);
+	EXPECT_LE(c.ms, 3000);
+
+	blocked_send(_metadata, r, &s, 0, 0, 6000, &c);
+	EXPECT_EQ(c.ret, -1);
+	EXPECT_TRUE(c.err == EAGAIN || c.err == EINVAL);
+	EXPECT_LE(c.ms, 3000);
+
+	blocked_send(_metadata, r, &s, MSG_QUIC_STREAM_NEW, MSG_DONTWAIT, 3000, &c);
+	EXPECT_EQ(c.ret, -1);
+	EXPECT_EQ(c.err, EAGAIN);
+	EXPECT_LT(c.ms, 200);
+
+	blocked_send(_metadata, r, &s, MSG_QUIC_STREAM_NEW | MSG_QUIC_STREAM_DONTWAIT, 0, 3000, &c);
+	EXPECT_EQ(c.ret, -1);
+	EXPECT_EQ(c.err, EAGAIN);
+	EXPECT_LT(c.ms, 200);
+
+	peer_recv(&r->peer, &s, 0, 300);
+	ASSERT_TRUE(peer_ack_all(&r->peer));
+	usleep(100000);
+	mem_read(_metadata, r->sfd, &m1);
+	expect_mem_growth(_metadata, "blocked opens", &m0, &m1, 64 * sysconf(_SC_PAGESIZE));
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_FALSE(s.flags & SEEN_CLOSE);
+	EXPECT_EQ(s.count[F_STREAMS_BLOCKED_BIDI], 1);
+	EXPECT_EQ(s.blocked, BLOCKED_BIDI);
+	EXPECT_EQ(s.count[F_STREAMS_BLOCKED_UNI], 0);
+
+	/* Streams within the limit open at once. */
+	EXPECT_EQ(stream_sendmsg(r->sfd, -1, MSG_QUIC_STREAM_NEW, MSG_DONTWAIT | MSG_NOSIGNAL,
+				 "y", 1), 1);
 }
 
 TEST_HARNESS_MAIN

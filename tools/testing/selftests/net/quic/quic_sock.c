@@ -238,6 +238,22 @@ TEST_F(quic, bind_port_of_other_user)
 	close(shared);
 }
 
+/* A socket binds only to addresses of its own family: an IPv6 one cannot
+ * take an IPv4-mapped address, whose tunnel would be IPv4 (an IPv6 route
+ * lookup on it oopsed in connect()).
+ */
+TEST_F(quic, bind_other_family)
+{
+	struct sockaddr_storage other, peer;
+	int v6 = variant->family == AF_INET6;
+
+	set_addr(&other, AF_INET6, v6 ? "::ffff:127.0.0.1" : "::1", 0);
+	EXPECT_EQ(-1, bind(self->fd, (void *)&other, sizeof(struct sockaddr_in6)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	set_addr(&peer, variant->family, v6 ? "::1" : "127.0.0.1", 4433);
+	EXPECT_EQ(0, connect(self->fd, (void *)&peer, self->alen));
+}
+
 TEST_F(quic, listen_and_accept)
 {
 	struct sockaddr_storage name;
