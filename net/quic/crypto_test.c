@@ -490,7 +490,8 @@ static void quic_aead_limits_test(struct kunit *test)
 
 	memset(c, 0, sizeof(*c));
 	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(c, QUIC_VERSION_V1,
-						     TLS_CIPHER_CHACHA20_POLY1305, secret, true), 0);
+						     TLS_CIPHER_CHACHA20_POLY1305,
+						     secret, true), 0);
 	c->tx_packets = 1ULL << 62;
 	KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(c));
 	KUNIT_EXPECT_FALSE(test, quic_crypto_limit_reached(c));
