@@ -391,6 +391,9 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 		*errcode = QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
 		return -EPROTO;
 	}
+	if (f->stream.offset > cs->recv_off &&
+	    quic_reasm_holds(&cs->reasm, f->stream.offset, end))
+		return 0;	/* a repeat of what waits already */
 	skb = alloc_skb(f->stream.len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;

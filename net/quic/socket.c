@@ -9,6 +9,7 @@
 #include <linux/quic.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/sysctl.h>
 #include <net/addrconf.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -680,6 +681,51 @@ int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/* Where a piece at @off goes in the tree: the link, its parent, and the
+ * piece with the highest offset at or below @off, if any.
+ */
+static struct rb_node **quic_reasm_find(struct rb_root *q, u64 off, struct rb_node **parent,
+					struct sk_buff **prev)
+{
+	struct rb_node **p = &q->rb_node;
+	struct sk_buff *pos;
+
+	*parent = NULL;
+	*prev = NULL;
+	while (*p) {
+		*parent = *p;
+		pos = rb_to_skb(*parent);
+		if (off < QUIC_RCV_CB(pos)->offset) {
+			p = &(*parent)->rb_left;
+		} else {
+			*prev = pos;
+			p = &(*parent)->rb_right;
+		}
+	}
+	return p;
+}
+
+/**
+ * quic_reasm_holds - is data already waiting in the tree?
+ * @q: the reassembly tree
+ * @off: offset of the data
+ * @end: offset just past it
+ *
+ * Asked before an skb is made for the data: a peer repeating a frame
+ * costs a lookup, not an allocation and a copy.
+ *
+ * Return: true when the piece at or below @off holds all of it.
+ */
+bool quic_reasm_holds(struct rb_root *q, u64 off, u64 end)
+{
+	struct rb_node *parent;
+	struct sk_buff *prev;
+
+	quic_reasm_find(q, off, &parent, &prev);
+	return prev && QUIC_RCV_CB(prev)->offset + prev->len >= end;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_reasm_holds);
+
 /**
  * quic_reasm_insert - keep data received beyond a gap, by offset
  * @q: a stream's or a CRYPTO stream's reassembly tree
@@ -693,21 +739,12 @@ int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
  */
 bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb)
 {
-	u64 off = QUIC_RCV_CB(skb)->offset, end = off + skb->len;
-	struct rb_node **p = &q->rb_node, *parent = NULL;
-	struct sk_buff *pos, *prev = NULL;
+	u64 off = QUIC_RCV_CB(skb)->offset;
+	struct rb_node **p, *parent;
+	struct sk_buff *prev;
 
-	while (*p) {
-		parent = *p;
-		pos = rb_to_skb(parent);
-		if (off < QUIC_RCV_CB(pos)->offset) {
-			p = &parent->rb_left;
-		} else {
-			prev = pos;
-			p = &parent->rb_right;
-		}
-	}
-	if (prev && QUIC_RCV_CB(prev)->offset + prev->len >= end)
+	p = quic_reasm_find(q, off, &parent, &prev);
+	if (prev && QUIC_RCV_CB(prev)->offset + prev->len >= off + skb->len)
 		return false;
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, q);
@@ -1846,6 +1883,69 @@ const struct proto_ops quicv6_proto_ops = {
 };
 #endif
 
+/* net.quic.*, in the initial namespace, as tcp_mem and friends are:
+ * quic_mem in pages, quic_rmem and quic_wmem the minimum, default and
+ * maximum socket buffers in bytes, and max_orphans.
+ */
+static const struct ctl_table quic_sysctl_table[] = {
+	{
+		.procname	= "quic_mem",
+		.data		= &sysctl_quic_mem,
+		.maxlen		= sizeof(sysctl_quic_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{
+		.procname	= "quic_rmem",
+		.data		= &sysctl_quic_rmem,
+		.maxlen		= sizeof(sysctl_quic_rmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "quic_wmem",
+		.data		= &sysctl_quic_wmem,
+		.maxlen		= sizeof(sysctl_quic_wmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "max_orphans",
+		.data		= &quic_max_orphans,
+		.maxlen		= sizeof(quic_max_orphans),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
+};
+
+static struct ctl_table_header *quic_sysctl_header;
+static void *quic_sysctl_copy;	/* register_net_sysctl() takes a writable table */
+
+static int quic_sysctl_init(void)
+{
+	if (!IS_ENABLED(CONFIG_SYSCTL))
+		return 0;
+	quic_sysctl_copy = kmemdup(quic_sysctl_table, sizeof(quic_sysctl_table), GFP_KERNEL);
+	if (!quic_sysctl_copy)
+		return -ENOMEM;
+	quic_sysctl_header = register_net_sysctl_sz(&init_net, "net/quic", quic_sysctl_copy,
+						    ARRAY_SIZE(quic_sysctl_table));
+	if (!quic_sysctl_header) {
+		kfree(quic_sysctl_copy);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void quic_sysctl_exit(void)
+{
+	unregister_net_sysctl_table(quic_sysctl_header);
+	kfree(quic_sysctl_copy);
+}
+
 /**
  * quic_sock_init - set up what the sockets share
  *
@@ -1854,6 +1954,7 @@ const struct proto_ops quicv6_proto_ops = {
 int quic_sock_init(void)
 {
 	unsigned long limit = nr_free_buffer_pages() / 8;
+	int err;
 
 	/* Same scale as TCP: a share of memory, and per-socket buffers of
 	 * at least one GSO batch.
@@ -1869,7 +1970,13 @@ int quic_sock_init(void)
 	sysctl_quic_wmem[0] = PAGE_SIZE;
 	sysctl_quic_wmem[1] = 1024 * 1024;
 	sysctl_quic_wmem[2] = 4 * 1024 * 1024;
-	return percpu_counter_init(&quic_sockets_allocated, 0, GFP_KERNEL);
+	err = percpu_counter_init(&quic_sockets_allocated, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	err = quic_sysctl_init();
+	if (err)
+		percpu_counter_destroy(&quic_sockets_allocated);
+	return err;
 }
 
 /**
@@ -1877,5 +1984,6 @@ int quic_sock_init(void)
  */
 void quic_sock_exit(void)
 {
+	quic_sysctl_exit();
 	percpu_counter_destroy(&quic_sockets_allocated);
 }

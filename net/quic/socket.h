@@ -321,6 +321,7 @@ static inline bool quic_is_listen(const struct sock *sk)
 void quic_close_final(struct sock *sk);
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
 int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
+bool quic_reasm_holds(struct rb_root *q, u64 off, u64 end);
 bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb);
 struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off);
 int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);

@@ -263,6 +263,11 @@ static void quic_reasm_test(struct kunit *test)
 	skb = quic_test_piece(test, 520, 10);		/* inside one */
 	KUNIT_EXPECT_FALSE(test, quic_reasm_insert(&q, skb));
 	kfree_skb(skb);
+	KUNIT_EXPECT_TRUE(test, quic_reasm_holds(&q, 500, 600));
+	KUNIT_EXPECT_TRUE(test, quic_reasm_holds(&q, 520, 530));
+	KUNIT_EXPECT_FALSE(test, quic_reasm_holds(&q, 590, 610));	/* spans two */
+	KUNIT_EXPECT_FALSE(test, quic_reasm_holds(&q, 50, 60));
+	KUNIT_EXPECT_FALSE(test, quic_reasm_holds(&q, 1000, 1001));
 	KUNIT_EXPECT_TRUE(test, quic_reasm_insert(&q, quic_test_piece(test, 950, 100)));
 
 	KUNIT_EXPECT_NULL(test, quic_reasm_next(&q, 99));	/* the gap */

@@ -466,6 +466,8 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 		return 0;	/* all received, or reset */
 	if (end < st->recv_off || (end == st->recv_off && end != st->final_size))
 		return 0;	/* a duplicate */
+	if (f->stream.offset > st->recv_off && quic_reasm_holds(&st->reasm, f->stream.offset, end))
+		return 0;	/* a repeat of what waits already */
 	skb = quic_stream_skb(sk, st, f->stream.offset, f->stream.data, f->stream.len);
 	if (!skb)
 		return -ENOMEM;

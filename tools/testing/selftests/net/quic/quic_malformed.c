@@ -16,16 +16,20 @@
 #include <linux/quic.h>
 #include <linux/sock_diag.h>
 #include <linux/tls.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -49,6 +53,7 @@
 #define DGRAM_MAX	2048
 #define WAIT_MS		3000
 #define HELLO_LEN	100	/* the made-up ClientHello */
+#define TOKEN_LEN	16	/* Stateless Reset Token */
 
 /* Frame types (RFC 9000 section 19, RFC 9221 section 4) */
 enum {
@@ -164,6 +169,21 @@ static void keys_from_seed(uint8_t seed, struct keys *k)
 	keys_from_secret(secret, k);
 }
 
+/* RFC 9001 section 6.1: the keys of the next key phase of the made-up
+ * 1-RTT secret: the secret goes through "quic ku", the header protection
+ * key stays.
+ */
+static void keys_next_from_seed(uint8_t seed, struct keys *k)
+{
+	uint8_t secret[32], next[32];
+
+	memset(secret, seed, sizeof(secret));
+	keys_from_secret(secret, k);
+	hkdf_expand_label(secret, "quic ku", next, sizeof(next));
+	hkdf_expand_label(next, "quic key", k->key, sizeof(k->key));
+	hkdf_expand_label(next, "quic iv", k->iv, sizeof(k->iv));
+}
+
 static bool hp_mask(const struct keys *k, const uint8_t *sample, uint8_t *mask)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
@@ -250,9 +270,12 @@ static uint64_t pn_decode(int64_t largest, uint64_t truncated, int bits)
 	return cand;
 }
 
-/* Returns the header length, or -1; *pn gets the full packet number. */
-static int packet_unprotect(const struct keys *k, uint8_t *p, size_t pn_off,
-			    size_t len, int64_t largest, uint64_t *pn)
+/* Returns the header length, or -1; *pn gets the full packet number.
+ * A short header packet with the Key Phase bit set is opened with @k1
+ * when there is one: the header protection key is the same for both.
+ */
+static int packet_unprotect_phase(const struct keys *k, const struct keys *k1, uint8_t *p,
+				  size_t pn_off, size_t len, int64_t largest, uint64_t *pn)
 {
 	int pn_len = hp_apply(k, p, pn_off, len, false), i;
 	uint64_t truncated = 0;
@@ -262,9 +285,17 @@ static int packet_unprotect(const struct keys *k, uint8_t *p, size_t pn_off,
 	for (i = 0; i < pn_len; i++)
 		truncated = (truncated << 8) | p[pn_off + i];
 	*pn = pn_decode(largest, truncated, pn_len * 8);
+	if (k1 && !(p[0] & 0x80) && (p[0] & 0x04))
+		k = k1;
 	if (!aead(k, *pn, p, pn_off + pn_len, len, false))
 		return -1;
 	return pn_off + pn_len;
+}
+
+static int packet_unprotect(const struct keys *k, uint8_t *p, size_t pn_off,
+			    size_t len, int64_t largest, uint64_t *pn)
+{
+	return packet_unprotect_phase(k, NULL, p, pn_off, len, largest, pn);
 }
 
 /* ---- Writing and reading the wire format ---- */
@@ -390,6 +421,15 @@ static void rd_skip_varints(struct rd *r, int n)
 /* ---- The client ---- */
 
 #define PN_TRACK	16384	/* 1-RTT packet numbers the client remembers */
+#define ISSUED_MAX	8	/* NEW_CONNECTION_ID frames the client remembers */
+
+/* A connection ID the server issued, and its Stateless Reset Token */
+struct issued_cid {
+	uint64_t seq;
+	uint8_t len;
+	uint8_t id[CID_MAX];
+	uint8_t token[TOKEN_LEN];
+};
 
 struct peer {
 	int fd;
@@ -402,6 +442,10 @@ struct peer {
 	uint64_t next_pn[LVL_MAX];
 	int64_t largest[LVL_MAX];
 	uint8_t app_rcvd[PN_TRACK / 8];	/* which 1-RTT packets arrived */
+	struct keys rx_phase1;	/* the server's keys of Key Phase 1 */
+	bool key_updated;	/* rx_phase1 is set */
+	struct issued_cid issued[ISSUED_MAX];	/* during the handshake */
+	int n_issued;
 };
 
 /* What the server's packets carried. */
@@ -410,6 +454,7 @@ struct peer {
 #define SEEN_FIN	0x4
 #define SEEN_HS		0x8	/* a Handshake packet */
 #define SEEN_ACK	0x10
+#define SEEN_NEW_CID	0x20
 
 struct seen {
 	unsigned int flags;
@@ -427,6 +472,10 @@ struct seen {
 	uint64_t acked[LVL_MAX];	/* Largest Acknowledged + 1, by level */
 	uint64_t blocked;	/* the last STREAMS_BLOCKED limit */
 	int64_t reset_sid;	/* the stream of the last RESET_STREAM */
+	struct issued_cid issued[ISSUED_MAX];	/* the first NEW_CONNECTION_IDs */
+	int n_issued;
+	uint64_t issued_next;	/* the highest sequence number issued + 1 */
+	uint8_t app_acked[PN_TRACK / 8];	/* client 1-RTT packets acknowledged */
 };
 
 static void peer_init(struct __test_metadata *_metadata, struct peer *pr,
@@ -537,20 +586,70 @@ static bool peer_send_short(struct peer *pr, const uint8_t *frames, size_t flen,
 	return peer_send(pr, d, short_build(pr, d, frames, flen, bits));
 }
 
+/* Client 1-RTT packets @lo to @hi were acknowledged. */
+static void acked_mark(struct seen *s, uint64_t lo, uint64_t hi)
+{
+	for (; lo <= hi && lo < PN_TRACK; lo++)
+		s->app_acked[lo / 8] |= 1 << (lo % 8);
+}
+
+static bool app_acked(const struct seen *s, uint64_t pn)
+{
+	return pn < PN_TRACK && (s->app_acked[pn / 8] & (1 << (pn % 8)));
+}
+
 static void ack_parse(struct rd *r, uint64_t type, struct seen *s)
 {
-	uint64_t ranges, largest = rd_varint(r);
+	uint64_t ranges, largest = rd_varint(r), lo, gap, len;
+	bool app = s->level == LVL_APP;
 
 	rd_varint(r);			/* ACK Delay */
 	if (!r->bad && largest + 1 > s->acked[s->level])
 		s->acked[s->level] = largest + 1;
 	s->flags |= SEEN_ACK;
 	ranges = rd_varint(r);
-	rd_varint(r);			/* First ACK Range */
-	while (!r->bad && ranges--)
-		rd_skip_varints(r, 2);
+	lo = largest - rd_varint(r);	/* First ACK Range */
+	if (!r->bad && app && lo <= largest)
+		acked_mark(s, lo, largest);
+	while (!r->bad && ranges--) {
+		gap = rd_varint(r);
+		len = rd_varint(r);
+		if (r->bad || !app || lo > largest || lo < gap + 2 + len)
+			continue;
+		lo -= gap + 2;		/* the range's largest */
+		acked_mark(s, lo - len, lo);
+		lo -= len;
+	}
 	if (type == F_ACK_ECN)
 		rd_skip_varints(r, 3);
+}
+
+/* RFC 9000 section 19.15: the ID and its Stateless Reset Token are kept. */
+static void new_cid_parse(struct rd *r, struct seen *s)
+{
+	uint64_t seq = rd_varint(r);
+	const uint8_t *id, *token;
+	struct issued_cid *c;
+	uint8_t len;
+
+	rd_varint(r);			/* Retire Prior To */
+	len = rd_uint(r, 1);
+	id = rd_bytes(r, len);
+	token = rd_bytes(r, TOKEN_LEN);
+	if (!token || !len || len > CID_MAX) {
+		r->bad = true;
+		return;
+	}
+	s->flags |= SEEN_NEW_CID;
+	if (seq + 1 > s->issued_next)
+		s->issued_next = seq + 1;
+	if (s->n_issued == ISSUED_MAX)
+		return;
+	c = &s->issued[s->n_issued++];
+	c->seq = seq;
+	c->len = len;
+	memcpy(c->id, id, len);
+	memcpy(c->token, token, TOKEN_LEN);
 }
 
 static void close_parse(struct rd *r, uint64_t type, struct seen *s)
@@ -634,8 +733,7 @@ static void frame_parse(struct rd *r, struct seen *s)
 		s->datagrams++;
 		break;
 	case F_NEW_CID:
-		rd_skip_varints(r, 2);
-		rd_bytes(r, rd_uint(r, 1) + 16);
+		new_cid_parse(r, s);
 		break;
 	case F_PATH_CHALLENGE:
 	case F_PATH_RESPONSE:
@@ -702,8 +800,9 @@ static size_t peer_packet(struct peer *pr, uint8_t *p, size_t len, struct seen *
 
 	if (!hdr_parse(pr, p, len, &h))
 		return 0;
-	hlen = packet_unprotect(&pr->rx[h.level], p, h.pn_off, h.len,
-				pr->largest[h.level], &pn);
+	hlen = packet_unprotect_phase(&pr->rx[h.level],
+				      h.level == LVL_APP && pr->key_updated ? &pr->rx_phase1 : NULL,
+				      p, h.pn_off, h.len, pr->largest[h.level], &pn);
 	if (hlen < 0)
 		return 0;
 	if ((int64_t)pn > pr->largest[h.level])
@@ -1021,6 +1120,8 @@ static void rig_establish_bidi(struct __test_metadata *_metadata, struct rig *r,
 	ASSERT_EQ(s.bad, 0);
 	ASSERT_TRUE(s.flags & SEEN_DONE);
 	ASSERT_NE(r->peer.srv_cid_len, 0);
+	memcpy(r->peer.issued, s.issued, sizeof(s.issued));
+	r->peer.n_issued = s.n_issued;
 }
 
 static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
@@ -3240,6 +3341,535 @@ TEST_F_TIMEOUT(limits, blocked_open, 60)
 	/* Streams within the limit open at once. */
 	EXPECT_EQ(stream_sendmsg(r->sfd, -1, MSG_QUIC_STREAM_NEW, MSG_DONTWAIT | MSG_NOSIGNAL,
 				 "y", 1), 1);
+}
+
+/* ---- Regressions: state that must not leak across namespaces or time ---- */
+
+/* The QUIC sockets of this network namespace (/proc/net/protocols). */
+static long quic_socks(void)
+{
+	long size, socks, total = 0;
+	char line[256], name[32];
+	FILE *f;
+
+	f = fopen("/proc/net/protocols", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %ld %ld", name, &size, &socks) == 3 &&
+		    (!strcmp(name, "QUIC") || !strcmp(name, "QUICv6")))
+			total += socks;
+	fclose(f);
+	return total;
+}
+
+/* A network namespace of our own, with the loopback device up. */
+static int netns_enter(void)
+{
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+FIXTURE(keys) {
+	struct rig r;
+};
+
+FIXTURE_SETUP(keys)
+{
+	self->r.lfd = -1;
+	self->r.sfd = -1;
+	self->r.peer.fd = -1;
+}
+
+FIXTURE_TEARDOWN(keys)
+{
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+
+	if (self->r.sfd >= 0)
+		setsockopt(self->r.sfd, SOL_SOCKET, SO_LINGER, &abort_close,
+			   sizeof(abort_close));
+	rig_close(&self->r);
+}
+
+#define RESET_PAD	40	/* bytes after the ID of a packet that draws a reset */
+
+struct reset_probe {
+	int step;		/* where the child failed, 0 when it did not */
+	int err;
+	ssize_t len[2];
+	uint8_t tail[2][TOKEN_LEN];
+};
+
+/* A short header packet to @c, on @fd, until a datagram comes back
+ * (Stateless Resets are rate limited): its length and last 16 bytes.
+ */
+static ssize_t reset_draw(int fd, const struct issued_cid *c, uint8_t *tail)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint8_t d[DGRAM_MAX];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (getrandom(d, 1 + c->len + RESET_PAD, 0) != 1 + c->len + RESET_PAD)
+			return -1;
+		d[0] = 0x40 | (d[0] & 0x3f);
+		memcpy(d + 1, c->id, c->len);
+		if (send(fd, d, 1 + c->len + RESET_PAD, 0) < 0)
+			return -1;
+		if (poll(&p, 1, 200) != 1)
+			continue;
+		n = recv(fd, d, sizeof(d), 0);
+		if (n < TOKEN_LEN)
+			return -1;
+		memcpy(tail, d + n - TOKEN_LEN, TOKEN_LEN);
+		return n;
+	}
+	return 0;
+}
+
+/* In a namespace of its own: a QUIC socket bound to a loopback port,
+ * so that a QUIC UDP tunnel listens there, and two packets to @c.
+ */
+static void reset_probe_child(const struct issued_cid *c, struct reset_probe *res)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t alen = sizeof(a);
+	int qfd, ufd, i;
+
+	res->step = 1;
+	if (netns_enter())
+		goto err;
+	res->step = 2;
+	qfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	if (qfd < 0 || bind(qfd, (struct sockaddr *)&a, alen) ||
+	    getsockname(qfd, (struct sockaddr *)&a, &alen))
+		goto err;
+	res->step = 3;
+	ufd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (ufd < 0 || connect(ufd, (struct sockaddr *)&a, alen))
+		goto err;
+	for (i = 0; i < 2; i++) {
+		res->step = 4 + i;
+		res->len[i] = reset_draw(ufd, c, res->tail[i]);
+		if (res->len[i] <= 0)
+			goto err;
+	}
+	res->step = 0;
+	return;
+err:
+	res->err = errno;
+}
+
+/*
+ * RFC 9000 section 10.3.2: a Stateless Reset Token is a MAC of the
+ * connection ID under a static key.  The key is the namespace's: a packet
+ * to one of our IDs sent in another namespace, where the ID is unknown,
+ * draws a Stateless Reset (to the same ID, twice the same token) whose
+ * token is not the real one.  With one key for all namespaces, anyone
+ * who can send packets in one namespace learns the tokens of connections
+ * in the others, and can reset them.
+ */
+TEST_F(keys, reset_token_per_netns)
+{
+	struct rig *r = &self->r;
+	struct reset_probe res = {};
+	const struct issued_cid *c;
+	struct seen s = {};
+	int pipefd[2], status;
+	pid_t pid;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	if (!r->peer.n_issued) {
+		peer_recv(&r->peer, &s, SEEN_NEW_CID, WAIT_MS);
+		ASSERT_TRUE(s.flags & SEEN_NEW_CID);
+		memcpy(r->peer.issued, s.issued, sizeof(s.issued));
+		r->peer.n_issued = s.n_issued;
+	}
+	c = &r->peer.issued[0];
+	ASSERT_GT(c->seq, 0);
+	TH_LOG("ID %llu, %u bytes, token %02x%02x%02x%02x...", (unsigned long long)c->seq,
+	       c->len, c->token[0], c->token[1], c->token[2], c->token[3]);
+
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		close(pipefd[0]);
+		reset_probe_child(c, &res);
+		_exit(write(pipefd[1], &res, sizeof(res)) != sizeof(res));
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(read(pipefd[0], &res, sizeof(res)), sizeof(res));
+	close(pipefd[0]);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(status, 0);
+	ASSERT_EQ(res.step, 0) TH_LOG("child: step %d, %s", res.step, strerror(res.err));
+	TH_LOG("resets of %zd and %zd bytes, tokens %02x%02x%02x%02x..., %02x%02x%02x%02x...",
+	       res.len[0], res.len[1], res.tail[0][0], res.tail[0][1], res.tail[0][2],
+	       res.tail[0][3], res.tail[1][0], res.tail[1][1], res.tail[1][2], res.tail[1][3]);
+	/* Shorter than what drew it, so that two resets cannot loop (10.3.3) */
+	EXPECT_LT(res.len[0], 1 + c->len + RESET_PAD);
+	EXPECT_GE(res.len[0], 21);
+	/* The token follows from the ID: the same both times */
+	EXPECT_EQ(memcmp(res.tail[0], res.tail[1], TOKEN_LEN), 0);
+	/* ... under another key than the first namespace's */
+	EXPECT_NE(memcmp(res.tail[0], c->token, TOKEN_LEN), 0);
+	/* The connection in the first namespace took no harm. */
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+/*
+ * RFC 9001 section 6.4: packets with higher packet numbers are protected
+ * with the same or newer keys than packets with lower ones; an endpoint
+ * that removes protection with old keys from a packet above one that came
+ * with newer keys must close with KEY_UPDATE_ERROR.  The client updates
+ * its keys (6.1) with packet N, sends N + 10 with the new keys too, then
+ * N + 5 with the old ones.  N + 5 is below the largest packet number of
+ * the new phase, so the server opens it with the old keys (6.5), which
+ * it still keeps, and must then see the order is wrong.  (An old-keys
+ * packet above every new-phase one, right after N, would be taken for
+ * the next key update and fail to decrypt: it is dropped, 5.5, with no
+ * error to expect.)
+ */
+TEST_F(keys, update_old_keys_above_new)
+{
+	struct rig *r = &self->r;
+	struct peer *pr = &r->peer;
+	uint8_t f[] = { F_PING };
+	struct keys old;
+	uint64_t n;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	peer_recv(pr, &(struct seen){}, 0, 100);
+	ASSERT_TRUE(peer_ack_all(pr));
+	/* The server answers in Key Phase 1 once it followed. */
+	keys_next_from_seed(SEED_APP_S, &pr->rx_phase1);
+	pr->key_updated = true;
+
+	old = pr->tx[LVL_APP];
+	keys_next_from_seed(SEED_APP_C, &pr->tx[LVL_APP]);
+	n = pr->next_pn[LVL_APP];
+	ASSERT_TRUE(peer_send_short(pr, f, sizeof(f), 0x04));
+	pr->next_pn[LVL_APP] = n + 10;
+	ASSERT_TRUE(peer_send_short(pr, f, sizeof(f), 0x04));
+	pr->tx[LVL_APP] = old;
+	pr->next_pn[LVL_APP] = n + 5;
+	ASSERT_TRUE(peer_send_short(pr, f, sizeof(f), 0));
+	expect_close(_metadata, r, LVL_APP, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0, 0);
+	expect_aborted(_metadata, r->sfd);
+}
+
+/*
+ * An orphan that flushes its stream data after close() stays only while
+ * the peer takes the data (RFC 9000 section 10.1 bounds an idle
+ * connection; packets that acknowledge nothing are not progress).  The
+ * client never acknowledges the 60000 bytes written before close(), but
+ * sends a PING every 200 ms, which the server acknowledges: the socket
+ * must still go at the idle timeout.  The test runs in a namespace of its
+ * own, where the QUIC sockets are only its own.
+ */
+#define ORPHAN_IDLE_MS	2000
+#define ORPHAN_DATA	60000
+
+TEST_F_TIMEOUT(limits, flushing_orphan_pings, 30)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	static uint8_t data[ORPHAN_DATA];
+	struct quic_transport_param tp = {};
+	socklen_t len = sizeof(tp);
+	struct rig *r = &self->r;
+	int64_t t0, ping = 0, gone = -1;
+	uint8_t f[] = { F_PING };
+	long socks;
+
+	ASSERT_EQ(netns_enter(), 0);
+	ASSERT_EQ(quic_socks(), 0);
+	rig_listen(_metadata, r);
+	ASSERT_EQ(getsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len), 0);
+	tp.max_idle_timeout = ORPHAN_IDLE_MS * 1000;	/* microseconds */
+	ASSERT_EQ(setsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, len), 0);
+	rig_establish(_metadata, r);
+	/* An RTT sample, so that three PTOs stay below the idle timeout */
+	peer_recv(&r->peer, &(struct seen){}, 0, 100);
+	ASSERT_TRUE(peer_ack_all(&r->peer));
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	memset(data, 'o', sizeof(data));
+	ASSERT_EQ(stream_sendmsg(r->sfd, 1, MSG_QUIC_STREAM_NEW, MSG_NOSIGNAL, data,
+				 sizeof(data)), sizeof(data));
+	socks = quic_socks();
+	ASSERT_EQ(socks, 2);	/* the listener and the connection */
+
+	t0 = now_ms();
+	close(r->sfd);
+	r->sfd = -1;
+	while (now_ms() - t0 < ORPHAN_IDLE_MS + 3000) {
+		if (now_ms() - ping >= 200) {
+			ASSERT_TRUE(peer_send_short(&r->peer, f, sizeof(f), 0));
+			ping = now_ms();
+		}
+		peer_drain(&r->peer);	/* and acknowledge none of it */
+		if (quic_socks() < socks) {
+			gone = now_ms() - t0;
+			break;
+		}
+		usleep(20000);
+	}
+	TH_LOG("the orphan went after %lld ms", (long long)gone);
+	ASSERT_GE(gone, 0) TH_LOG("still there after %d ms of PINGs", ORPHAN_IDLE_MS + 3000);
+	/* It did flush: it waited for the data until the idle timeout. */
+	EXPECT_GE(gone, ORPHAN_IDLE_MS - 100);
+}
+
+/*
+ * RFC 9000 section 19.16: each RETIRE_CONNECTION_ID makes the server
+ * issue a new ID, a NEW_CONNECTION_ID frame it keeps until acknowledged.
+ * The client retires the server's IDs in increasing order, 300 a packet,
+ * and acknowledges nothing; each retirement is valid (the ID was issued:
+ * the frames before it in the packet issued it).  A server that cannot
+ * queue the new ID must drop the packet (not acknowledged, so the client
+ * sends the same retirements again) instead of growing its queue:
+ * 3000 frames must not cost 3000 queued frames (some 128 bytes each).
+ */
+#define RETIRES		3000
+#define RETIRE_BATCH	300
+#define RETIRE_BOUND	(200 * KIB)
+
+TEST_F_TIMEOUT(limits, retire_cid_flood, 60)
+{
+	struct quic_stream_info info = {};
+	struct rig *r = &self->r;
+	struct peer *pr = &r->peer;
+	uint64_t seq = 1, pn, ping;
+	int sent = 0, dropped = 0, i;
+	uint8_t f[1200], buf[64];
+	bool answered = false;
+	struct wr w = { f, 0 };
+	struct seen s = {};
+	int64_t end;
+	struct mem m0, m1;
+
+	answers_setup(_metadata, r, &m0, false);
+	while (sent < RETIRES) {
+		w.n = 0;
+		for (i = 0; i < RETIRE_BATCH; i++)
+			w_frame(&w, F_RETIRE_CID, 1, seq + i, 0, 0);
+		pn = pr->next_pn[LVL_APP];
+		ASSERT_TRUE(peer_send_frames(pr, LVL_APP, &w));
+		sent += RETIRE_BATCH;
+		/* A PING after it: once that is acknowledged, the batch was
+		 * processed, and acknowledged only if all of it was taken.
+		 */
+		ping = pr->next_pn[LVL_APP];
+		w_byte(&w, F_PING);
+		ASSERT_TRUE(peer_send_frames(pr, LVL_APP, &w));
+		end = now_ms() + WAIT_MS;
+		while (!app_acked(&s, ping) && !(s.flags & SEEN_CLOSE) && now_ms() < end)
+			peer_recv(pr, &s, SEEN_CLOSE, 20);
+		ASSERT_FALSE(s.flags & SEEN_CLOSE)
+			TH_LOG("closed with error 0x%llx, frame 0x%llx after %d retirements",
+			       (unsigned long long)s.error, (unsigned long long)s.frame, sent);
+		ASSERT_TRUE(app_acked(&s, ping));
+		if (app_acked(&s, pn))
+			seq += RETIRE_BATCH;
+		else
+			dropped++;
+	}
+	mem_read(_metadata, r->sfd, &m1);
+	TH_LOG("%d RETIRE_CONNECTION_ID frames, %d packets of them dropped", sent, dropped);
+	TH_LOG("%llu IDs retired in packets taken whole; %d NEW_CONNECTION_ID frames seen",
+	       (unsigned long long)seq - 1, s.count[F_NEW_CID]);
+	expect_mem_growth(_metadata, "RETIRE_CONNECTION_ID flood", &m0, &m1, 1024 * KIB);
+	EXPECT_LT(m1.info[SK_MEMINFO_WMEM_QUEUED], RETIRE_BOUND);
+	EXPECT_EQ(s.bad, 0);
+
+	/* Acknowledged at last, the queue drains and the connection works. */
+	w.n = 0;
+	w_stream(&w, 0, 0, "hello", 5, true);
+	ASSERT_TRUE(peer_send_frames(pr, LVL_APP, &w));
+	ASSERT_EQ(stream_recv(r->sfd, &info, buf, sizeof(buf)), 5);
+	EXPECT_EQ(info.stream_id, 0);
+	EXPECT_EQ(memcmp(buf, "hello", 5), 0);
+	memset(&s, 0, sizeof(s));
+	end = now_ms() + 10000;
+	while (!(s.flags & (SEEN_FIN | SEEN_CLOSE)) && now_ms() < end) {
+		/* The reply waits for send buffer room the ACKs make. */
+		if (!answered)
+			answered = stream_sendmsg(r->sfd, 0, MSG_QUIC_STREAM_FIN,
+						  MSG_DONTWAIT | MSG_NOSIGNAL, "world", 5) == 5;
+		peer_recv(pr, &s, SEEN_FIN | SEEN_CLOSE, 20);
+		ASSERT_TRUE(peer_ack_all(pr));
+	}
+	EXPECT_EQ(s.bad, 0);
+	ASSERT_EQ(s.flags & (SEEN_FIN | SEEN_CLOSE), SEEN_FIN);
+	EXPECT_EQ(s.sid, 0);
+	ASSERT_EQ(s.data_len, 5);
+	EXPECT_EQ(memcmp(s.data, "world", 5), 0);
+}
+
+/*
+ * Initials for new connections wait on the listener until accept(); each
+ * pins a datagram of 1200 bytes at least (64 KiB at most).  The backlog
+ * counts connections, not memory: the listener's receive buffer bounds
+ * what they hold.  300 valid Initials, each to its own Destination
+ * Connection ID, reach a listener with a backlog of 1000 and the smallest
+ * buffer that holds a few: no more than fit in the buffer are accepted.
+ */
+#define LISTEN_INITIALS	300
+
+TEST_F_TIMEOUT(limits, listener_queue_rcvbuf, 60)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+	static int fds[LISTEN_INITIALS + 1];
+	int rcvbuf = 64 * 1024, n = 0, i;
+	socklen_t len = sizeof(a);
+	struct rig *r = &self->r;
+	uint8_t f[256];
+	struct wr w = { f, 0 };
+	struct keys rx;
+
+	r->lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(r->lfd, 0);
+	ASSERT_EQ(setsockopt(r->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	len = sizeof(rcvbuf);
+	ASSERT_EQ(getsockopt(r->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len), 0);
+	TH_LOG("listener SO_RCVBUF %d", rcvbuf);
+	len = sizeof(a);
+	ASSERT_EQ(bind(r->lfd, (struct sockaddr *)&a, len), 0);
+	ASSERT_EQ(listen(r->lfd, 1000), 0);
+	ASSERT_EQ(getsockname(r->lfd, (struct sockaddr *)&a, &len), 0);
+	peer_init(_metadata, &r->peer, &a);
+
+	w_frame(&w, F_CRYPTO, 2, 0, HELLO_LEN, 0);
+	w_fill(&w, 'C', HELLO_LEN);
+	for (i = 0; i < LISTEN_INITIALS; i++) {
+		ASSERT_EQ(getrandom(r->peer.dcid, CID_LEN, 0), CID_LEN);
+		initial_keys(r->peer.dcid, CID_LEN, &r->peer.tx[LVL_INITIAL], &rx);
+		r->peer.next_pn[LVL_INITIAL] = 0;
+		ASSERT_TRUE(peer_send_initial(&r->peer, f, w.n, 0));
+	}
+	usleep(100000);
+	ASSERT_EQ(fcntl(r->lfd, F_SETFL, fcntl(r->lfd, F_GETFL) | O_NONBLOCK), 0);
+	while (n <= LISTEN_INITIALS && (fds[n] = accept(r->lfd, NULL, NULL)) >= 0)
+		n++;
+	EXPECT_EQ(errno, EAGAIN);
+	for (i = 0; i < n; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+		close(fds[i]);
+	}
+	TH_LOG("%d of %d connections accepted; %d fit in the buffer", n, LISTEN_INITIALS,
+	       rcvbuf / MIN_INITIAL);
+	EXPECT_GE(n, 1);
+	EXPECT_LE(n, rcvbuf / MIN_INITIAL);
+	EXPECT_LT(n, LISTEN_INITIALS);
+}
+
+/*
+ * Two threads open "the next stream" on one connection while the peer's
+ * MAX_STREAMS allows none (RFC 9000 section 4.6): both wait, without the
+ * socket lock.  When the peer allows two more, each must get a stream of
+ * its own: the number is taken after the wait, not before it.
+ */
+struct opener {
+	int fd;
+	pid_t tid;
+	int ret, err;
+	struct quic_stream_info info;
+};
+
+static void *stream_opener(void *arg)
+{
+	struct opener *o = arg;
+	socklen_t len = sizeof(o->info);
+
+	__atomic_store_n(&o->tid, gettid(), __ATOMIC_RELEASE);
+	o->info.stream_id = -1;
+	o->ret = getsockopt(o->fd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &o->info, &len);
+	o->err = errno;
+	return NULL;
+}
+
+/* Is thread @tid asleep (state S: waiting for the stream limit)? */
+static bool task_sleeping(pid_t tid)
+{
+	char path[64], line[512], *p;
+	bool s = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f)) {
+		p = strrchr(line, ')');
+		s = p && p[1] == ' ' && p[2] == 'S';
+	}
+	fclose(f);
+	return s;
+}
+
+TEST_F_TIMEOUT(limits, concurrent_stream_open, 30)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	struct quic_stream_info info = { .stream_id = -1 };
+	socklen_t len = sizeof(info);
+	struct opener o[2] = {};
+	struct rig *r = &self->r;
+	uint8_t f[16];
+	struct wr w = { f, 0 };
+	pthread_t t[2];
+	int64_t end;
+	int i;
+
+	rig_listen(_metadata, r);
+	rig_establish_bidi(_metadata, r, 1);
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	/* The one stream the client allows */
+	ASSERT_EQ(getsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &info, &len), 0);
+	ASSERT_EQ(info.stream_id, 1);
+	for (i = 0; i < 2; i++) {
+		o[i].fd = r->sfd;
+		ASSERT_EQ(pthread_create(&t[i], NULL, stream_opener, &o[i]), 0);
+	}
+	end = now_ms() + 2000;
+	while (now_ms() < end &&
+	       !(__atomic_load_n(&o[0].tid, __ATOMIC_ACQUIRE) && task_sleeping(o[0].tid) &&
+		 __atomic_load_n(&o[1].tid, __ATOMIC_ACQUIRE) && task_sleeping(o[1].tid)))
+		usleep(10000);
+	usleep(100000);
+	w_frame(&w, F_MAX_STREAMS_BIDI, 1, 3, 0, 0);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++) {
+		TH_LOG("opener %d: %d (%s), stream %lld", i, o[i].ret,
+		       o[i].ret ? strerror(o[i].err) : "ok", (long long)o[i].info.stream_id);
+		EXPECT_EQ(o[i].ret, 0);
+		EXPECT_TRUE(o[i].info.stream_id == 5 || o[i].info.stream_id == 9);
+	}
+	EXPECT_NE(o[0].info.stream_id, o[1].info.stream_id);
+	expect_alive(_metadata, &r->peer, LVL_APP);
 }
 
 TEST_HARNESS_MAIN

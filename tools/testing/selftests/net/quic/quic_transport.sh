@@ -10,4 +10,7 @@ trap cleanup_all_ns EXIT
 setup_ns NS || exit "$ksft_skip"
 ip -n "$NS" link set lo up
 
+# net.quic.max_orphans is global and lives in the initial namespace only:
+# orphans_limited gets it as descriptor 3.
+exec 3<>/proc/sys/net/quic/max_orphans || exit 1
 ip netns exec "$NS" "$(dirname "$0")/quic_transport"
