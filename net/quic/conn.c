@@ -1030,11 +1030,12 @@ void quic_conn_linger_end(struct sock *sk)
 	quic_conn_work_queue(sk, QUIC_WORK_FREE);
 }
 
-static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)
+static int quic_conn_retire_dest(struct sock *sk, u64 prior_to)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid_entry *e, *tmp;
 	struct quic_frame fr = {};
+	int err = 0;
 
 	list_for_each_entry_safe(e, tmp, &qs->dcids.list, list) {
 		if (e->seq >= prior_to)
@@ -1042,15 +1043,18 @@ static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)
 		fr.type = QUIC_FRAME_RETIRE_CONNECTION_ID;
 		fr.value = e->seq;
 		/* An ID is forgotten only once its retirement is queued
-		 * (RFC 9000 section 5.1.2); the rest go next time.
+		 * (RFC 9000 section 5.1.2); the rest go when the frame that
+		 * asked comes again.
 		 */
-		if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr)) {
+		err = quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
+		if (err) {
 			prior_to = e->seq;
 			break;
 		}
 		quic_cid_remove(&qs->dcids, e, false);
 	}
 	qs->dcids.retire_prior_to = prior_to;
+	return err ? -ENOBUFS : 0;
 }
 
 /**
@@ -1059,13 +1063,15 @@ static void quic_conn_retire_dest(struct sock *sk, u64 prior_to)
  * @f: the frame
  * @errcode: transport error when the frame breaks the rules
  *
- * Return: 0 or -EPROTO with @errcode.
+ * Return: 0, -EPROTO with @errcode, or -ENOBUFS/-ENOMEM to drop the
+ * packet without acknowledging it.
  */
 int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid_entry *e;
 	struct quic_cid cid = {};
+	int err;
 
 	if (!qs->peer_scid.len) {	/* zero-length IDs cannot have others */
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
@@ -1080,14 +1086,17 @@ int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errc
 		fr.value = f->new_cid.seq;	/* section 19.15: retire at once */
 		return quic_frame_queue_reply(sk, QUIC_CRYPTO_APP, &fr);
 	}
-	if (quic_cid_find(&qs->dcids, f->new_cid.seq))
-		return 0;	/* a repeat */
-	cid.len = f->new_cid.len;
-	memcpy(cid.data, f->new_cid.id, cid.len);
-	if (!quic_cid_add_dest(sk, &qs->dcids, f->new_cid.seq, &cid, f->new_cid.token))
-		return -ENOMEM;
-	if (f->new_cid.retire_prior_to > qs->dcids.retire_prior_to)
-		quic_conn_retire_dest(sk, f->new_cid.retire_prior_to);
+	if (!quic_cid_find(&qs->dcids, f->new_cid.seq)) {	/* not a repeat */
+		cid.len = f->new_cid.len;
+		memcpy(cid.data, f->new_cid.id, cid.len);
+		if (!quic_cid_add_dest(sk, &qs->dcids, f->new_cid.seq, &cid, f->new_cid.token))
+			return -ENOMEM;
+	}
+	if (f->new_cid.retire_prior_to > qs->dcids.retire_prior_to) {
+		err = quic_conn_retire_dest(sk, f->new_cid.retire_prior_to);
+		if (err)
+			return err;	/* unacknowledged: the peer sends it again */
+	}
 	if (qs->dcids.count > qs->local.active_connection_id_limit) {
 		*errcode = QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
 		return -EPROTO;

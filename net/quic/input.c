@@ -353,6 +353,12 @@ static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_str
 		end = cb->offset + skb->len;
 		if (skb->sk)	/* charged: it waited in the tree */
 			cs->reasm_mem -= skb->truesize;
+		if (end <= cs->recv_off || (level == QUIC_CRYPTO_APP &&
+					    !qs->config.receive_session_ticket)) {
+			cs->recv_off = max(cs->recv_off, end);	/* not for us */
+			kfree_skb(skb);
+			goto next;
+		}
 		/* Charged before the offset moves: data refused now must be
 		 * taken when the peer sends it again.
 		 */
@@ -361,16 +367,10 @@ static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_str
 			kfree_skb(skb);
 			return err;
 		}
-		if (end <= cs->recv_off) {
-			kfree_skb(skb);
-		} else {
-			__skb_pull(skb, cs->recv_off - min(cs->recv_off, cb->offset));
-			cs->recv_off = end;
-			if (level == QUIC_CRYPTO_APP && !qs->config.receive_session_ticket)
-				kfree_skb(skb);
-			else
-				quic_rcv_enqueue(sk, skb);	/* charged: cannot fail */
-		}
+		__skb_pull(skb, cs->recv_off - min(cs->recv_off, cb->offset));
+		cs->recv_off = end;
+		quic_rcv_enqueue(sk, skb);	/* charged: cannot fail */
+next:
 		skb = quic_reasm_next(&cs->reasm, cs->recv_off);
 	} while (skb);
 	return 0;

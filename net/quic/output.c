@@ -77,7 +77,8 @@ void quic_space_init(struct quic_space *s)
  * @gfp: allocation flags
  *
  * The memory is scheduled against the protocol's limits (&proto.sysctl_mem)
- * and counted in sk_wmem_queued until quic_frame_free().
+ * and the socket's memory cgroup, and counted in sk_wmem_queued until
+ * quic_frame_free().
  *
  * Return: the frame, or NULL.
  */
@@ -89,7 +90,8 @@ struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp)
 	size = kmalloc_size_roundup(struct_size(f, data, len));
 	if (!sk_wmem_schedule(sk, size))
 		return NULL;
-	f = kmalloc(size, gfp | __GFP_ACCOUNT | __GFP_NOWARN);
+	/* Charged to the socket's memory cgroup by sk_mem_charge() */
+	f = kmalloc(size, gfp | __GFP_NOWARN);
 	if (!f)
 		return NULL;
 	memset(f, 0, sizeof(*f));
@@ -216,7 +218,7 @@ void quic_space_purge(struct sock *sk, struct quic_space *s)
 	}
 	quic_frames_free(sk, &s->sendq);
 	skb_queue_purge(&s->pending);
-	skb_rbtree_purge(&s->crypto.reasm);
+	quic_reasm_purge(&s->crypto.reasm);
 	s->crypto.reasm_mem = 0;
 	s->ack_eliciting_in_flight = 0;
 	s->loss_time = 0;

@@ -10,6 +10,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/slab.h>
+#include <net/proto_memory.h>
 #include <net/sock.h>
 
 #include "mib.h"
@@ -169,6 +170,20 @@ void quic_recovery_restart(struct sock *sk, u8 space)
 /* Is @pn in one of the ranges?  @pn only grows from call to call, so
  * the cursor @i moves from the lowest range (the last) up to the first.
  */
+/* Memory pressure shrinks a SOCK_STREAM socket's send buffer (see
+ * sk_stream_moderate_sndbuf()); once it is over, the buffer grows back
+ * to the default unless the user set one, as TCP's does.
+ */
+static void quic_sndbuf_expand(struct sock *sk)
+{
+	int want = READ_ONCE(sk->sk_prot->sysctl_wmem[1]);
+
+	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) || sk_under_memory_pressure(sk) ||
+	    READ_ONCE(sk->sk_sndbuf) >= want)
+		return;
+	WRITE_ONCE(sk->sk_sndbuf, want);
+}
+
 static bool quic_range_covers(const struct quic_ack_ranges *a, u32 *i, u64 pn)
 {
 	while (*i && pn > a->r[*i].end)
@@ -200,8 +215,8 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[space];
 	struct quic_sent_pkt *p, *tmp, *largest = NULL;
+	bool eliciting = false, raised;
 	struct quic_ack_ranges a;
-	bool eliciting = false;
 	u64 now = quic_now();
 	u32 i;
 
@@ -210,7 +225,8 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		return -EPROTO;
 	}
 	quic_ack_ranges_read(f, &a);
-	if ((s64)f->ack.largest > s->largest_acked)
+	raised = (s64)f->ack.largest > s->largest_acked;
+	if (raised)
 		s->largest_acked = f->ack.largest;
 
 	/* Oldest first, and only up to the largest acknowledged: loss
@@ -236,8 +252,15 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 			quic_sent_free(p);
 		}
 	}
-	if (!largest && !eliciting)
+	if (!largest && !eliciting) {
+		/* An ACK-only packet of ours has no record, but acknowledging
+		 * it still makes older ones lost (RFC 9002 A.7): and only then
+		 * does a repeat of this frame find few packets to pass over.
+		 */
+		if (raised)
+			quic_detect_lost(sk, space, now);
 		return 0;
+	}
 	if (largest) {
 		/* RFC 9002 section 5.1: a sample from the largest only */
 		if (largest->ack_eliciting) {
@@ -254,6 +277,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	if (space == QUIC_SPACE_HANDSHAKE && !qs->is_server)
 		qs->addr_validated = true;	/* the peer has our Handshake keys */
 	quic_detect_lost(sk, space, now);
+	quic_sndbuf_expand(sk);
 	sk->sk_write_space(sk);		/* acknowledged frames freed room */
 	/* RFC 9002 A.7: a client that does not know its address validated
 	 * keeps backing off the probes that unblock the server.

@@ -104,8 +104,8 @@ static int quic_init_sock(struct sock *sk)
 	/* The receive path finds sockets under RCU by connection ID. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 
-	WRITE_ONCE(sk->sk_sndbuf, sysctl_quic_wmem[1]);
-	WRITE_ONCE(sk->sk_rcvbuf, sysctl_quic_rmem[1]);
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(sysctl_quic_wmem[1]));
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(sysctl_quic_rmem[1]));
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;
@@ -563,8 +563,8 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 	if (err)
 		goto out;
 	skb = quic_listener_next(sk);
-	err = -EAGAIN;	/* taken by a concurrent accept() */
-	if (!skb)
+	err = -EAGAIN;
+	if (WARN_ON_ONCE(!skb))	/* readers of the queue hold our lock */
 		goto out;
 	err = -ENOMEM;
 	newsk = quic_sk_child(sk, arg->kern);
@@ -659,25 +659,35 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 
 /**
  * quic_rcv_charge - account an skb to the socket's receive buffer
- * @sk: the socket
+ * @sk: the socket, locked
  * @skb: the skb, not owned yet
  *
- * Everything but stream data, which flow control bounds (see
- * quic_stream_rcv_data()), must also fit the socket's receive buffer:
- * handshake data, datagrams and events are the peer's to make cheaply.
+ * Stream data is bounded by flow control and quic_stream_rcv_data().
+ * Handshake data and datagrams must fit the receive buffer.  Events,
+ * which cheap frames of the peer cause, have half the buffer of their
+ * own: a reader slow with stream data must still get them.
  *
  * Return: 0, or -ENOBUFS over the socket's or the protocol's limits.
  */
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb)
 {
+	struct quic_sock *qs = quic_sk(sk);
+	u8 kind = QUIC_RCV_CB(skb)->kind;
+
 	if (skb->sk == sk)
 		return 0;
-	if (QUIC_RCV_CB(skb)->kind != QUIC_RCV_STREAM &&
-	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize > READ_ONCE(sk->sk_rcvbuf))
+	if (kind == QUIC_RCV_EVENT) {
+		if (qs->events_mem + skb->truesize > READ_ONCE(sk->sk_rcvbuf) / 2)
+			return -ENOBUFS;
+	} else if (kind != QUIC_RCV_STREAM &&
+		   atomic_read(&sk->sk_rmem_alloc) + skb->truesize > READ_ONCE(sk->sk_rcvbuf)) {
 		return -ENOBUFS;
+	}
 	if (!sk_rmem_schedule(sk, skb, skb->truesize))
 		return -ENOBUFS;
 	skb_set_owner_r(skb, sk);
+	if (kind == QUIC_RCV_EVENT)
+		qs->events_mem += skb->truesize;
 	return 0;
 }
 
@@ -751,6 +761,25 @@ bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb)
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_reasm_insert);
+
+/**
+ * quic_reasm_purge - drop what waits in a reassembly tree
+ * @q: the tree
+ *
+ * skb_rbtree_purge() would do, but it is not exported to modules.
+ */
+void quic_reasm_purge(struct rb_root *q)
+{
+	struct rb_node *p = rb_first(q);
+	struct sk_buff *skb;
+
+	while (p) {
+		skb = rb_to_skb(p);
+		p = rb_next(p);
+		rb_erase(&skb->rbnode, q);
+		kfree_skb(skb);
+	}
+}
 
 /**
  * quic_reasm_next - the queued data that the gap closing at @off frees
@@ -1243,6 +1272,8 @@ static int quic_recv_copy(struct sock *sk, struct msghdr *msg, size_t len, int f
 		eor = true;
 		fin = cb->fin;
 		__skb_unlink(skb, &sk->sk_receive_queue);
+		if (kind == QUIC_RCV_EVENT)
+			quic_sk(sk)->events_mem -= skb->truesize;
 		if (kind == QUIC_RCV_STREAM)
 			quic_stream_read(sk, id, skb->len, fin);
 		consume_skb(skb);
@@ -1466,8 +1497,6 @@ static int quic_sockopt_stream_err(struct sock *sk, int optname, sockptr_t optva
 		return -EFAULT;
 	if (!quic_sk(sk)->handshake_done || quic_sk(sk)->closing)
 		return -ENOTCONN;
-	if (!quic_wmem_ready(sk))	/* the frame is ours to bound */
-		return -EAGAIN;
 	if (optname == QUIC_SOCKOPT_STREAM_RESET)
 		err = quic_stream_reset(sk, e.stream_id, e.errcode);
 	else

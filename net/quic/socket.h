@@ -163,6 +163,7 @@ enum {
  *	flushing socket: its idle timeout counts from there, so a peer that
  *	keeps the path alive without taking the data cannot keep it
  * @orphan: counted among the orphans that stay after close()
+ * @events_mem: truesize of the events waiting on the receive queue
  * @key_update_pending: a key update we started awaits its first ACK
  * @key_update_pn: first packet number sent with the new keys
  * @work: what the receive path leaves to process context (QUIC_WORK_*)
@@ -246,6 +247,7 @@ struct quic_sock {
 	bool				flushing;
 	bool				orphan;
 	u64				flush_progress;
+	u32				events_mem;
 	u64				close_error;
 	u64				close_frame;
 	u64				close_end;
@@ -322,6 +324,7 @@ void quic_close_final(struct sock *sk);
 int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
 int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
 bool quic_reasm_holds(struct rb_root *q, u64 off, u64 end);
+void quic_reasm_purge(struct rb_root *q);
 bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb);
 struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off);
 int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);

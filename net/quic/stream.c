@@ -100,7 +100,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 static void quic_stream_free(struct quic_stream *st)
 {
 	hlist_del(&st->node);
-	skb_rbtree_purge(&st->reasm);
+	quic_reasm_purge(&st->reasm);
 	kfree(st);
 }
 
@@ -447,6 +447,7 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 	struct quic_stream *st;
 	struct sk_buff *skb;
 	int err, rmem;
+	u64 limit;
 
 	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
 	if (err || !st)
@@ -455,9 +456,15 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 	 * twice the connection window the user gave the peer (pieces of a
 	 * packet cost more than their bytes); data beyond a gap only up to
 	 * the buffer, so tiny pieces at scattered offsets cannot pin more.
+	 * Before the handshake is done, when 0-RTT data cannot be read yet,
+	 * all of it stays within half the buffer: the handshake data that
+	 * completes it must still fit.
 	 */
 	rmem = atomic_read(&sk->sk_rmem_alloc);
-	if (rmem > (u64)READ_ONCE(sk->sk_rcvbuf) + 2 * min_t(u64, t->recv_window, SZ_1G))
+	limit = (u64)READ_ONCE(sk->sk_rcvbuf) + 2 * min_t(u64, t->recv_window, SZ_1G);
+	if (!quic_sk(sk)->handshake_done)
+		limit = READ_ONCE(sk->sk_rcvbuf) / 2;
+	if (rmem > limit)
 		return -ENOBUFS;
 	err = quic_stream_fc_check(sk, st, end, f->stream.fin, errcode);
 	if (err)
@@ -474,7 +481,7 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 	if (f->stream.offset <= st->recv_off)
 		return quic_stream_deliver(sk, st, skb);
 	err = -ENOBUFS;
-	if (rmem + skb->truesize <= READ_ONCE(sk->sk_rcvbuf))
+	if (rmem + skb->truesize <= min_t(u64, limit, READ_ONCE(sk->sk_rcvbuf)))
 		err = quic_rcv_charge(sk, skb);
 	if (err || !quic_reasm_insert(&st->reasm, skb)) {
 		kfree_skb(skb);
@@ -518,7 +525,7 @@ int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errc
 	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RECVD)
 		return 0;	/* everything arrived anyway, or reset before */
 	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
-	skb_rbtree_purge(&st->reasm);
+	quic_reasm_purge(&st->reasm);
 	quic_stream_update_event(sk, st, QUIC_STREAM_RECV_STATE_RESET_RECVD,
 				 f->stream.error, f->stream.len);
 	quic_stream_maybe_free(sk, st);
@@ -585,6 +592,8 @@ int quic_stream_rcv_stop(struct sock *sk, const struct quic_frame *f, u32 *errco
 		return err;
 	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
 		return 0;
+	if (!quic_frame_reply_room(sk))	/* one per stream, but many streams */
+		return -ENOBUFS;
 	err = quic_stream_send_reset(sk, st, f->stream.error);
 	if (!err)
 		quic_stream_update_event(sk, st, QUIC_STREAM_SEND_STATE_RESET_SENT,
