@@ -60,6 +60,8 @@ static int __net_init quic_net_init(struct net *net)
 		return -ENOMEM;
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
 	ratelimit_state_init(&qn->stateless_rs, HZ, 100);
+	/* A peer sets the pace: no "callbacks suppressed" in the log. */
+	ratelimit_set_flags(&qn->stateless_rs, RATELIMIT_MSG_ON_RELEASE);
 	if (IS_ENABLED(CONFIG_PROC_FS) &&
 	    !proc_create_net_single("quic", 0444, net->proc_net, quic_mib_seq_show, NULL)) {
 		free_percpu(qn->stat);
