@@ -18,11 +18,13 @@ quic_proto() {
 		 END { print (f == 4 ? m : n) + 0 }' /proc/net/protocols
 }
 
-# Wait up to 10 seconds for field $1 to drop to $2 or below: a closed
-# connection lingers for three probe timeouts.  (A deadline, not a count
+# Wait up to 45 seconds for field $1 to drop to $2 or below: a closed
+# connection lingers for three probe timeouts, and one closed gracefully
+# with data its peer never took stays until its idle timeout (30 s by
+# default) after the peer's last acknowledgment.  (A deadline, not a count
 # of tries: each look takes a while in an emulated guest.)
 wait_proto() {
-	local end=$((SECONDS + 10))
+	local end=$((SECONDS + 45))
 
 	until [ "$(quic_proto "$1")" -le "$2" ]; do
 		[ "$SECONDS" -ge "$end" ] && return 1
