@@ -286,7 +286,7 @@ void quic_conn_free(struct sock *sk)
 		quic_space_purge(sk, &qs->space[i]);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
-	quic_streams_free(&qs->streams);
+	quic_streams_free(sk);
 	quic_listener_close(sk);
 	skb_queue_purge(&qs->early_rcv);
 	if (qs->dst_cache_ready) {
@@ -397,13 +397,16 @@ static void quic_params_from_tp(struct quic_params *p, const struct quic_transpo
  * a client may open streams and send before the handshake: the data
  * goes out in 0-RTT packets once the 0-RTT key is installed.
  */
-static void quic_conn_early_setup(struct sock *sk)
+static int quic_conn_early_setup(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	int err;
 
 	quic_params_from_tp(&qs->peer, &qs->remote);
-	quic_streams_set_limits(sk);
-	qs->early_ok = true;
+	err = quic_streams_set_limits(sk);
+	if (!err)
+		qs->early_ok = true;
+	return err;
 }
 
 /**
@@ -443,7 +446,7 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
 	err = quic_conn_start(sk, false);
 	if (!err && qs->remote_given)
-		quic_conn_early_setup(sk);
+		err = quic_conn_early_setup(sk);
 	return err;
 }
 
@@ -699,9 +702,8 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	if (idle && (!qs->idle_timeout || idle < qs->idle_timeout))
 		qs->idle_timeout = idle;
 	qs->rtt.max_ack_delay = p.max_ack_delay * USEC_PER_MSEC;
-	quic_streams_set_limits(sk);
 	quic_conn_set_mss(sk);
-	return 0;
+	return quic_streams_set_limits(sk);
 }
 
 /* Offer the peer more of our connection IDs (RFC 9000 section 5.1.1). */

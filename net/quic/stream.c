@@ -7,6 +7,9 @@
  * MAX_STREAMS) is given back as the user reads.
  */
 
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/sock.h>
@@ -14,27 +17,86 @@
 #include "socket.h"
 #include "wire.h"
 
-static u32 quic_stream_hash(s64 id)
+/* Bounds of the stream hash: the peer may have up to its two limits of
+ * streams open at once, and we open what its limits allow.
+ */
+#define QUIC_STREAM_HASH_MIN_BITS	6
+#define QUIC_STREAM_HASH_MAX_BITS	13
+
+static u32 quic_stream_hash(const struct quic_stream_table *t, s64 id)
 {
-	return ((u64)id >> 2) % QUIC_STREAM_HASH_SIZE;
+	return hash_64((u64)id, t->hash_bits);
 }
 
 void quic_streams_init(struct quic_stream_table *t, bool is_server)
 {
 	memset(t, 0, sizeof(*t));
+	INIT_LIST_HEAD(&t->all);
 	t->is_server = is_server;
 	t->last_id = -1;
+}
+
+/* The ring must span every stream the peer may hold open at once: all
+ * implicit ones are open, and MAX_STREAMS gives one back per stream
+ * closed (RFC 9000 section 4.6), so that is the initial limit.
+ */
+static int quic_streams_implicit_init(struct quic_stream_limits *l, u64 limit)
+{
+	u32 bits = roundup_pow_of_two(max_t(u64, limit, BITS_PER_LONG));
+	unsigned long *ring;
+
+	/* Limits set for 0-RTT are set again from the handshake */
+	if (l->implicit && (bits - 1 <= l->implicit_mask || l->opened))
+		return 0;
+	ring = bitmap_zalloc(bits, GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return -ENOMEM;
+	bitmap_free(l->implicit);
+	l->implicit = ring;
+	l->implicit_mask = bits - 1;
+	return 0;
+}
+
+static int quic_streams_hash_init(struct quic_stream_table *t, u64 peer_streams)
+{
+	u32 bits = clamp_t(u32, order_base_2(peer_streams / 2 + 1),
+			   QUIC_STREAM_HASH_MIN_BITS, QUIC_STREAM_HASH_MAX_BITS);
+	u32 i;
+
+	if (t->hash)
+		return 0;
+	t->hash = kvmalloc_array(1U << bits, sizeof(*t->hash), GFP_KERNEL_ACCOUNT);
+	if (!t->hash)
+		return -ENOMEM;
+	for (i = 0; i < (1U << bits); i++)
+		INIT_HLIST_HEAD(&t->hash[i]);
+	t->hash_bits = bits;
+	return 0;
 }
 
 /**
  * quic_streams_set_limits - take the limits from both sides' parameters
  * @sk: the connection, once the peer's transport parameters are known
+ *
+ * Our own limits are fixed by then (the ABI holds them in 16 bits), and
+ * size the hash and the rings of implicit streams.
+ *
+ * Return: 0 or -ENOMEM.
  */
-void quic_streams_set_limits(struct sock *sk)
+int quic_streams_set_limits(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_stream_table *t = &qs->streams;
+	int err;
 
+	err = quic_streams_hash_init(t, qs->local.max_streams_bidi +
+					qs->local.max_streams_uni);
+	if (!err)
+		err = quic_streams_implicit_init(&t->remote_bidi, qs->local.max_streams_bidi);
+	if (!err)
+		err = quic_streams_implicit_init(&t->remote_uni, qs->local.max_streams_uni);
+	if (err)
+		return err;
 	t->local_bidi.max = qs->peer.max_streams_bidi;
 	t->local_uni.max = qs->peer.max_streams_uni;
 	t->remote_bidi.max = qs->local.max_streams_bidi;
@@ -44,13 +106,16 @@ void quic_streams_set_limits(struct sock *sk)
 	t->send_max = qs->peer.max_data;
 	t->recv_max = qs->local.max_data;
 	t->recv_window = qs->local.max_data;
+	return 0;
 }
 
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
 {
 	struct quic_stream *st;
 
-	hlist_for_each_entry(st, &t->hash[quic_stream_hash(id)], node)
+	if (!t->hash)
+		return NULL;
+	hlist_for_each_entry(st, &t->hash[quic_stream_hash(t, id)], node)
 		if (st->id == id)
 			return st;
 	return NULL;
@@ -76,43 +141,61 @@ static void quic_stream_limits_init(struct quic_sock *qs, struct quic_stream *st
 	st->recv_window = st->recv_max;
 }
 
+/* What a stream costs the socket: streams the peer opens are made in
+ * softirq, for ours the user waits; both count in the protocol's memory.
+ */
+#define QUIC_STREAM_TRUESIZE	kmalloc_size_roundup(sizeof(struct quic_stream))
+
 static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_table *t = &qs->streams;
+	bool local = quic_stream_is_local(t, id);
 	struct quic_stream *st;
 
-	st = kzalloc_obj(*st, gfp | __GFP_ACCOUNT);
+	if (!t->hash ||
+	    !__sk_mem_schedule(sk, QUIC_STREAM_TRUESIZE, local ? SK_MEM_SEND : SK_MEM_RECV))
+		return NULL;
+	st = kzalloc_obj(*st, gfp);
 	if (!st)
 		return NULL;
+	sk_mem_charge(sk, QUIC_STREAM_TRUESIZE);
 	st->id = id;
 	st->final_size = U64_MAX;
 	st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
 	st->reasm = RB_ROOT;
 	quic_stream_limits_init(qs, st);
-	if (quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))
+	if (local && quic_stream_is_uni(id))
 		st->recv_state = QUIC_STREAM_RECV_STATE_READ;	/* never receives */
-	if (!quic_stream_is_local(&qs->streams, id) && quic_stream_is_uni(id))
+	if (!local && quic_stream_is_uni(id))
 		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;	/* never sends */
-	hlist_add_head(&st->node, &qs->streams.hash[quic_stream_hash(id)]);
+	hlist_add_head(&st->node, &t->hash[quic_stream_hash(t, id)]);
+	list_add_tail(&st->list, &t->all);
 	return st;
 }
 
-static void quic_stream_free(struct quic_stream *st)
+static void quic_stream_free(struct sock *sk, struct quic_stream *st)
 {
 	hlist_del(&st->node);
+	list_del(&st->list);
 	quic_reasm_purge(&st->reasm);
 	kfree(st);
+	sk_mem_uncharge(sk, QUIC_STREAM_TRUESIZE);
 }
 
-void quic_streams_free(struct quic_stream_table *t)
+void quic_streams_free(struct sock *sk)
 {
-	struct hlist_node *tmp;
-	struct quic_stream *st;
-	int i;
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream *st, *tmp;
 
-	for (i = 0; i < QUIC_STREAM_HASH_SIZE; i++)
-		hlist_for_each_entry_safe(st, tmp, &t->hash[i], node)
-			quic_stream_free(st);
+	list_for_each_entry_safe(st, tmp, &t->all, list)
+		quic_stream_free(sk, st);
+	kvfree(t->hash);
+	t->hash = NULL;
+	bitmap_free(t->remote_bidi.implicit);
+	t->remote_bidi.implicit = NULL;
+	bitmap_free(t->remote_uni.implicit);
+	t->remote_uni.implicit = NULL;
 }
 
 static struct quic_stream_limits *quic_stream_limits(struct quic_stream_table *t, s64 id)
@@ -122,6 +205,89 @@ static struct quic_stream_limits *quic_stream_limits(struct quic_stream_table *t
 	if (quic_stream_is_local(t, id))
 		return uni ? &t->local_uni : &t->local_bidi;
 	return uni ? &t->remote_uni : &t->remote_bidi;
+}
+
+static bool quic_stream_implicit_test(const struct quic_stream_limits *l, u64 n)
+{
+	return n >= l->implicit_base && n < l->opened &&
+	       test_bit(n & l->implicit_mask, l->implicit);
+}
+
+/* Move the base past streams that are not implicit: each number is
+ * passed once in the life of the connection.
+ */
+static void quic_stream_implicit_advance(struct quic_stream_limits *l)
+{
+	while (l->implicit_base < l->opened &&
+	       !test_bit(l->implicit_base & l->implicit_mask, l->implicit))
+		l->implicit_base++;
+}
+
+/* Give an implicit stream its state. */
+static struct quic_stream *quic_stream_materialize(struct sock *sk,
+						   struct quic_stream_limits *l,
+						   s64 id, gfp_t gfp)
+{
+	u64 n = (u64)id >> 2;
+	struct quic_stream *st;
+
+	st = quic_stream_create(sk, id, gfp);
+	if (!st)
+		return NULL;
+	clear_bit(n & l->implicit_mask, l->implicit);
+	quic_stream_implicit_advance(l);
+	return st;
+}
+
+/* The peer opened stream @id, and with it every lower one of its type
+ * not opened yet (RFC 9000 section 3.2): those are only marked.  The
+ * ring covers the numbers from the lowest implicit stream up; a peer
+ * that leaves an old stream untouched while it opens and closes others
+ * may outrun it, and then the oldest implicit streams get their state.
+ */
+static struct quic_stream *quic_stream_peer_open(struct sock *sk,
+						 struct quic_stream_limits *l,
+						 s64 id, gfp_t gfp)
+{
+	u64 n = (u64)id >> 2, i;
+	struct quic_stream *st;
+
+	if (n - l->opened > l->implicit_mask)	/* beyond what we allowed */
+		return NULL;
+	while (l->implicit_base < l->opened && n - l->implicit_base > l->implicit_mask) {
+		if (!quic_stream_materialize(sk, l, (l->implicit_base << 2) | (id & 3), gfp))
+			return NULL;
+	}
+	st = quic_stream_create(sk, id, gfp);
+	if (!st)
+		return NULL;
+	for (i = l->opened; i < n; i++)
+		set_bit(i & l->implicit_mask, l->implicit);
+	l->opened = n + 1;
+	quic_stream_implicit_advance(l);
+	return st;
+}
+
+/**
+ * quic_stream_get - the state of a stream a socket call names
+ * @sk: the connection, locked
+ * @id: a valid stream ID
+ *
+ * Return: the stream, or NULL for one that is not open, or closed.  A
+ * stream the peer opened implicitly gets its state here.
+ */
+static struct quic_stream *quic_stream_get(struct sock *sk, s64 id)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream *st = quic_stream_find(t, id);
+	struct quic_stream_limits *l;
+
+	if (st || quic_stream_is_local(t, id))
+		return st;
+	l = quic_stream_limits(t, id);
+	if (!quic_stream_implicit_test(l, (u64)id >> 2))
+		return NULL;
+	return quic_stream_materialize(sk, l, id, GFP_KERNEL);
 }
 
 /* A finished stream goes away; a peer's stream gives back its credit
@@ -154,7 +320,7 @@ static void quic_stream_maybe_free(struct sock *sk, struct quic_stream *st)
 				l->announced = l->max;
 		}
 	}
-	quic_stream_free(st);
+	quic_stream_free(sk, st);
 }
 
 /* Wait until the peer's MAX_STREAMS lets stream number @n open. */
@@ -271,11 +437,15 @@ int quic_stream_send_get(struct sock *sk, s64 id, u32 flags, bool nonblock,
 
 	if (!quic_stream_id_valid(id))
 		return -EINVAL;
-	st = quic_stream_find(t, id);
+	st = quic_stream_get(sk, id);
 	if (!st) {
-		if (!quic_stream_is_local(t, id) ||
-		    (u64)(id >> 2) < quic_stream_limits(t, id)->opened)
-			return -EINVAL;	/* not opened by the peer, or closed */
+		/* The draft's rule: a stream of ours is opened by
+		 * MSG_QUIC_STREAM_NEW or QUIC_SOCKOPT_STREAM_OPEN, never by
+		 * data alone.
+		 */
+		if (!quic_stream_is_local(t, id) || !(flags & MSG_QUIC_STREAM_NEW) ||
+		    (u64)id >> 2 < quic_stream_limits(t, id)->opened)
+			return -EINVAL;	/* not opened, or closed */
 		err = quic_stream_open(sk, &id, flags, nonblock);
 		if (err)
 			return err;
@@ -303,7 +473,7 @@ u64 quic_stream_send_room(struct sock *sk, struct quic_stream *st)
 }
 
 /* Find the stream a received frame is for; a peer's stream is opened by
- * its first frame, along with the lower ones of its type (RFC 9000 2.1).
+ * its first frame, along with the lower ones of its type (RFC 9000 3.2).
  * *stp is NULL for a stream that is already closed.
  */
 static int quic_stream_rcv_get(struct sock *sk, s64 id, bool sending,
@@ -311,7 +481,7 @@ static int quic_stream_rcv_get(struct sock *sk, s64 id, bool sending,
 {
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 	struct quic_stream_limits *l = quic_stream_limits(t, id);
-	u64 n = id >> 2, i;
+	u64 n = (u64)id >> 2;
 
 	*stp = quic_stream_find(t, id);
 	/* RFC 9000 section 19.8, 19.4, 19.5: direction checks */
@@ -332,15 +502,13 @@ static int quic_stream_rcv_get(struct sock *sk, s64 id, bool sending,
 		*errcode = QUIC_TRANSPORT_ERROR_STREAM_LIMIT;
 		return -EPROTO;
 	}
-	if (n < l->opened)
+	if (n >= l->opened)
+		*stp = quic_stream_peer_open(sk, l, id, GFP_ATOMIC);
+	else if (quic_stream_implicit_test(l, n))
+		*stp = quic_stream_materialize(sk, l, id, GFP_ATOMIC);
+	else
 		return 0;	/* closed */
-	for (i = l->opened; i <= n; i++) {
-		*stp = quic_stream_create(sk, (i << 2) | (id & 3), GFP_ATOMIC);
-		if (!*stp)
-			return -ENOMEM;
-		l->opened = i + 1;
-	}
-	return 0;
+	return *stp ? 0 : -ENOMEM;
 }
 
 static int quic_stream_fc_check(struct sock *sk, struct quic_stream *st, u64 end,
@@ -722,15 +890,12 @@ void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin)
 bool quic_streams_send_pending(struct quic_stream_table *t)
 {
 	struct quic_stream *st;
-	int i;
 
-	for (i = 0; i < QUIC_STREAM_HASH_SIZE; i++) {
-		hlist_for_each_entry(st, &t->hash[i], node) {
-			if (st->send_state == QUIC_STREAM_SEND_STATE_SENT ||
-			    (st->send_state == QUIC_STREAM_SEND_STATE_SEND &&
-			     st->send_acked < st->send_off))
-				return true;
-		}
+	list_for_each_entry(st, &t->all, list) {
+		if (st->send_state == QUIC_STREAM_SEND_STATE_SENT ||
+		    (st->send_state == QUIC_STREAM_SEND_STATE_SEND &&
+		     st->send_acked < st->send_off))
+			return true;
 	}
 	return false;
 }
@@ -796,7 +961,7 @@ int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
 
 	if (!quic_stream_id_valid(id))
 		return -EINVAL;
-	st = quic_stream_find(&quic_sk(sk)->streams, id);
+	st = quic_stream_get(sk, id);
 	if (!st || (!quic_stream_is_local(&quic_sk(sk)->streams, id) &&
 		    quic_stream_is_uni(id)))
 		return -EINVAL;
@@ -821,7 +986,7 @@ int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 
 	if (!quic_stream_id_valid(id))
 		return -EINVAL;
-	st = quic_stream_find(&quic_sk(sk)->streams, id);
+	st = quic_stream_get(sk, id);
 	if (!st || st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
 		return -EINVAL;
 	if (st->stop_sent)

@@ -10,11 +10,10 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
-#define QUIC_STREAM_HASH_SIZE	64
-
 /**
  * struct quic_stream - one stream
  * @node: in the stream table's hash
+ * @list: in the stream table's list of all streams
  * @id: stream ID
  * @send_off: offset of the next byte queued for sending
  * @send_max: the peer's limit for this stream (MAX_STREAM_DATA)
@@ -36,6 +35,7 @@
  */
 struct quic_stream {
 	struct hlist_node	node;
+	struct list_head	list;
 	s64			id;
 	u64			send_off;
 	u64			send_max;
@@ -60,17 +60,32 @@ struct quic_stream {
  * @max: how many may be opened (MAX_STREAMS)
  * @announced: for peer-initiated types, the MAX_STREAMS value we sent
  * @blocked: for our types, a STREAMS_BLOCKED frame reported @max already
+ * @implicit: for the peer's types, a ring of bits over stream numbers
+ *	@implicit_base and up: set for a stream the peer opened only by
+ *	opening a higher one, which has no state yet
+ * @implicit_base: no stream below this number is implicit
+ * @implicit_mask: ring size minus one (a power of two, at least the
+ *	number of streams we let the peer have open at once)
+ *
+ * A frame for a high stream number opens all lower ones of its type
+ * (RFC 9000 section 3.2); their state is only made when a frame or a
+ * socket call names them, so that one frame costs one stream.
  */
 struct quic_stream_limits {
-	u64	opened;
-	u64	max;
-	u64	announced;
-	bool	blocked;
+	u64		opened;
+	u64		max;
+	u64		announced;
+	bool		blocked;
+	unsigned long	*implicit;
+	u64		implicit_base;
+	u32		implicit_mask;
 };
 
 /**
  * struct quic_stream_table - the streams and flow control of a connection
- * @hash: streams by ID
+ * @hash: streams by ID, sized from the stream limits we give the peer
+ * @hash_bits: log2 of the number of buckets
+ * @all: every stream
  * @local_bidi: our bidirectional streams
  * @local_uni: our unidirectional streams
  * @remote_bidi: the peer's bidirectional streams
@@ -87,7 +102,9 @@ struct quic_stream_limits {
  * Locking: under the connection's socket lock.
  */
 struct quic_stream_table {
-	struct hlist_head		hash[QUIC_STREAM_HASH_SIZE];
+	struct hlist_head		*hash;
+	u32				hash_bits;
+	struct list_head		all;
 	struct quic_stream_limits	local_bidi;
 	struct quic_stream_limits	local_uni;
 	struct quic_stream_limits	remote_bidi;
@@ -128,8 +145,8 @@ struct quic_frame;
 struct quic_params;
 
 void quic_streams_init(struct quic_stream_table *t, bool is_server);
-void quic_streams_set_limits(struct sock *sk);
-void quic_streams_free(struct quic_stream_table *t);
+int quic_streams_set_limits(struct sock *sk);
+void quic_streams_free(struct sock *sk);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
 int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock);
 int quic_stream_send_get(struct sock *sk, s64 id, u32 flags, bool nonblock,

@@ -18,7 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 
-# group -> [(file, anchor regex, text, "after"|"before")]
+# group -> [(file, anchor regex, text, "after"|"before"|"replace")]
 EDITS = {
     "uapi": [
         ("include/uapi/linux/in.h", r"^  IPPROTO_MPTCP = 262,.*$",
@@ -32,6 +32,12 @@ EDITS = {
          'source "net/quic/Kconfig"\n', "after"),
         ("net/Makefile", r"^obj-\$\(CONFIG_IP_SCTP\)\s+\+= sctp/$",
          "obj-$(CONFIG_IP_QUIC)\t\t+= quic/\n", "after"),
+    ],
+    "handshake": [
+        ("net/Kconfig",
+         r"^\tdepends on SUNRPC \|\| NVME_TARGET_TCP \|\| NVME_TCP$",
+         "\tdepends on SUNRPC || NVME_TARGET_TCP || NVME_TCP || IP_QUIC",
+         "replace"),
     ],
     "selftests": [
         ("tools/testing/selftests/Makefile", r"^TARGETS \+= net/ppp$",
@@ -66,6 +72,11 @@ def edit(tree, path, anchor, text, where):
     m = re.search(anchor, body, re.M)
     if not m:
         sys.exit(f"glue: anchor {anchor!r} not found in {path}")
+    if where == "replace":
+        body = body[:m.start()] + text + body[m.end():]
+        with open(full, "w") as f:
+            f.write(body)
+        return
     if where == "after":
         pos = m.end() + 1
     else:

@@ -1026,6 +1026,10 @@ struct rig {
 	struct peer peer;
 };
 
+/* What the server lets the client open; a test may raise it. */
+static uint16_t srv_streams_bidi = SRV_STREAMS_BIDI;
+static uint16_t srv_streams_uni = SRV_STREAMS_UNI;
+
 /* A listener whose connections allow @max_data bytes in all and
  * @stream_data on each stream the client opens.
  */
@@ -1042,8 +1046,8 @@ static void rig_listen_fc(struct __test_metadata *_metadata, struct rig *r,
 	r->lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
 	ASSERT_GE(r->lfd, 0);
 	ASSERT_EQ(getsockopt(r->lfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len), 0);
-	tp.max_streams_bidi = SRV_STREAMS_BIDI;
-	tp.max_streams_uni = SRV_STREAMS_UNI;
+	tp.max_streams_bidi = srv_streams_bidi;
+	tp.max_streams_uni = srv_streams_uni;
 	tp.max_data = max_data;
 	tp.max_stream_data_bidi_remote = stream_data;
 	tp.max_stream_data_uni = stream_data;
@@ -3060,7 +3064,8 @@ TEST_F_TIMEOUT(limits, ack_ranges_flood, 120)
 	/* The server sends one byte at a time, acknowledged as it comes. */
 	t0 = now_ms();
 	for (i = 0; pr->largest[LVL_APP] < ACK_PNS && i < 20000 && now_ms() - t0 < 20000; i++) {
-		ASSERT_EQ(stream_sendmsg(r->sfd, 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL, "z", 1), 1);
+		ASSERT_EQ(stream_sendmsg(r->sfd, 1, i ? 0 : MSG_QUIC_STREAM_NEW,
+					 MSG_DONTWAIT | MSG_NOSIGNAL, "z", 1), 1);
 		if (i % 16 == 15) {
 			peer_recv(pr, &s, 0, 2);
 			ASSERT_TRUE(peer_ack_all(pr));
@@ -3869,6 +3874,155 @@ TEST_F_TIMEOUT(limits, concurrent_stream_open, 30)
 		EXPECT_TRUE(o[i].info.stream_id == 5 || o[i].info.stream_id == 9);
 	}
 	EXPECT_NE(o[0].info.stream_id, o[1].info.stream_id);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+/* Slab memory of the whole machine, in KiB. */
+static long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Read one message of stream @sid: @want with FIN. */
+static void expect_stream_msg(struct __test_metadata *_metadata, int fd, int64_t sid,
+			      const char *want)
+{
+	struct quic_stream_info info = {};
+	char buf[64] = {};
+	ssize_t n;
+
+	n = stream_recv(fd, &info, buf, sizeof(buf) - 1);
+	ASSERT_EQ(n, (ssize_t)strlen(want)) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_EQ(info.stream_id, sid);
+	EXPECT_STREQ(buf, want);
+	EXPECT_TRUE(info.stream_flags & MSG_QUIC_STREAM_FIN);
+}
+
+#define JUMP_STREAMS	65535	/* the most the 16-bit parameters allow */
+#define JUMP_SLAB_KIB	2048
+
+/*
+ * RFC 9000 section 3.2: a frame for stream N opens every lower stream
+ * of its type.  With the largest limit the API lets a server give, one
+ * packet naming the last bidirectional and the last unidirectional
+ * stream must not cost a state for each of the 131,068 streams it
+ * opens; the lower ones still work when the client uses them later,
+ * and a stream read to its end stays closed when its data comes again.
+ */
+TEST_F_TIMEOUT(limits, peer_stream_jump, 60)
+{
+	const int64_t bidi = (JUMP_STREAMS - 1) * 4, uni = (JUMP_STREAMS - 1) * 4 + 2;
+	struct quic_stream_info info;
+	struct rig *r = &self->r;
+	long slab0, slab1;
+	struct mem m0, m1;
+	uint8_t f[256];
+	struct wr w = { f, 0 };
+	char buf[8];
+
+	srv_streams_bidi = JUMP_STREAMS;
+	srv_streams_uni = JUMP_STREAMS;
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	mem_read(_metadata, r->sfd, &m0);
+	slab0 = slab_kib();
+	ASSERT_GT(slab0, 0);
+	w_stream(&w, bidi, 0, "B", 1, true);
+	w_stream(&w, uni, 0, "U", 1, true);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	expect_stream_msg(_metadata, r->sfd, bidi, "B");
+	expect_stream_msg(_metadata, r->sfd, uni, "U");
+	slab1 = slab_kib();
+	mem_read(_metadata, r->sfd, &m1);
+	TH_LOG("two frames opening %d streams: slab %+ld KiB", 2 * JUMP_STREAMS, slab1 - slab0);
+	EXPECT_LT(slab1 - slab0, JUMP_SLAB_KIB);
+	expect_mem_growth(_metadata, "stream jump", &m0, &m1, 64 * KIB);
+
+	/* Lower streams, opened by the jump, used now */
+	w_stream(&w, 4, 0, "low", 3, true);
+	w_stream(&w, 14, 0, "lower", 5, true);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	expect_stream_msg(_metadata, r->sfd, 4, "low");
+	expect_stream_msg(_metadata, r->sfd, 14, "lower");
+
+	/* The last unidirectional stream was read to its end: closed */
+	w_stream(&w, uni, 0, "U", 1, true);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	usleep(200000);
+	memset(&info, 0, sizeof(info));
+	EXPECT_EQ(stream_recvmsg(r->sfd, &info, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+#define OUTRUN_STREAMS	200
+
+/*
+ * The client leaves its unidirectional stream 0 untouched (opened only
+ * by stream 1) while it opens and finishes streams one after another,
+ * each read to its end by the server, far past the server's limit of
+ * 4 open at once.  Stream 0 stays open all along, and its data comes
+ * through at the end.
+ */
+TEST_F_TIMEOUT(limits, implicit_stream_outrun, 60)
+{
+	struct rig *r = &self->r;
+	uint8_t f[64];
+	struct wr w = { f, 0 };
+	int64_t n;
+
+	srv_streams_uni = 4;
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	for (n = 1; n <= OUTRUN_STREAMS; n++) {
+		w_stream(&w, n * 4 + 2, 0, "x", 1, true);
+		ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+		expect_stream_msg(_metadata, r->sfd, n * 4 + 2, "x");
+		peer_drain(&r->peer);	/* the server's ACKs and MAX_STREAMS */
+	}
+	w_stream(&w, 2, 0, "zero", 4, true);
+	ASSERT_TRUE(peer_send_frames(&r->peer, LVL_APP, &w));
+	expect_stream_msg(_metadata, r->sfd, 2, "zero");
+	expect_alive(_metadata, &r->peer, LVL_APP);
+}
+
+/*
+ * The socket API draft: a stream of ours opens with MSG_QUIC_STREAM_NEW
+ * or QUIC_SOCKOPT_STREAM_OPEN; data alone to an unopened stream ID is
+ * refused.
+ */
+TEST_F(limits, send_unopened_stream)
+{
+	struct quic_stream_info info = { .stream_id = -1 };
+	socklen_t len = sizeof(info);
+	struct rig *r = &self->r;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	EXPECT_EQ(stream_send(r->sfd, 1, 0, "a", 1), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(stream_send(r->sfd, 5, MSG_QUIC_STREAM_FIN, "a", 1), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(stream_send(r->sfd, 1, MSG_QUIC_STREAM_NEW, "a", 1), 1);
+	EXPECT_EQ(stream_send(r->sfd, 1, 0, "b", 1), 1);	/* open now */
+	ASSERT_EQ(getsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &info, &len), 0);
+	EXPECT_EQ(info.stream_id, 5);
+	EXPECT_EQ(stream_send(r->sfd, 5, MSG_QUIC_STREAM_FIN, "c", 1), 1);
+	/* -1 without MSG_QUIC_STREAM_NEW: the stream opened last */
+	EXPECT_EQ(stream_send(r->sfd, -1, 0, "d", 1), -1);
+	EXPECT_EQ(errno, EINVAL);	/* stream 5 has its FIN */
+	EXPECT_EQ(stream_send(r->sfd, -1, MSG_QUIC_STREAM_NEW, "e", 1), 1);
 	expect_alive(_metadata, &r->peer, LVL_APP);
 }
 

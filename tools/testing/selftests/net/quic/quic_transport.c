@@ -445,9 +445,9 @@ TEST_F(conn, orphans_limited)
 	establish(_metadata, variant->family, variant->cipher, &c);
 	ASSERT_EQ(quic_sockets(), 3);
 	ASSERT_EQ(system("tc qdisc add dev lo root netem loss 100%"), 0);
-	n = stream_send(c.sfd, 1, 0, buf, sizeof(buf));
+	n = stream_send(c.sfd, 1, MSG_QUIC_STREAM_NEW, buf, sizeof(buf));
 	EXPECT_EQ(n, sizeof(buf));
-	n = stream_send(c.cfd, 0, 0, buf, sizeof(buf));
+	n = stream_send(c.cfd, 0, MSG_QUIC_STREAM_NEW, buf, sizeof(buf));
 	EXPECT_EQ(n, sizeof(buf));
 
 	/* No orphan allowed: the server's close() frees it at once. */
