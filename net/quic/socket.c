@@ -1142,6 +1142,21 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		room = min_t(u64, room, len - sent);
 		room = min_t(u64, room, quic_frame_room(qs));
 		err = quic_send_stream_frame(sk, st, msg, room, fin && sent + room == len);
+		if (err == -ENOMEM) {
+			/* The protocol's memory is short: as TCP, wait for
+			 * ACKs to free ours, or a moment when none is queued.
+			 */
+			quic_output_flush(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				break;
+			st = quic_stream_find(&qs->streams, id);
+			if (qs->closing || !st || st->send_state >= QUIC_STREAM_SEND_STATE_SENT) {
+				err = -EPIPE;
+				break;
+			}
+			continue;
+		}
 		if (err)
 			break;
 		sent += room;
