@@ -44,6 +44,26 @@ static void quic_conn_retry_restart(struct sock *sk)
 	quic_output_flush(sk);
 }
 
+/* Client side of Version Negotiation (RFC 9000 section 6.2, RFC 9368
+ * section 2.1), in process context: the first flight goes again in the
+ * version picked, protected with that version's Initial keys.
+ */
+static void quic_conn_version_restart(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
+				       qs->odcid.data, qs->odcid.len, false);
+	if (err) {
+		quic_conn_closed(sk, err);
+		return;
+	}
+	quic_recovery_restart(sk, QUIC_SPACE_INITIAL);
+	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
+	quic_output_flush(sk);
+}
+
 /* What softirq context cannot do itself, because it may sleep: the next
  * 1-RTT keys after the peer's key update, the new Initial keys after a
  * Retry (setting AEAD keys), and freeing a socket whose closing period
@@ -62,6 +82,8 @@ static void quic_conn_work(struct work_struct *work)
 	lock_sock(sk);
 	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
 		quic_conn_retry_restart(sk);
+	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
+		quic_conn_version_restart(sk);
 	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing)
 		quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	release_sock(sk);
@@ -144,21 +166,42 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
  * @info: the parsed packet
  * @p: the packet
  *
- * RFC 9000 section 6.2: before anything else came from the server, a
- * list without our version ends the attempt; one with it is discarded,
- * as is one that does not echo the ID our first Initial went to.
+ * RFC 9000 section 6.2: before anything else came from the server, and
+ * only if it echoes the ID our first Initial went to and does not list
+ * the version we tried.  A client that tried a version we do not speak
+ * (the user may ask for any, to see the server's list) starts again,
+ * once, in the first of ours the server lists, v1 before v2 (RFC 9368
+ * section 2.1); with none of ours the attempt ends.
  */
 void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p)
 {
+	static const u32 ours[] = { QUIC_VERSION_V1, QUIC_VERSION_V2 };
 	struct quic_sock *qs = quic_sk(sk);
 	const u8 *v = info->scid + info->scid_len, *end = p + info->len;
+	const u8 *w;
+	int i;
 
-	if (qs->is_server || qs->peer_scid_known || v == end || (end - v) % 4 ||
-	    info->scid_len != qs->odcid.len || memcmp(info->scid, qs->odcid.data, info->scid_len))
+	if (qs->is_server || qs->peer_scid_known || qs->version_negotiated || v == end ||
+	    (end - v) % 4 || info->scid_len != qs->odcid.len ||
+	    memcmp(info->scid, qs->odcid.data, info->scid_len))
 		return;
-	for (; v < end; v += 4)
-		if (get_unaligned_be32(v) == qs->version)
+	for (w = v; w < end; w += 4)
+		if (get_unaligned_be32(w) == qs->version)
 			return;
+	for (i = 0; i < ARRAY_SIZE(ours); i++) {
+		for (w = v; w < end; w += 4) {
+			if (get_unaligned_be32(w) != ours[i])
+				continue;
+			qs->version = ours[i];
+			qs->config.version = ours[i];	/* what getsockopt() shows */
+			qs->version_negotiated = true;
+			/* Nothing goes out at this level until the new keys. */
+			qs->crypto[QUIC_CRYPTO_INITIAL].tx.ready = false;
+			qs->crypto[QUIC_CRYPTO_INITIAL].rx.ready = false;
+			quic_conn_work_queue(sk, QUIC_WORK_VERSION);
+			return;
+		}
+	}
 	quic_conn_closed(sk, -EPROTONOSUPPORT);
 }
 
@@ -450,6 +493,42 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	return err;
 }
 
+/**
+ * quic_conn_reconfigure - settings changed between connect() or accept()
+ *	and the handshake
+ * @sk: the connection, locked, with nothing sent in the handshake yet
+ *
+ * What quic_conn_start() took from them is taken again; a client that
+ * asks for another version gets that version's Initial keys, and one
+ * given the server's parameters only now may still send 0-RTT data.
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_conn_reconfigure(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int err;
+
+	qs->grease = qs->local.grease_quic_bit;
+	qs->idle_timeout = qs->local.max_idle_timeout;
+	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
+	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
+	quic_conn_set_mss(sk);
+	quic_idle_timer_arm(sk);
+	if (qs->is_server)
+		return 0;
+	if (qs->version != qs->config.version) {
+		qs->version = qs->config.version;
+		err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
+					       qs->odcid.data, qs->odcid.len, false);
+		if (err)
+			return err;
+	}
+	if (qs->remote_given && !qs->early_ok)
+		return quic_conn_early_setup(sk);
+	return 0;
+}
+
 static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -642,6 +721,7 @@ int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len)
 
 	if (!e)
 		return -ENOTCONN;
+	qs->params_announced = true;
 	quic_params_from_tp(&p, &qs->local);
 	p.initial_scid = e->cid;
 	p.has |= QUIC_PARAM_HAS_INITIAL_SCID;

@@ -19,6 +19,7 @@ struct quic_packet_info;
 void quic_conn_init(struct sock *sk);
 void quic_conn_free(struct sock *sk);
 int quic_conn_connect(struct sock *sk, const union quic_addr *peer);
+int quic_conn_reconfigure(struct sock *sk);
 int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb);
 int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len);
 int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* QUIC kernel implementation
  *
- * Per network namespace data: the counters, shown in /proc/net/quic one
- * per line like /proc/net/sctp/snmp, and the Stateless Reset key.
+ * Per network namespace data: the counters, shown in /proc/net/quic/snmp
+ * one per line like /proc/net/sctp/snmp, the Stateless Reset key and the
+ * list of sockets.
  */
 
 #include <linux/percpu.h>
-#include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
@@ -40,9 +40,16 @@ static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)
 	return sum;
 }
 
-static int quic_mib_seq_show(struct seq_file *seq, void *v)
+/**
+ * quic_mib_seq_show - /proc/net/quic/snmp
+ * @seq: the file
+ * @v: unused
+ *
+ * Return: 0.
+ */
+int quic_mib_seq_show(struct seq_file *seq, void *v)
 {
-	struct net *net = seq->private;
+	struct net *net = seq_file_single_net(seq);
 	int i;
 
 	for (i = 0; i < QUIC_MIB_MAX; i++)
@@ -62,17 +69,13 @@ static int __net_init quic_net_init(struct net *net)
 	ratelimit_state_init(&qn->stateless_rs, HZ, 100);
 	/* A peer sets the pace: no "callbacks suppressed" in the log. */
 	ratelimit_set_flags(&qn->stateless_rs, RATELIMIT_MSG_ON_RELEASE);
-	if (IS_ENABLED(CONFIG_PROC_FS) &&
-	    !proc_create_net_single("quic", 0444, net->proc_net, quic_mib_seq_show, NULL)) {
-		free_percpu(qn->stat);
-		return -ENOMEM;
-	}
+	INIT_LIST_HEAD(&qn->socks);
+	spin_lock_init(&qn->socks_lock);
 	return 0;
 }
 
 static void __net_exit quic_net_exit(struct net *net)
 {
-	remove_proc_entry("quic", net->proc_net);
 	free_percpu(quic_net(net)->stat);
 	memzero_explicit(quic_net(net)->reset_key, QUIC_RESET_KEY_LEN);
 }

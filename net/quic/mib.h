@@ -58,6 +58,9 @@ struct quic_mib {
 /**
  * struct quic_net - QUIC's per network namespace data
  * @stat: the counters
+ * @socks: every QUIC socket of the namespace, for /proc/net/quic/socks
+ * @nr_socks: their number
+ * @socks_lock: guards @socks and @nr_socks
  * @reset_key: key of the Stateless Reset Tokens of the IDs issued here;
  *	connection IDs are looked up per namespace, so are their tokens
  * @stateless_rs: rate of the Stateless Resets and Version Negotiation
@@ -68,11 +71,18 @@ struct quic_mib {
  */
 struct quic_net {
 	DEFINE_SNMP_STAT(struct quic_mib, stat);
+	struct list_head	socks;
+	unsigned int		nr_socks;
+	spinlock_t		socks_lock;	/* see @socks_lock */
 	u8			reset_key[QUIC_RESET_KEY_LEN];
 	struct ratelimit_state	stateless_rs;
 };
 
 extern unsigned int quic_net_id;
+
+struct seq_file;
+
+int quic_mib_seq_show(struct seq_file *seq, void *v);
 
 static inline struct quic_net *quic_net(const struct net *net)
 {

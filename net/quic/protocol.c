@@ -10,6 +10,7 @@
 #include <net/transp_v6.h>
 
 #include "mib.h"
+#include "proc.h"
 #include "socket.h"
 #include "token.h"
 
@@ -107,9 +108,12 @@ static int __init quic_init(void)
 	err = quic_mib_init();
 	if (err)
 		goto out_output;
-	err = quic_register_v4();
+	err = quic_proc_init();
 	if (err)
 		goto out_mib;
+	err = quic_register_v4();
+	if (err)
+		goto out_proc;
 	err = quic_register_v6();
 	if (err)
 		goto out_v4;
@@ -118,6 +122,8 @@ static int __init quic_init(void)
 
 out_v4:
 	quic_unregister_v4();
+out_proc:
+	quic_proc_exit();
 out_mib:
 	quic_mib_exit();
 out_output:
@@ -134,6 +140,7 @@ static void __exit quic_exit(void)
 	quic_unregister_v6();
 	quic_unregister_v4();
 	rcu_barrier();	/* connection IDs and sockets freed after RCU */
+	quic_proc_exit();
 	quic_mib_exit();
 	quic_output_exit();
 	quic_cid_exit();

@@ -8,6 +8,8 @@
 #include <kunit/visibility.h>
 #include <linux/quic.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/string_helpers.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <net/addrconf.h>
@@ -19,6 +21,7 @@
 #include <net/transp_v6.h>
 
 #include "input.h"
+#include "mib.h"
 #include "recovery.h"
 #include "socket.h"
 #include "wire.h"
@@ -89,6 +92,106 @@ static void quic_sock_lockdep_init(struct sock *sk)
 }
 #endif
 
+/* Every socket is on its namespace's list, for /proc/net/quic/socks. */
+static void quic_sock_list_add(struct sock *sk)
+{
+	struct quic_net *qn = quic_net(sock_net(sk));
+
+	spin_lock_bh(&qn->socks_lock);
+	list_add_tail(&quic_sk(sk)->net_node, &qn->socks);
+	qn->nr_socks++;
+	spin_unlock_bh(&qn->socks_lock);
+}
+
+static void quic_sock_list_del(struct sock *sk)
+{
+	struct quic_net *qn = quic_net(sock_net(sk));
+
+	spin_lock_bh(&qn->socks_lock);
+	list_del(&quic_sk(sk)->net_node);
+	qn->nr_socks--;
+	spin_unlock_bh(&qn->socks_lock);
+}
+
+static const char *quic_sock_state_name(struct sock *sk)
+{
+	if (quic_sk(sk)->closing)
+		return "CLOSING";
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return "LISTEN";
+	case TCP_SYN_RECV:
+		return "HANDSHAKE";
+	case TCP_ESTABLISHED:
+		return "ESTABLISHED";
+	default:
+		return "CLOSED";
+	}
+}
+
+static void quic_sock_show(struct seq_file *seq, struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const union quic_addr *local = &qs->local_addr;
+	char l[64] = "-", r[64] = "-";
+
+	if (!local->sa.sa_family && qs->udp)
+		local = &qs->udp->addr;		/* bound, not connected */
+	if (local->sa.sa_family)
+		snprintf(l, sizeof(l), "%pISpc", &local->sa);
+	if (qs->peer_addr.sa.sa_family)
+		snprintf(r, sizeof(r), "%pISpc", &qs->peer_addr.sa);
+	seq_printf(seq, "%-47s %-47s %-11s %10u %8llu ", l, r, quic_sock_state_name(sk),
+		   from_kuid_munged(seq_user_ns(seq), sk_uid(sk)), sock_i_ino(sk));
+	if (qs->alpn.len)
+		seq_escape_mem(seq, qs->alpn.data, qs->alpn.len, ESCAPE_ANY_NP, "\\ ");
+	else
+		seq_putc(seq, '-');
+	seq_putc(seq, '\n');
+}
+
+/**
+ * quic_sock_seq_show - /proc/net/quic/socks: the namespace's sockets
+ * @seq: the file
+ * @v: unused
+ *
+ * One line each: local and peer address, state, owner, inode and ALPN.
+ * The sockets are taken from the list with a reference, then each is
+ * shown under its own lock, as setsockopt() may change its ALPN.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int quic_sock_seq_show(struct seq_file *seq, void *v)
+{
+	struct quic_net *qn = quic_net(seq_file_single_net(seq));
+	unsigned int max, n = 0, i;
+	struct quic_sock *qs;
+	struct sock **socks;
+
+	seq_printf(seq, "%-47s %-47s %-11s %10s %8s %s\n", "LOCAL", "REMOTE", "STATE",
+		   "UID", "INODE", "ALPN");
+	max = READ_ONCE(qn->nr_socks);
+	socks = kvmalloc_array(max ?: 1, sizeof(*socks), GFP_KERNEL);
+	if (!socks)
+		return -ENOMEM;
+	spin_lock_bh(&qn->socks_lock);
+	list_for_each_entry(qs, &qn->socks, net_node) {
+		if (n == max)
+			break;		/* new since: not in this snapshot */
+		if (refcount_inc_not_zero(&qs->inet.sk.sk_refcnt))
+			socks[n++] = &qs->inet.sk;
+	}
+	spin_unlock_bh(&qn->socks_lock);
+	for (i = 0; i < n; i++) {
+		lock_sock(socks[i]);
+		quic_sock_show(seq, socks[i]);
+		release_sock(socks[i]);
+		sock_put(socks[i]);
+	}
+	kvfree(socks);
+	return 0;
+}
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -106,6 +209,7 @@ static int quic_init_sock(struct sock *sk)
 
 	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(sysctl_quic_wmem[1]));
 	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(sysctl_quic_rmem[1]));
+	quic_sock_list_add(sk);
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;
@@ -132,6 +236,7 @@ static void quic_destroy_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_sock_list_del(sk);
 	quic_conn_free(sk);
 	quic_data_free(&qs->alpn);
 	quic_data_free(&qs->token);
@@ -1358,16 +1463,18 @@ static int quic_sockopt_event(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-/* RFC 9000 section 18.2 limits; zero is taken literally. */
+/* RFC 9000 section 18.2 limits, for the fields given: zero leaves a
+ * field as it is (the socket API draft), so it is not checked.
+ */
 static int quic_param_check(const struct quic_transport_param *p)
 {
 	if (p->ack_delay_exponent > 20)
 		return -EINVAL;
 	if (p->max_ack_delay >= (1U << 14) * USEC_PER_MSEC)
 		return -EINVAL;
-	if (p->active_connection_id_limit < 2)
+	if (p->active_connection_id_limit == 1)
 		return -EINVAL;
-	if (p->max_udp_payload_size < 1200)
+	if (p->max_udp_payload_size && p->max_udp_payload_size < 1200)
 		return -EINVAL;
 	if (p->max_data > (1ULL << 62) - 1 ||
 	    p->max_stream_data_bidi_local > (1ULL << 62) - 1 ||
@@ -1375,6 +1482,82 @@ static int quic_param_check(const struct quic_transport_param *p)
 	    p->max_stream_data_uni > (1ULL << 62) - 1)
 		return -EINVAL;
 	return 0;
+}
+
+/* A zero field leaves a setting as it is: these take the others. */
+static void quic_set8(u8 *to, u8 v)
+{
+	if (v)
+		*to = v;
+}
+
+static void quic_set16(u16 *to, u16 v)
+{
+	if (v)
+		*to = v;
+}
+
+static void quic_set32(u32 *to, u32 v)
+{
+	if (v)
+		*to = v;
+}
+
+static void quic_set64(u64 *to, u64 v)
+{
+	if (v)
+		*to = v;
+}
+
+static void quic_param_merge(struct quic_transport_param *to,
+			     const struct quic_transport_param *p)
+{
+	quic_set8(&to->disable_active_migration, p->disable_active_migration);
+	quic_set8(&to->grease_quic_bit, p->grease_quic_bit);
+	quic_set8(&to->stateless_reset, p->stateless_reset);
+	quic_set8(&to->disable_1rtt_encryption, p->disable_1rtt_encryption);
+	quic_set8(&to->disable_compatible_version, p->disable_compatible_version);
+	quic_set8(&to->active_connection_id_limit, p->active_connection_id_limit);
+	quic_set8(&to->ack_delay_exponent, p->ack_delay_exponent);
+	quic_set16(&to->max_datagram_frame_size, p->max_datagram_frame_size);
+	quic_set16(&to->max_udp_payload_size, p->max_udp_payload_size);
+	quic_set32(&to->max_idle_timeout, p->max_idle_timeout);
+	quic_set32(&to->max_ack_delay, p->max_ack_delay);
+	quic_set16(&to->max_streams_bidi, p->max_streams_bidi);
+	quic_set16(&to->max_streams_uni, p->max_streams_uni);
+	quic_set64(&to->max_data, p->max_data);
+	quic_set64(&to->max_stream_data_bidi_local, p->max_stream_data_bidi_local);
+	quic_set64(&to->max_stream_data_bidi_remote, p->max_stream_data_bidi_remote);
+	quic_set64(&to->max_stream_data_uni, p->max_stream_data_uni);
+}
+
+static void quic_config_merge(struct quic_config *to, const struct quic_config *c)
+{
+	quic_set32(&to->version, c->version);
+	quic_set32(&to->plpmtud_probe_interval, c->plpmtud_probe_interval);
+	quic_set32(&to->initial_smoothed_rtt, c->initial_smoothed_rtt);
+	quic_set32(&to->payload_cipher_type, c->payload_cipher_type);
+	quic_set8(&to->congestion_control_algo, c->congestion_control_algo);
+	quic_set8(&to->validate_peer_address, c->validate_peer_address);
+	quic_set8(&to->stream_data_nodelay, c->stream_data_nodelay);
+	quic_set8(&to->receive_session_ticket, c->receive_session_ticket);
+	quic_set8(&to->certificate_request, c->certificate_request);
+	quic_set32(&to->keepalive_probe_interval, c->keepalive_probe_interval);
+}
+
+/* Settings may change before the handshake makes use of them: on an
+ * unconnected socket, and on a connection (connect() sends nothing, and
+ * accept() hands over one whose handshake the user runs) until our
+ * transport parameters went into the handshake.  Handshake agents such
+ * as tlshd set them on the socket a kernel consumer already connected.
+ */
+static bool quic_settings_open(struct sock *sk)
+{
+	if (sk->sk_state == TCP_LISTEN)
+		return true;
+	if (sk->sk_state == TCP_CLOSE)
+		return !quic_cid_active(&quic_sk(sk)->scids);	/* not closed */
+	return sk->sk_state == TCP_SYN_RECV && !quic_sk(sk)->params_announced;
 }
 
 static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
@@ -1392,15 +1575,15 @@ static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
 	err = quic_param_check(&p);
 	if (err)
 		return err;
-	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+	if (!quic_settings_open(sk))
 		return -EISCONN;	/* already announced to the peer */
 	if (p.remote) {
-		qs->remote = p;
+		quic_param_merge(&qs->remote, &p);
 		qs->remote_given = true;	/* for 0-RTT */
 	} else {
-		qs->local = p;
+		quic_param_merge(&qs->local, &p);
 	}
-	return 0;
+	return sk->sk_state == TCP_SYN_RECV ? quic_conn_reconfigure(sk) : 0;
 }
 
 static bool quic_cipher_known(u32 type)
@@ -1416,9 +1599,30 @@ static bool quic_cipher_known(u32 type)
 	return false;
 }
 
+static int quic_config_check(const struct quic_config *c)
+{
+	if (c->initial_smoothed_rtt && (c->initial_smoothed_rtt < QUIC_RTT_MIN ||
+					c->initial_smoothed_rtt > QUIC_RTT_MAX))
+		return -EINVAL;
+	if (c->plpmtud_probe_interval && c->plpmtud_probe_interval < QUIC_PROBE_MIN)
+		return -EINVAL;
+	if (c->congestion_control_algo >= QUIC_CONG_ALG_MAX)
+		return -EINVAL;
+	if (c->certificate_request > 2 || !quic_cipher_known(c->payload_cipher_type))
+		return -EINVAL;
+	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+		return -EINVAL;
+	return 0;
+}
+
+/* As for the transport parameters, a zero field leaves the setting as
+ * it is.  A client may ask for a version we do not speak: the server's
+ * Version Negotiation then picks one of ours (quic_conn_version_rcv()).
+ */
 static int quic_sockopt_config(struct sock *sk, sockptr_t optval,
 			       unsigned int optlen)
 {
+	struct quic_sock *qs = quic_sk(sk);
 	struct quic_config c;
 	int err;
 
@@ -1428,26 +1632,15 @@ static int quic_sockopt_config(struct sock *sk, sockptr_t optval,
 	err = copy_struct_from_sockptr(&c, sizeof(c), optval, optlen);
 	if (err)
 		return err;
-
-	if (!c.version)
-		c.version = QUIC_VERSION_V1;
-	if (!c.initial_smoothed_rtt)
-		c.initial_smoothed_rtt = QUIC_RTT_INIT;
-	if (c.version != QUIC_VERSION_V1 && c.version != QUIC_VERSION_V2)
-		return -EINVAL;
-	if (c.initial_smoothed_rtt < QUIC_RTT_MIN ||
-	    c.initial_smoothed_rtt > QUIC_RTT_MAX)
-		return -EINVAL;
-	if (c.plpmtud_probe_interval && c.plpmtud_probe_interval < QUIC_PROBE_MIN)
-		return -EINVAL;
-	if (c.congestion_control_algo >= QUIC_CONG_ALG_MAX)
-		return -EINVAL;
-	if (c.certificate_request > 2 || !quic_cipher_known(c.payload_cipher_type))
-		return -EINVAL;
-	if (memchr_inv(c.reserved, 0, sizeof(c.reserved)))
-		return -EINVAL;
-	quic_sk(sk)->config = c;
-	return 0;
+	err = quic_config_check(&c);
+	if (err)
+		return err;
+	if (!quic_settings_open(sk))
+		return -EISCONN;
+	if (qs->is_server && sk->sk_state == TCP_SYN_RECV)
+		c.version = 0;		/* the client's, already in use */
+	quic_config_merge(&qs->config, &c);
+	return sk->sk_state == TCP_SYN_RECV ? quic_conn_reconfigure(sk) : 0;
 }
 
 /* "h3,smb,ksmbd": non-empty names of at most 255 bytes, comma separated.

@@ -108,6 +108,7 @@ enum {
 enum {
 	QUIC_WORK_KEYS,		/* prepare the next 1-RTT keys */
 	QUIC_WORK_RETRY,	/* new Initial keys after a Retry */
+	QUIC_WORK_VERSION,	/* new Initial keys after Version Negotiation */
 	QUIC_WORK_FREE,		/* the closing or draining period of a
 				 * socket the user closed is over
 				 */
@@ -118,6 +119,7 @@ enum {
  * @inet: the inet socket; its source address and port are the bound ones
  * @udp: the tunnel socket the bound address maps to, or NULL when unbound
  * @listen_node: entry in the listener table while in TCP_LISTEN
+ * @net_node: entry in the namespace's list of sockets (&quic_net.socks)
  * @config: local settings (QUIC_SOCKOPT_CONFIG)
  * @local: our transport parameters (QUIC_SOCKOPT_TRANSPORT_PARAM)
  * @remote: the peer's transport parameters, set for 0-RTT or learned
@@ -171,6 +173,9 @@ enum {
  * @early_ok: a client knows the server's parameters from an earlier
  *	connection: it may send stream data before the handshake (0-RTT)
  * @remote_given: the user set the peer's transport parameters
+ * @params_announced: our transport parameters went into the TLS handshake
+ *	(QUIC_SOCKOPT_TRANSPORT_PARAM_EXT read): they can no longer change
+ * @version_negotiated: a client took a Version Negotiation packet
  * @retried: a client took a Retry, or a server sent one for this
  *	connection (its token came back)
  * @grease: we announced grease_quic_bit, the fixed bit may come clear
@@ -211,13 +216,15 @@ enum {
  * process context, bh_lock_sock() when not owned by user in softirq (the
  * receive path and the timers; when owned they leave the work to
  * release_sock() through the backlog and @deferred).  @listen_node is
- * under the listener table's lock, and @reqs has its own queue lock,
+ * under the listener table's lock, @net_node under the namespace's
+ * &quic_net.socks_lock, and @reqs has its own queue lock,
  * which also covers @reqs_0rtt, @reqs_mem and @reqs_open.
  */
 struct quic_sock {
 	struct inet_sock		inet;
 	struct quic_udp_sock		*udp;
 	struct hlist_node		listen_node;
+	struct list_head		net_node;
 	struct quic_config		config;
 	struct quic_transport_param	local;
 	struct quic_transport_param	remote;
@@ -259,6 +266,8 @@ struct quic_sock {
 	bool				retried;
 	bool				early_ok;
 	bool				remote_given;
+	bool				params_announced;
+	bool				version_negotiated;
 	bool				grease;
 	u32				version;
 	struct quic_cid_set		scids;
@@ -329,6 +338,9 @@ bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb);
 struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off);
 int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);
 
+struct seq_file;
+
+int quic_sock_seq_show(struct seq_file *seq, void *v);
 int quic_sock_init(void);
 void quic_sock_exit(void);
 

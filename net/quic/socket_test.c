@@ -34,6 +34,8 @@ static void quic_abi_layout_test(struct kunit *test)
 			QUIC_CONFIG_SIZE_VER0);
 	KUNIT_EXPECT_EQ(test, offsetof(struct quic_config, congestion_control_algo), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct quic_crypto_secret), 56);
+	KUNIT_EXPECT_EQ(test, QUIC_CRYPTO_SECRET_BUFFER_SIZE, 48);
+	KUNIT_EXPECT_EQ(test, QUIC_CLOSE_PHRASE_BUFFER_SIZE, 64);
 	KUNIT_EXPECT_EQ(test, offsetof(struct quic_crypto_secret, type), 4);
 	KUNIT_EXPECT_EQ(test, sizeof(struct quic_stream_update), 24);
 	KUNIT_EXPECT_EQ(test, offsetof(struct quic_stream_update, errcode), 12);
@@ -106,9 +108,10 @@ static void quic_config_test(struct kunit *test)
 	buf[sizeof(*c) + 1] = 0;
 	KUNIT_EXPECT_EQ(test, quic_test_set(sock, QUIC_SOCKOPT_CONFIG, c,
 					    QUIC_CONFIG_SIZE_VER0 - 4), -EINVAL);
+	/* Any version: a client follows the server's Version Negotiation */
 	c->version = 3;
 	KUNIT_EXPECT_EQ(test, quic_test_set(sock, QUIC_SOCKOPT_CONFIG, c,
-					    sizeof(*c)), -EINVAL);
+					    sizeof(*c)), 0);
 	c->version = QUIC_VERSION_V2;
 	c->congestion_control_algo = QUIC_CONG_ALG_MAX;
 	KUNIT_EXPECT_EQ(test, quic_test_set(sock, QUIC_SOCKOPT_CONFIG, c,
@@ -118,7 +121,7 @@ static void quic_config_test(struct kunit *test)
 	len = QUIC_CONFIG_SIZE_VER0;
 	KUNIT_ASSERT_EQ(test, quic_test_get(sock, QUIC_SOCKOPT_CONFIG, c, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, QUIC_CONFIG_SIZE_VER0);
-	KUNIT_EXPECT_EQ(test, c->version, QUIC_VERSION_V1);
+	KUNIT_EXPECT_EQ(test, c->version, 3);	/* the refused call changed nothing */
 	KUNIT_EXPECT_EQ(test, c->receive_session_ticket, 5);
 	KUNIT_EXPECT_EQ(test, c->keepalive_probe_interval, 0xffffffff);	/* untouched */
 	len = sizeof(buf);

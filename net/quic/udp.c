@@ -7,6 +7,7 @@
  */
 
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <net/addrconf.h>
 #include <net/ip.h>
@@ -158,6 +159,37 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 	mutex_unlock(&quic_udp_mutex);
 	udp_tunnel_sock_release(us->sock->sk);
 	kfree_rcu(us, rcu);	/* the receive path reads it under RCU */
+}
+
+/**
+ * quic_udp_seq_show - /proc/net/quic/eps: the namespace's UDP endpoints
+ * @seq: the file
+ * @v: unused
+ *
+ * One line each: local address and port, QUIC sockets using it, owner,
+ * and whether a listener is on it.
+ *
+ * Return: 0.
+ */
+int quic_udp_seq_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	struct quic_udp_sock *us;
+	char addr[64];
+
+	seq_printf(seq, "%-47s %5s %10s %s\n", "LOCAL", "USERS", "UID", "LISTENER");
+	mutex_lock(&quic_udp_mutex);
+	hlist_for_each_entry(us, &quic_udp_socks, node) {
+		if (!net_eq(sock_net(us->sock->sk), net))
+			continue;
+		snprintf(addr, sizeof(addr), "%pISpc", &us->addr.sa);
+		seq_printf(seq, "%-47s %5u %10u %s\n", addr,
+			   refcount_read(&us->refcnt),
+			   from_kuid_munged(seq_user_ns(seq), us->uid),
+			   rcu_access_pointer(us->listener) ? "yes" : "no");
+	}
+	mutex_unlock(&quic_udp_mutex);
+	return 0;
 }
 
 /**

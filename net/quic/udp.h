@@ -54,7 +54,9 @@ struct quic_udp_sock {
 };
 
 struct sock;
+struct seq_file;
 
+int quic_udp_seq_show(struct seq_file *seq, void *v);
 struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *addr);
 void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,

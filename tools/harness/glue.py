@@ -9,10 +9,15 @@ neighbours so the edits survive small changes in the base.  Every edit is
 idempotent and belongs to one "group" so the series generator can apply it in
 the patch that needs it.
 
-usage: glue.py TREE [GROUP...]      (no group: all of them)
+usage: glue.py [--from-base] TREE [GROUP...]      (no group: all of them)
+
+--from-base: TREE is a git worktree whose "base" tag is the pristine
+kernel; each glued file is rebuilt from its base version and written only
+if that changes it (make's timestamps stay meaningful).
 """
 import os
 import re
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,12 +52,12 @@ EDITS = {
         ("samples/Kconfig", r'^source "samples/rust/Kconfig"$',
          'config SAMPLE_QUIC\n'
          '\ttristate "QUIC kernel consumer sample"\n'
-         '\tdepends on IP_QUIC && m\n'
+         '\tdepends on IP_QUIC && NET_HANDSHAKE && m\n'
+         '\tselect CRC32\n'
          '\thelp\n'
-         '\t  Build a module that uses QUIC sockets from the kernel, as an\n'
-         '\t  in-kernel server would: it configures a socket through\n'
-         '\t  quic_do_setsockopt() and quic_do_getsockopt() and listens\n'
-         '\t  on an ephemeral port.\n\n', "before"),
+         '\t  Build a module that uses QUIC sockets from the kernel, as SMB\n'
+         '\t  or NFS would: an echo server and client whose TLS handshakes\n'
+         '\t  a user-space agent does through net/handshake.\n\n', "before"),
         ("samples/Makefile", r"^obj-\$\(CONFIG_SAMPLE_HUNG_TASK\).*$",
          "obj-$(CONFIG_SAMPLE_QUIC)\t\t+= quic/\n", "after"),
     ],
@@ -63,26 +68,43 @@ EDITS = {
 }
 
 
+# --from-base: path -> content being built from the base version
+PENDING = {}
+
+
+def read(tree, path):
+    if path in PENDING:
+        return PENDING[path]
+    with open(os.path.join(tree, path)) as f:
+        return f.read()
+
+
+def write(tree, path, body):
+    if FROM_BASE:
+        PENDING[path] = body
+        return
+    with open(os.path.join(tree, path), "w") as f:
+        f.write(body)
+
+
+FROM_BASE = False
+
+
 def edit(tree, path, anchor, text, where):
-    full = os.path.join(tree, path)
-    with open(full) as f:
-        body = f.read()
+    body = read(tree, path)
     if text in body:
         return
     m = re.search(anchor, body, re.M)
     if not m:
         sys.exit(f"glue: anchor {anchor!r} not found in {path}")
     if where == "replace":
-        body = body[:m.start()] + text + body[m.end():]
-        with open(full, "w") as f:
-            f.write(body)
+        write(tree, path, body[:m.start()] + text + body[m.end():])
         return
     if where == "after":
         pos = m.end() + 1
     else:
         pos = m.start()
-    with open(full, "w") as f:
-        f.write(body[:pos] + text + body[pos:])
+    write(tree, path, body[:pos] + text + body[pos:])
 
 
 def maintainers_entry(tree):
@@ -102,9 +124,7 @@ def maintainers(tree):
     """
     entry = maintainers_entry(tree).strip("\n") + "\n\n"
     title = entry.splitlines()[0]
-    full = os.path.join(tree, "MAINTAINERS")
-    with open(full) as f:
-        body = f.read()
+    body = read(tree, "MAINTAINERS")
     if entry in body:
         return
     if title + "\n" in body:
@@ -126,19 +146,36 @@ def maintainers(tree):
                 at += 1
             at += 1
         lines.insert(at, entry)
-    with open(full, "w") as f:
-        f.write("".join(lines))
+    write(tree, "MAINTAINERS", "".join(lines))
 
 
 def main():
-    tree = sys.argv[1]
-    groups = sys.argv[2:] or list(EDITS) + ["maintainers"]
+    global FROM_BASE
+    args = sys.argv[1:]
+    if args and args[0] == "--from-base":
+        FROM_BASE = True
+        args = args[1:]
+    tree = args[0]
+    groups = args[1:] or list(EDITS) + ["maintainers"]
+    if FROM_BASE:
+        files = {e[0] for g in EDITS.values() for e in g} | {"MAINTAINERS"}
+        for path in files:
+            PENDING[path] = subprocess.run(
+                ["git", "-C", tree, "show", "base:" + path], check=True,
+                capture_output=True, text=True).stdout
     for g in groups:
         if g == "maintainers":
             maintainers(tree)
             continue
         for e in EDITS[g]:
             edit(tree, *e)
+    for path, body in PENDING.items():
+        full = os.path.join(tree, path)
+        with open(full) as f:
+            if f.read() == body:
+                continue
+        with open(full, "w") as f:
+            f.write(body)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ else
 		rmmod quic_sample
 		echo "exit=$?"
 	} > "$out/sample-quic_sample.txt" 2>&1
+	# quic_kconsumer.sh: the sample as kernel client and server, with the
+	# handshake agent that tools/quic builds into build/quic-tools.
+	export QUIC_SAMPLE_KO=$obj/samples/quic/quic_sample.ko
+	export QUIC_HANDSHAKED=$(dirname "$kst")/quic-tools/quic-handshaked
 	for t in "$kst"/net/quic/*.sh; do
 		name=$(basename "$t" .sh)
 		echo "=== $name"

@@ -54,4 +54,7 @@ while read -r f; do
 	cmp -s "$top/$f" "$tree/$f" || cp "$top/$f" "$tree/$f"
 done < "$list.new"
 mv "$list.new" "$list"
-python3 "$top/tools/harness/glue.py" "$tree" $(python3 "$top/tools/harness/series.py" glue)
+# --from-base: the glued kernel files start from the base each time, so
+# that a changed edit replaces the old one instead of joining it.
+python3 "$top/tools/harness/glue.py" --from-base "$tree" \
+	$(python3 "$top/tools/harness/series.py" glue)

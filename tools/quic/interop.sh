@@ -129,7 +129,7 @@ set_mtu()
 counter()
 {
 	# shellcheck disable=SC2016 # awk's own $1 and $2
-	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/quic 2> /dev/null
+	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/quic/snmp 2> /dev/null
 }
 
 # Wait (up to 10 s) for a UDP socket on @port in netns @ns.
@@ -359,7 +359,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-addext "subjectAltName=DNS:localhost,IP:$saddr,IP:$saddr6" > /dev/null 2>&1 ||
 	fail_all "openssl could not make a certificate"
 setup || fail_all "network namespace setup failed"
-[ -r /proc/net/quic ] || modprobe quic 2> /dev/null
+[ -r /proc/net/quic/snmp ] || modprobe quic 2> /dev/null
 
 for c in $cases; do
 	IFS=- read -r kind _ cipher opt <<< "$c"	# opt: the rest

@@ -143,6 +143,7 @@ struct quic_connection_id_info {
 };
 
 #define QUIC_CLOSE_PHRASE_MAX_LEN	64
+#define QUIC_CLOSE_PHRASE_BUFFER_SIZE	QUIC_CLOSE_PHRASE_MAX_LEN	/* the name programs use */
 
 /**
  * struct quic_connection_close - argument of QUIC_SOCKOPT_CONNECTION_CLOSE,
@@ -158,6 +159,8 @@ struct quic_connection_close {
 	__u8	reserved[3];
 	__u8	phrase[QUIC_CLOSE_PHRASE_MAX_LEN];
 };
+
+#define QUIC_CRYPTO_SECRET_BUFFER_SIZE	48
 
 /**
  * struct quic_transport_param - argument of QUIC_SOCKOPT_TRANSPORT_PARAM:
@@ -258,7 +261,7 @@ struct quic_crypto_secret {
 	__u8	level;
 	__u16	reserved;
 	__u32	type;
-	__u8	secret[48];
+	__u8	secret[QUIC_CRYPTO_SECRET_BUFFER_SIZE];
 };
 
 /**

@@ -1069,7 +1069,7 @@ static int enable_key_update(struct peer *p)
 #define RESET_ERRCODE	42
 #define STOP_ERRCODE	7
 
-/* A counter of this network namespace from /proc/net/quic, or -1. */
+/* A counter of this network namespace from /proc/net/quic/snmp, or -1. */
 static long mib_read(const char *name)
 {
 	char key[64];
@@ -1077,7 +1077,7 @@ static long mib_read(const char *name)
 	FILE *f;
 	long v;
 
-	f = fopen("/proc/self/net/quic", "r");
+	f = fopen("/proc/self/net/quic/snmp", "r");
 	if (!f)
 		return -1;
 	while (fscanf(f, "%63s %ld", key, &v) == 2)
@@ -1093,7 +1093,7 @@ static int mib_check(const char *name, long before, long min, long max)
 	long now = mib_read(name);
 
 	if (before < 0 || now < 0)
-		return fail("no %s in /proc/net/quic", name);
+		return fail("no %s in /proc/net/quic/snmp", name);
 	if (now - before < min || now - before > max)
 		return fail("%s grew by %ld, want %ld to %ld", name, now - before, min, max);
 	return 0;
@@ -1755,10 +1755,26 @@ static int client_stateless_reset(struct peer *p)
 	return peer_signal(p);	/* the server may count its resets */
 }
 
+/* QUIC sockets of this namespace, from /proc/net/quic/socks, or -1. */
+static int quic_socks(void)
+{
+	char line[256];
+	int n = -1;	/* the header line */
+	FILE *f;
+
+	f = fopen("/proc/self/net/quic/socks", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
 static int server_stateless_reset(struct peer *p)
 {
 	long resets = mib_read("QuicStatelessResetSent");
-	int ret;
+	int ret, i;
 
 	if (server_hello(p))
 		return -1;
@@ -1766,6 +1782,14 @@ static int server_stateless_reset(struct peer *p)
 		return fail("cannot add the netem qdisc");
 	close(p->fd);
 	p->fd = -1;
+	/* A closed connection answers with its CONNECTION_CLOSE for three
+	 * PTOs (RFC 9000 section 10.2): only after those is it forgotten,
+	 * and a Stateless Reset the answer.  The listener stays.
+	 */
+	for (i = 0; i < 100 && quic_socks() > 1; i++)
+		usleep(50000);
+	if (quic_socks() != 1)
+		return fail("the closed connection did not go: %d sockets", quic_socks());
 	ret = system("tc qdisc del dev veth-s root");
 	if (ret)
 		return fail("cannot remove the netem qdisc");

@@ -9,9 +9,10 @@
  *	connections (1): handshake, and echo every stream (read it to its
  *	FIN, write it back on the same stream with a FIN) until the peer
  *	closes.  Exits 0 if every connection got through.
- *   quic_echo client [-6] -p PORT [-b BYTES] CREDENTIALS
+ *   quic_echo client [-6] -p PORT [-b BYTES] [--no-fin] CREDENTIALS
  *	sends BYTES (1 MiB) of a pattern on a new stream and checks that the
- *	same bytes come back on it.
+ *	same bytes come back on it.  With --no-fin the stream stays open: the
+ *	client waits until the server ends the connection, and fails.
  *   quic_echo drop [-6]
  *	a peer that never answers: a UDP socket that prints "port N" and
  *	reads and drops every datagram until it is killed.
@@ -23,6 +24,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +51,7 @@ static struct {
 	uint16_t port;
 	uint64_t bytes;
 	int conns;
+	int no_fin;
 	const char *psk, *key, *cert, *ca, *host;
 } opt = { .family = AF_INET, .bytes = 1 << 20, .conns = 1 };
 
@@ -116,13 +119,13 @@ static int set_timeouts(int fd)
 	return 0;
 }
 
-static int send_all(int fd, const uint8_t *buf, size_t len, int64_t sid)
+static int send_all(int fd, const uint8_t *buf, size_t len, int64_t sid, bool fin)
 {
 	size_t off = 0;
 	ssize_t n;
 
 	do {
-		n = quic_sendmsg(fd, buf + off, len - off, sid, MSG_QUIC_STREAM_FIN);
+		n = quic_sendmsg(fd, buf + off, len - off, sid, fin ? MSG_QUIC_STREAM_FIN : 0);
 		if (n < 0)
 			return fail_errno("sendmsg");
 		off += n;
@@ -208,7 +211,7 @@ static int echo(int fd)
 		}
 		if (!(flags & MSG_QUIC_STREAM_FIN))
 			continue;
-		ret = send_all(fd, s->buf, s->len, sid);
+		ret = send_all(fd, s->buf, s->len, sid, true);
 		printf("echoed %zu bytes on stream %lld\n", s->len, (long long)sid);
 		fflush(stdout);
 		free(s->buf);
@@ -338,7 +341,7 @@ static int client(void)
 		fail_errno("QUIC_SOCKOPT_STREAM_OPEN");
 		goto out;
 	}
-	if (send_all(fd, out, opt.bytes, si.stream_id) ||
+	if (send_all(fd, out, opt.bytes, si.stream_id, !opt.no_fin) ||
 	    read_echo(fd, si.stream_id, back, opt.bytes + 1, &got))
 		goto out;
 	t2 = now_ms();
@@ -366,16 +369,24 @@ static int drop(void)
 
 	if (fd < 0)
 		return 1;
-	for (;;)
-		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno != EINTR)
 			return fail_errno("recv"), 1;
+		if (n >= 0) {
+			printf("datagram %zd bytes\n", n);
+			fflush(stdout);
+		}
+	}
 }
 
 static int bad_args(void)
 {
 	fprintf(stderr,
 		"usage: quic_echo server [-6] [-n CONNS] --psk FILE | --key FILE --cert FILE\n"
-		"       quic_echo client [-6] -p PORT [-b BYTES] --psk FILE | --ca FILE --host NAME\n"
+		"       quic_echo client [-6] -p PORT [-b BYTES] [--no-fin]\n"
+		"                 --psk FILE | --ca FILE --host NAME\n"
 		"       quic_echo drop [-6]\n");
 	return 2;
 }
@@ -388,6 +399,7 @@ int main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'C' },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "no-fin", no_argument, NULL, 'F' },
 		{}
 	};
 	const char *mode;
@@ -395,6 +407,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return bad_args();
+	/* A connection the peer shut down fails the write, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	mode = argv[1];
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "6n:p:b:", longopts, NULL)) != -1) {
@@ -425,6 +439,9 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			opt.host = optarg;
+			break;
+		case 'F':
+			opt.no_fin = 1;
 			break;
 		default:
 			return bad_args();

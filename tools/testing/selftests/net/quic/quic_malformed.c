@@ -1002,14 +1002,14 @@ static ssize_t stream_recv(int fd, struct quic_stream_info *info, void *buf, siz
 	return stream_recvmsg(fd, info, buf, len, 0);
 }
 
-/* A counter of /proc/net/quic, -1 when missing. */
+/* A counter of /proc/net/quic/snmp, -1 when missing. */
 static long mib_read(const char *name)
 {
 	char line[128], key[64];
 	long v, found = -1;
 	FILE *f;
 
-	f = fopen("/proc/net/quic", "r");
+	f = fopen("/proc/net/quic/snmp", "r");
 	if (!f)
 		return -1;
 	while (found < 0 && fgets(line, sizeof(line), f))

@@ -5,6 +5,7 @@
  * IPv6, SOCK_STREAM and SOCK_DGRAM.
  */
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -361,10 +362,10 @@ TEST_F(quic, config_option)
 	EXPECT_EQ(sizeof(*c), len);
 	EXPECT_EQ(2000000, c->keepalive_probe_interval);
 
-	/* Values out of range. */
+	/* Any version: a client tries it and follows Version Negotiation. */
 	c->version = 0xff000000;
-	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
+	/* Values out of range. */
 	c->version = QUIC_VERSION_V1;
 	c->initial_smoothed_rtt = 1000;
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, c, sizeof(*c)));
@@ -407,6 +408,135 @@ TEST_F(quic, transport_param_option)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, 40));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * The socket API draft: programs zero the structure, set the fields they
+ * care about and call setsockopt(); a zero field leaves the setting as
+ * it is, and only the fields given are checked.
+ */
+TEST_F(quic, zero_fields_leave_settings)
+{
+	struct quic_transport_param p = {};
+	struct quic_config c = {};
+	socklen_t len = sizeof(p);
+
+	p.max_idle_timeout = 7000000;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	memset(&p, 0, sizeof(p));
+	p.max_data = 1 << 22;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	memset(&p, 0, sizeof(p));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, &len));
+	EXPECT_EQ(7000000, p.max_idle_timeout);
+	EXPECT_EQ(1 << 22, p.max_data);
+	EXPECT_EQ(100, p.max_streams_bidi);		/* the defaults stay */
+	EXPECT_EQ(7, p.active_connection_id_limit);
+	EXPECT_EQ(65527, p.max_udp_payload_size);
+	/* Given fields are still checked */
+	memset(&p, 0, sizeof(p));
+	p.max_udp_payload_size = 1199;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+
+	c.congestion_control_algo = QUIC_CONG_ALG_CUBIC;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)));
+	memset(&c, 0, sizeof(c));
+	c.receive_session_ticket = 1;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)));
+	memset(&c, 0, sizeof(c));
+	len = sizeof(c);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len));
+	EXPECT_EQ(QUIC_CONG_ALG_CUBIC, c.congestion_control_algo);
+	EXPECT_EQ(1, c.receive_session_ticket);
+	EXPECT_EQ(QUIC_VERSION_V1, c.version);
+	EXPECT_EQ(333000, c.initial_smoothed_rtt);
+}
+
+/*
+ * connect() sends nothing: a handshake agent sets the transport
+ * parameters and settings on the connected socket, until they go into
+ * the handshake (QUIC_SOCKOPT_TRANSPORT_PARAM_EXT).
+ */
+TEST_F(quic, settings_after_connect)
+{
+	struct quic_transport_param p = { .max_streams_uni = 7 };
+	struct quic_config c = { .initial_smoothed_rtt = 200000 };
+	struct sockaddr_storage srv;
+	unsigned char ext[512];
+	socklen_t len = sizeof(ext);
+
+	set_addr(&srv, variant->family, variant->family == AF_INET ? "127.0.0.1" : "::1",
+		 4433);
+	ASSERT_EQ(0, connect(self->fd, (void *)&srv, self->alen));
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)));
+	p.remote = 1;	/* the server's, remembered for 0-RTT */
+	p.max_streams_bidi = 3;
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, ext, &len));
+	EXPECT_LT(0, len);
+	p.remote = 0;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &p, sizeof(p)));
+	EXPECT_EQ(EISCONN, errno);	/* announced */
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)));
+	EXPECT_EQ(EISCONN, errno);
+}
+
+/* Read @path into @buf; the number of bytes, or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+/*
+ * /proc/net/quic/ is a directory: snmp (the counters), eps (one line per
+ * bound UDP endpoint) and socks (one line per socket with its state and
+ * ALPN), which scripts grep.
+ */
+TEST_F(quic, proc_net_quic)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	char buf[16384], want[128];
+	const char *ip;
+	char *line;
+
+	ip = variant->family == AF_INET ? "127.0.0.1" : "[::1]";
+	ASSERT_LT(0, read_file("/proc/net/quic/snmp", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "QuicRetrySent "));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3,smb", 6));
+	ASSERT_EQ(0, bind(self->fd, (void *)&self->lo, self->alen));
+	ASSERT_EQ(0, listen(self->fd, 4));
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+	snprintf(want, sizeof(want), "%s:%u ", ip, get_port(&name));
+
+	ASSERT_LT(0, read_file("/proc/net/quic/eps", buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "LOCAL", 5));
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no %s in:\n%s", want, buf);
+	ASSERT_LT(0, read_file("/proc/net/quic/socks", buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "LOCAL", 5));
+	line = strstr(buf, want);
+	ASSERT_NE(NULL, line) TH_LOG("no %s in:\n%s", want, buf);
+	*strchrnul(line, '\n') = 0;
+	EXPECT_NE(NULL, strstr(line, " LISTEN ")) TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, " h3,smb")) TH_LOG("%s", line);
+	close(self->fd);
+	self->fd = quic_socket(variant->family, variant->type);
+	ASSERT_LT(0, read_file("/proc/net/quic/eps", buf, sizeof(buf)));
+	EXPECT_EQ(NULL, strstr(buf, want));
+	ASSERT_LT(0, read_file("/proc/net/quic/socks", buf, sizeof(buf)));
+	EXPECT_EQ(NULL, strstr(buf, want));
 }
 
 TEST_F(quic, alpn_token_ticket_options)

@@ -130,6 +130,9 @@ static socklen_t loopback(int family, struct sockaddr_storage *ss, uint16_t port
 	return sizeof(struct sockaddr_in6);
 }
 
+/* A version for the client to try first, set after connect(); 0: v1. */
+static uint32_t client_version;
+
 /* The whole handshake, driven from one process. */
 static void establish(struct __test_metadata *_metadata, int family, uint32_t cipher,
 		      struct _test_data_conn *self)
@@ -152,6 +155,12 @@ static void establish(struct __test_metadata *_metadata, int family, uint32_t ci
 	ASSERT_GE(self->cfd, 0);
 	ASSERT_EQ(connect(self->cfd, (struct sockaddr *)&ss, len), 0);
 	setsockopt(self->cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (client_version) {
+		struct quic_config c = { .version = client_version };
+
+		ASSERT_EQ(setsockopt(self->cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)), 0)
+			TH_LOG("config after connect(): %s", strerror(errno));
+	}
 
 	/* "ClientHello" */
 	memset(buf, 'C', 300);
@@ -461,6 +470,51 @@ TEST_F(conn, orphans_limited)
 	usleep(300000);
 	EXPECT_EQ(quic_sockets(), 2);
 	close(c.lfd);	/* the orphan goes by its idle timeout */
+}
+
+/* A counter of /proc/net/quic/snmp, -1 when missing. */
+static long mib(const char *name)
+{
+	char line[128], key[64];
+	long v, found = -1;
+	FILE *f;
+
+	f = fopen("/proc/net/quic/snmp", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/*
+ * RFC 9000 section 6 and RFC 9368 section 2.1: a client that asks for a
+ * version the server does not speak gets Version Negotiation, starts
+ * again in one both speak, and the connection works.  The version is set
+ * after connect(), as handshake agents do.
+ */
+TEST(version_negotiation)
+{
+	struct quic_config c = {};
+	struct _test_data_conn t;
+	socklen_t len = sizeof(c);
+	long vn0 = mib("QuicVersionNegotiationSent");
+
+	client_version = 0x1a2a3a4a;	/* reserved for exercising this */
+	establish(_metadata, AF_INET, TLS_CIPHER_AES_GCM_128, &t);
+	ASSERT_EQ(getsockopt(t.cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len), 0);
+	EXPECT_EQ(c.version, QUIC_VERSION_V1);
+	EXPECT_EQ(mib("QuicVersionNegotiationSent"), vn0 + 1);
+	transfer(_metadata, t.cfd, t.sfd, 65536);
+	/* Too late to change once the handshake is done */
+	c.version = QUIC_VERSION_V2;
+	EXPECT_EQ(setsockopt(t.cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)), -1);
+	EXPECT_EQ(errno, EISCONN);
+	close(t.cfd);
+	close(t.sfd);
+	close(t.lfd);
 }
 
 TEST_HARNESS_MAIN
