@@ -175,13 +175,15 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
  */
 void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p)
 {
+	const u8 *v = info->scid + info->scid_len, *end = p + info->len;
 	static const u32 ours[] = { QUIC_VERSION_V1, QUIC_VERSION_V2 };
 	struct quic_sock *qs = quic_sk(sk);
-	const u8 *v = info->scid + info->scid_len, *end = p + info->len;
 	const u8 *w;
 	int i;
 
-	if (qs->is_server || qs->peer_scid_known || qs->version_negotiated || v == end ||
+	/* After a Retry the server has answered: VN no longer applies. */
+	if (qs->is_server || qs->peer_scid_known || qs->version_negotiated || qs->retried ||
+	    v == end ||
 	    (end - v) % 4 || info->scid_len != qs->odcid.len ||
 	    memcmp(info->scid, qs->odcid.data, info->scid_len))
 		return;
@@ -487,10 +489,12 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	if (err)
 		return err;
 	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
-	err = quic_conn_start(sk, false);
-	if (!err && qs->remote_given)
-		err = quic_conn_early_setup(sk);
-	return err;
+	if (qs->remote_given) {
+		err = quic_conn_early_setup(sk);	/* may fail: before the start */
+		if (err)
+			return err;
+	}
+	return quic_conn_start(sk, false);
 }
 
 /**
@@ -509,23 +513,27 @@ int quic_conn_reconfigure(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
 
+	if (!qs->is_server && qs->version != qs->config.version) {
+		err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
+					       qs->config.version, qs->odcid.data,
+					       qs->odcid.len, false);
+		if (err) {
+			qs->config.version = qs->version;
+			return err;
+		}
+		qs->version = qs->config.version;
+	}
+	if (!qs->is_server && qs->remote_given && !qs->early_ok) {
+		err = quic_conn_early_setup(sk);
+		if (err)
+			return err;
+	}
 	qs->grease = qs->local.grease_quic_bit;
 	qs->idle_timeout = qs->local.max_idle_timeout;
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
 	quic_conn_set_mss(sk);
 	quic_idle_timer_arm(sk);
-	if (qs->is_server)
-		return 0;
-	if (qs->version != qs->config.version) {
-		qs->version = qs->config.version;
-		err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-					       qs->odcid.data, qs->odcid.len, false);
-		if (err)
-			return err;
-	}
-	if (qs->remote_given && !qs->early_ok)
-		return quic_conn_early_setup(sk);
 	return 0;
 }
 
@@ -783,7 +791,11 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 		qs->idle_timeout = idle;
 	qs->rtt.max_ack_delay = p.max_ack_delay * USEC_PER_MSEC;
 	quic_conn_set_mss(sk);
-	return quic_streams_set_limits(sk);
+	if (quic_streams_set_limits(sk)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_INTERNAL, 0);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Offer the peer more of our connection IDs (RFC 9000 section 5.1.1). */

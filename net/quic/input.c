@@ -8,6 +8,7 @@
  */
 
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 #include <net/sock.h>
 #include <net/udp.h>
 
@@ -337,8 +338,71 @@ static u8 quic_packet_level(u8 type)
 	return QUIC_CRYPTO_APP;
 }
 
+#define QUIC_TICKET_MAX		4096	/* a NewSessionTicket message we keep */
+#define QUIC_TLS_NEW_SESSION_TICKET	4
+
+/* Take the complete messages at the head of @qs->ticket_rx. */
+static void quic_ticket_messages(struct quic_sock *qs)
+{
+	u8 *buf = qs->ticket_rx, *t;
+	u32 mlen;
+
+	while (qs->ticket_rx_len >= 4) {
+		mlen = 4 + get_unaligned_be24(buf + 1);
+		if (mlen > QUIC_TICKET_MAX) {
+			qs->ticket_rx_skip = mlen - qs->ticket_rx_len;
+			qs->ticket_rx_len = 0;
+			return;
+		}
+		if (qs->ticket_rx_len < mlen)
+			return;
+		if (buf[0] == QUIC_TLS_NEW_SESSION_TICKET) {
+			t = kmemdup(buf, mlen, GFP_ATOMIC);
+			if (t) {
+				kfree_sensitive(qs->ticket.data);
+				qs->ticket.data = t;
+				qs->ticket.len = mlen;
+			}
+		}
+		qs->ticket_rx_len -= mlen;
+		memmove(buf, buf + mlen, qs->ticket_rx_len);
+	}
+}
+
+/* A client that does not read 1-RTT handshake data (it did not set
+ * CONFIG.receive_session_ticket) still has the server's last session
+ * ticket for QUIC_SOCKOPT_SESSION_TICKET, as programs of the socket API
+ * expect after the handshake.  The messages are put together in a buffer
+ * of QUIC_TICKET_MAX; a longer one is passed over.
+ */
+static void quic_ticket_collect(struct sock *sk, const u8 *data, u32 len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 n;
+
+	if (!qs->ticket_rx) {
+		qs->ticket_rx = kmalloc(QUIC_TICKET_MAX, GFP_ATOMIC);
+		if (!qs->ticket_rx)
+			return;
+	}
+	while (len) {
+		if (qs->ticket_rx_skip) {
+			n = min(len, qs->ticket_rx_skip);
+			qs->ticket_rx_skip -= n;
+		} else {
+			n = min(len, QUIC_TICKET_MAX - qs->ticket_rx_len);
+			memcpy(qs->ticket_rx + qs->ticket_rx_len, data, n);
+			qs->ticket_rx_len += n;
+			quic_ticket_messages(qs);
+		}
+		data += n;
+		len -= n;
+	}
+}
+
 /* In-order CRYPTO data goes to the user as handshake data of its level;
- * a client only takes 1-RTT CRYPTO data (session tickets) when asked to.
+ * a client only takes 1-RTT CRYPTO data (session tickets) when asked to,
+ * and otherwise keeps the last ticket for the socket option.
  */
 static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_stream *cs,
 			       struct sk_buff *skb)
@@ -353,9 +417,15 @@ static int quic_crypto_deliver(struct sock *sk, u8 level, struct quic_crypto_str
 		end = cb->offset + skb->len;
 		if (skb->sk)	/* charged: it waited in the tree */
 			cs->reasm_mem -= skb->truesize;
-		if (end <= cs->recv_off || (level == QUIC_CRYPTO_APP &&
-					    !qs->config.receive_session_ticket)) {
-			cs->recv_off = max(cs->recv_off, end);	/* not for us */
+		if (end <= cs->recv_off) {
+			kfree_skb(skb);		/* all seen already */
+			goto next;
+		}
+		if (level == QUIC_CRYPTO_APP && !qs->config.receive_session_ticket) {
+			__skb_pull(skb, cs->recv_off - min(cs->recv_off, cb->offset));
+			if (!qs->is_server)
+				quic_ticket_collect(sk, skb->data, skb->len);
+			cs->recv_off = end;
 			kfree_skb(skb);
 			goto next;
 		}

@@ -59,8 +59,8 @@ struct quic_mib {
  * struct quic_net - QUIC's per network namespace data
  * @stat: the counters
  * @socks: every QUIC socket of the namespace, for /proc/net/quic/socks
- * @nr_socks: their number
- * @socks_lock: guards @socks and @nr_socks
+ * @socks_lock: guards @socks, and the ALPN of the sockets on it against
+ *	change, for /proc/net/quic/socks
  * @reset_key: key of the Stateless Reset Tokens of the IDs issued here;
  *	connection IDs are looked up per namespace, so are their tokens
  * @stateless_rs: rate of the Stateless Resets and Version Negotiation
@@ -72,7 +72,6 @@ struct quic_mib {
 struct quic_net {
 	DEFINE_SNMP_STAT(struct quic_mib, stat);
 	struct list_head	socks;
-	unsigned int		nr_socks;
 	spinlock_t		socks_lock;	/* see @socks_lock */
 	u8			reset_key[QUIC_RESET_KEY_LEN];
 	struct ratelimit_state	stateless_rs;

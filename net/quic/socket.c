@@ -97,9 +97,9 @@ static void quic_sock_list_add(struct sock *sk)
 {
 	struct quic_net *qn = quic_net(sock_net(sk));
 
+	INIT_LIST_HEAD(&quic_sk(sk)->net_node);
 	spin_lock_bh(&qn->socks_lock);
 	list_add_tail(&quic_sk(sk)->net_node, &qn->socks);
-	qn->nr_socks++;
 	spin_unlock_bh(&qn->socks_lock);
 }
 
@@ -108,9 +108,31 @@ static void quic_sock_list_del(struct sock *sk)
 	struct quic_net *qn = quic_net(sock_net(sk));
 
 	spin_lock_bh(&qn->socks_lock);
-	list_del(&quic_sk(sk)->net_node);
-	qn->nr_socks--;
+	list_del_init(&quic_sk(sk)->net_node);
 	spin_unlock_bh(&qn->socks_lock);
+}
+
+/* The ALPN changes under the namespace's list lock too, so that
+ * /proc/net/quic/socks can show it without taking the socket lock.
+ */
+static int quic_sock_set_alpn(struct sock *sk, const u8 *alpn, u32 len)
+{
+	struct quic_net *qn = quic_net(sock_net(sk));
+	struct quic_sock *qs = quic_sk(sk);
+	u8 *p = NULL, *old;
+
+	if (len) {
+		p = kmemdup(alpn, len, GFP_KERNEL_ACCOUNT);
+		if (!p)
+			return -ENOMEM;
+	}
+	spin_lock_bh(&qn->socks_lock);
+	old = qs->alpn.data;
+	qs->alpn.data = p;
+	qs->alpn.len = len;
+	spin_unlock_bh(&qn->socks_lock);
+	kfree(old);
+	return 0;
 }
 
 static const char *quic_sock_state_name(struct sock *sk)
@@ -129,18 +151,25 @@ static const char *quic_sock_state_name(struct sock *sk)
 	}
 }
 
+/* Under the list lock: nothing here sleeps or takes the socket lock, so
+ * no socket owner can hold a reader up.  Addresses and state are read
+ * as they are at this moment; the UDP socket is freed after RCU.
+ */
 static void quic_sock_show(struct seq_file *seq, struct sock *sk)
 {
+	struct quic_udp_sock *us = READ_ONCE(quic_sk(sk)->udp);
 	struct quic_sock *qs = quic_sk(sk);
-	const union quic_addr *local = &qs->local_addr;
 	char l[64] = "-", r[64] = "-";
+	union quic_addr a;
 
-	if (!local->sa.sa_family && qs->udp)
-		local = &qs->udp->addr;		/* bound, not connected */
-	if (local->sa.sa_family)
-		snprintf(l, sizeof(l), "%pISpc", &local->sa);
-	if (qs->peer_addr.sa.sa_family)
-		snprintf(r, sizeof(r), "%pISpc", &qs->peer_addr.sa);
+	a = qs->local_addr;
+	if (!a.sa.sa_family && us)
+		a = us->addr;		/* bound, not connected */
+	if (a.sa.sa_family)
+		snprintf(l, sizeof(l), "%pISpc", &a.sa);
+	a = qs->peer_addr;
+	if (a.sa.sa_family)
+		snprintf(r, sizeof(r), "%pISpc", &a.sa);
 	seq_printf(seq, "%-47s %-47s %-11s %10u %8llu ", l, r, quic_sock_state_name(sk),
 		   from_kuid_munged(seq_user_ns(seq), sk_uid(sk)), sock_i_ino(sk));
 	if (qs->alpn.len)
@@ -156,39 +185,20 @@ static void quic_sock_show(struct seq_file *seq, struct sock *sk)
  * @v: unused
  *
  * One line each: local and peer address, state, owner, inode and ALPN.
- * The sockets are taken from the list with a reference, then each is
- * shown under its own lock, as setsockopt() may change its ALPN.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0.
  */
 int quic_sock_seq_show(struct seq_file *seq, void *v)
 {
 	struct quic_net *qn = quic_net(seq_file_single_net(seq));
-	unsigned int max, n = 0, i;
 	struct quic_sock *qs;
-	struct sock **socks;
 
 	seq_printf(seq, "%-47s %-47s %-11s %10s %8s %s\n", "LOCAL", "REMOTE", "STATE",
 		   "UID", "INODE", "ALPN");
-	max = READ_ONCE(qn->nr_socks);
-	socks = kvmalloc_array(max ?: 1, sizeof(*socks), GFP_KERNEL);
-	if (!socks)
-		return -ENOMEM;
 	spin_lock_bh(&qn->socks_lock);
-	list_for_each_entry(qs, &qn->socks, net_node) {
-		if (n == max)
-			break;		/* new since: not in this snapshot */
-		if (refcount_inc_not_zero(&qs->inet.sk.sk_refcnt))
-			socks[n++] = &qs->inet.sk;
-	}
+	list_for_each_entry(qs, &qn->socks, net_node)
+		quic_sock_show(seq, &qs->inet.sk);
 	spin_unlock_bh(&qn->socks_lock);
-	for (i = 0; i < n; i++) {
-		lock_sock(socks[i]);
-		quic_sock_show(seq, socks[i]);
-		release_sock(socks[i]);
-		sock_put(socks[i]);
-	}
-	kvfree(socks);
 	return 0;
 }
 
@@ -241,6 +251,7 @@ static void quic_destroy_sock(struct sock *sk)
 	quic_data_free(&qs->alpn);
 	quic_data_free(&qs->token);
 	quic_data_free(&qs->ticket);
+	kfree_sensitive(qs->ticket_rx);
 	sk_sockets_allocated_dec(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
@@ -619,7 +630,7 @@ static struct sock *quic_sk_child(struct sock *lsk, bool kern)
 	qs->config = lqs->config;
 	qs->local = lqs->local;
 	qs->events = lqs->events;
-	if (quic_data_set(&qs->alpn, KERNEL_SOCKPTR(lqs->alpn.data), lqs->alpn.len) ||
+	if (quic_sock_set_alpn(sk, lqs->alpn.data, lqs->alpn.len) ||
 	    quic_data_set(&qs->ticket, KERNEL_SOCKPTR(lqs->ticket.data), lqs->ticket.len)) {
 		sk->sk_prot->close(sk, 0);
 		return NULL;
@@ -1553,11 +1564,18 @@ static void quic_config_merge(struct quic_config *to, const struct quic_config *
  */
 static bool quic_settings_open(struct sock *sk)
 {
+	struct quic_sock *qs = quic_sk(sk);
+
 	if (sk->sk_state == TCP_LISTEN)
 		return true;
 	if (sk->sk_state == TCP_CLOSE)
-		return !quic_cid_active(&quic_sk(sk)->scids);	/* not closed */
-	return sk->sk_state == TCP_SYN_RECV && !quic_sk(sk)->params_announced;
+		return !quic_cid_active(&qs->scids);	/* not closed */
+	/* A client that sent its first Initial without our parameters has
+	 * started all the same.
+	 */
+	return sk->sk_state == TCP_SYN_RECV && quic_cid_active(&qs->scids) &&
+	       !qs->params_announced &&
+	       (qs->is_server || !qs->space[QUIC_SPACE_INITIAL].next_pn);
 }
 
 static int quic_sockopt_transport_param(struct sock *sk, sockptr_t optval,
@@ -1672,7 +1690,7 @@ static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 			return -EINVAL;
 		start = i + 1;
 	}
-	return quic_data_set(&quic_sk(sk)->alpn, KERNEL_SOCKPTR(buf), optlen);
+	return quic_sock_set_alpn(sk, buf, optlen);
 }
 
 static int quic_sockopt_close(struct sock *sk, sockptr_t optval,

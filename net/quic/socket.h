@@ -126,7 +126,12 @@ enum {
  * @events: bit mask of the &enum quic_event_type delivered to the user
  * @alpn: ALPN list (QUIC_SOCKOPT_ALPN)
  * @token: address validation token (QUIC_SOCKOPT_TOKEN)
- * @ticket: session ticket, or the ticket key on a listener
+ * @ticket: session ticket, or the ticket key on a listener; on a client
+ *	that does not read 1-RTT handshake data, the last NewSessionTicket
+ *	message the server sent (quic_ticket_collect())
+ * @ticket_rx: such a client's partial 1-RTT handshake message
+ * @ticket_rx_len: bytes in @ticket_rx
+ * @ticket_rx_skip: bytes still to pass of a message too long to keep
  * @close: local close information, or the peer's once received
  * @reqs: on a listener, first datagrams of connections not accepted yet
  * @reqs_0rtt: on a listener, the last 0-RTT datagrams for connections not
@@ -232,6 +237,9 @@ struct quic_sock {
 	struct quic_data		alpn;
 	struct quic_data		token;
 	struct quic_data		ticket;
+	u8				*ticket_rx;
+	u32				ticket_rx_len;
+	u32				ticket_rx_skip;
 	struct quic_connection_close	close;
 
 	struct sk_buff_head		reqs;

@@ -78,8 +78,9 @@ static int quic_streams_hash_init(struct quic_stream_table *t, u64 peer_streams)
  * quic_streams_set_limits - take the limits from both sides' parameters
  * @sk: the connection, once the peer's transport parameters are known
  *
- * Our own limits are fixed by then (the ABI holds them in 16 bits), and
- * size the hash and the rings of implicit streams.
+ * Our own limits (16 bits in the ABI) size the hash and the rings of
+ * implicit streams.  Called again with the handshake's parameters after
+ * a 0-RTT start: a ring only grows while no peer stream is open yet.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -311,7 +312,7 @@ static void quic_stream_maybe_free(struct sock *sk, struct quic_stream *st)
 	if (!quic_stream_is_local(t, st->id)) {
 		l = quic_stream_limits(t, st->id);
 		l->max++;
-		/* Announce in batches of half the initial limit. */
+		/* Announce in batches of an eighth of what was announced. */
 		if (l->max - l->announced >= max_t(u64, 1, l->announced / 8)) {
 			fr.type = quic_stream_is_uni(st->id) ? QUIC_FRAME_MAX_STREAMS_UNI
 							     : QUIC_FRAME_MAX_STREAMS_BIDI;
@@ -959,11 +960,11 @@ int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
 {
 	struct quic_stream *st;
 
-	if (!quic_stream_id_valid(id))
-		return -EINVAL;
+	if (!quic_stream_id_valid(id) ||
+	    (!quic_stream_is_local(&quic_sk(sk)->streams, id) && quic_stream_is_uni(id)))
+		return -EINVAL;		/* not one we send on */
 	st = quic_stream_get(sk, id);
-	if (!st || (!quic_stream_is_local(&quic_sk(sk)->streams, id) &&
-		    quic_stream_is_uni(id)))
+	if (!st)
 		return -EINVAL;
 	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
 		return -EINVAL;
@@ -984,8 +985,9 @@ int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 	struct quic_stream *st;
 	int err;
 
-	if (!quic_stream_id_valid(id))
-		return -EINVAL;
+	if (!quic_stream_id_valid(id) ||
+	    (quic_stream_is_local(&quic_sk(sk)->streams, id) && quic_stream_is_uni(id)))
+		return -EINVAL;		/* not one we receive on */
 	st = quic_stream_get(sk, id);
 	if (!st || st->recv_state != QUIC_STREAM_RECV_STATE_RECV)
 		return -EINVAL;

@@ -103,7 +103,7 @@ MODULE_PARM_DESC(timeout_ms, "handshake, and client send and receive, timeout");
 #define QS_CHUNK	SZ_64K		/* one sendmsg() or recvmsg() */
 #define QS_BACKLOG	16
 #define QS_MAX_CONNS	64		/* per role: clients, or server connections */
-#define QS_ECHO_MAX	SZ_64M		/* stream data a server connection holds */
+#define QS_ECHO_MAX	SZ_4M		/* stream data a server connection holds */
 #define QS_RETRY_MS	20		/* wait before a handshake request again */
 
 /**
@@ -428,10 +428,13 @@ static int qs_stream_append(struct qs_stream *s, const void *buf, size_t n,
 	size_t size;
 	u8 *data;
 
-	if (*held + n > QS_ECHO_MAX)
-		return -EMSGSIZE;
 	if (s->len + n > s->size) {
 		size = max3(s->size * 2, s->len + n, (size_t)QS_CHUNK);
+		/* What the buffer grows by counts, not what it stores */
+		if (*held + size - s->size > QS_ECHO_MAX)
+			size = s->len + n;
+		if (*held + size - s->size > QS_ECHO_MAX)
+			return -EMSGSIZE;
 		data = kvrealloc(s->data, size, GFP_KERNEL);
 		if (!data)
 			return -ENOMEM;
@@ -917,6 +920,11 @@ static int qs_params(int *roles, struct sockaddr_storage *ss)
 		return -EINVAL;
 	if (*roles == QS_CLIENT && !port)
 		return -EINVAL;
+	/* 0 would make the sockets non-blocking; an hour is plenty */
+	if (timeout_ms < 100 || timeout_ms > 3600 * MSEC_PER_SEC)
+		return -EINVAL;
+	if (*roles & QS_CLIENT && bytes > QS_ECHO_MAX)
+		return -EINVAL;		/* more than the server echoes */
 
 	/* A server listens on all addresses by default, as it always did. */
 	if (!a)

@@ -57,7 +57,9 @@ EDITS = {
          '\thelp\n'
          '\t  Build a module that uses QUIC sockets from the kernel, as SMB\n'
          '\t  or NFS would: an echo server and client whose TLS handshakes\n'
-         '\t  a user-space agent does through net/handshake.\n\n', "before"),
+         '\t  a user-space agent (tlshd, or tools/quic/quic-handshaked)\n'
+         '\t  does through net/handshake.  Its module parameters choose\n'
+         '\t  the role, address, port, ALPN, authentication and keys.\n\n', "before"),
         ("samples/Makefile", r"^obj-\$\(CONFIG_SAMPLE_HUNG_TASK\).*$",
          "obj-$(CONFIG_SAMPLE_QUIC)\t\t+= quic/\n", "after"),
     ],

@@ -186,6 +186,12 @@ struct quic_connection_close {
  * @max_stream_data_bidi_remote: initial_max_stream_data_bidi_remote
  *	parameter
  * @max_stream_data_uni: initial_max_stream_data_uni parameter
+ *
+ * setsockopt() takes the fields that are not zero and leaves the others
+ * as they are, so a program may zero the structure and set one field.
+ * It may be called on an unconnected socket, and after connect() or
+ * accept() until the parameters go into the handshake
+ * (QUIC_SOCKOPT_TRANSPORT_PARAM_EXT); then it fails with EISCONN.
  */
 struct quic_transport_param {
 	__u8	remote;
@@ -231,6 +237,11 @@ struct quic_transport_param {
  * @keepalive_probe_interval: send a PING after this many microseconds of
  *	idleness, 0 off.  Programs built before this field existed pass
  *	%QUIC_CONFIG_SIZE_VER0 bytes; that is accepted.
+ *
+ * As for &struct quic_transport_param, setsockopt() takes the fields that
+ * are not zero, until the handshake uses them.  A client may give any
+ * @version: if the server does not speak it, its Version Negotiation
+ * picks QUIC v1 or v2, and getsockopt() then shows that one.
  */
 struct quic_config {
 	__u32	version;

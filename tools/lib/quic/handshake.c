@@ -17,9 +17,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +52,50 @@
 #define TLS_ALERT_PROTOCOL_VERSION	70
 #define TLS_ALERT_MISSING_EXTENSION	109
 #define TLS_ALERT_NO_APP_PROTOCOL	120
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+/*
+ * Process-wide, as in the original library: applications set them once,
+ * before any handshake.  By default only LOG_ERR reaches stderr, so that
+ * failures a caller expects and handles (a refused certificate, a
+ * timeout) stay quiet unless asked for.
+ */
+static quic_set_log_func_t quic_log_func;
+static int quic_log_level = LOG_ERR;
+
+static void quic_log(int level, const char *fmt, ...)
+{
+	quic_set_log_func_t func = quic_log_func;
+	char msg[256];
+	va_list ap;
+
+	if (level > quic_log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);	/* long ones are cut */
+	va_end(ap);
+	if (func)
+		func(level, msg);
+	else
+		fprintf(stderr, "libquic: %s\n", msg);
+}
+
+quic_set_log_func_t quic_set_log_func(quic_set_log_func_t func)
+{
+	quic_set_log_func_t old = quic_log_func;
+
+	quic_log_func = func;
+	return old;
+}
+
+int quic_set_log_level(int level)
+{
+	int old = quic_log_level;
+
+	quic_log_level = level;
+	return old;
+}
 
 /* ---- mappings ---------------------------------------------------------- */
 
@@ -253,6 +299,8 @@ static int quic_hook_output(gnutls_session_t session,
 		err = quic_hold(e, data, len);
 		return err ? quic_engine_fail(e, err, GNUTLS_E_MEMORY_ERROR) : 0;
 	}
+	quic_log(LOG_DEBUG, "send handshake type %d, %zu bytes, level %d",
+		 htype, len, level);
 	err = e->ops->send(e->ctx, level, data, len);
 	if (err < 0)
 		return quic_engine_fail(e, err, GNUTLS_E_PUSH_ERROR);
@@ -309,6 +357,8 @@ static int quic_hook_secret(gnutls_session_t session,
 	if (!type)
 		return quic_engine_fail(e, -EPROTO, GNUTLS_E_UNWANTED_ALGORITHM);
 
+	quic_log(LOG_DEBUG, "secrets for level %d:%s%s, cipher %u", level,
+		 wsecret ? " write" : "", rsecret ? " read" : "", type);
 	if (wsecret)
 		err = quic_secret_one(e, level, true, type, wsecret, len);
 	if (!err && rsecret)
@@ -522,6 +572,8 @@ int quic_engine_feed(struct quic_engine *e, uint8_t level, const void *data,
 		return -EINVAL;
 	if (e->err)
 		return e->err;
+	quic_log(LOG_DEBUG, "received handshake data, %zu bytes, level %u",
+		 len, level);
 	e->fed = true;
 	ret = gnutls_handshake_write(e->session, glevel, data, len);
 	if (ret < 0 && gnutls_error_is_fatal(ret))
@@ -567,8 +619,8 @@ int quic_engine_finish(struct quic_engine *e)
 	 * One ticket, now that it can go out at once in 1-RTT.  A failure
 	 * costs the client its resumption, not the connection: ignored.
 	 */
-	if (e->send_ticket)
-		gnutls_session_ticket_send(e->session, 1, 0);
+	if (e->send_ticket && gnutls_session_ticket_send(e->session, 1, 0) < 0)
+		quic_log(LOG_NOTICE, "no session ticket could be sent");
 	return 0;
 }
 
@@ -1316,6 +1368,8 @@ static int quic_sock_set_alpn(struct quic_sock *qs, struct quic_engine *e)
  * @session_out: where to copy it, or NULL
  * @session_out_len: where to store its length, zeroed before the start
  * @session_room: size of @session_out
+ * @server_ticket: a server whose session has tickets enabled sends one,
+ *	unless GnuTLS made its own (without GNUTLS_NO_AUTO_SEND_TICKET)
  */
 struct quic_run {
 	unsigned int timeout_ms;
@@ -1326,6 +1380,7 @@ struct quic_run {
 	void *session_out;
 	size_t *session_out_len;
 	size_t session_room;
+	bool server_ticket;
 };
 
 /*
@@ -1354,6 +1409,8 @@ static void quic_sock_ticket(struct quic_sock *qs, struct quic_engine *e,
 	}
 	if (gnutls_session_get_data2(e->session, &data) < 0)
 		return;
+	quic_log(LOG_DEBUG, "session ticket received, %u bytes of session data",
+		 data.size);
 	if (r->ticket_to_kernel)
 		setsockopt(qs->fd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET,
 			   data.data, data.size);
@@ -1375,13 +1432,22 @@ static int quic_sock_handshake(int fd, gnutls_session_t session,
 	qs.deadline = quic_now_ms() +
 		      (r->timeout_ms ? r->timeout_ms : QUIC_DEFAULT_TIMEOUT_MS);
 	buf = malloc(QUIC_RECV_BUF);
-	if (!buf)
+	if (!buf) {
+		quic_log(LOG_ERR, "out of memory for the handshake");
 		return -ENOMEM;
+	}
 	ret = quic_engine_init(&e, session, &quic_sock_ops, &qs);
 	e.alpn_required = r->alpn_required;
 	e.send_ticket = r->send_ticket;
 	if (!ret)
 		ret = quic_sock_until_complete(&qs, &e, buf);
+	/*
+	 * GnuTLS' own tickets (if it made any) wait in e.held; without
+	 * them, one of ours.  A server without a ticket key sends none:
+	 * GnuTLS then declines quietly.
+	 */
+	if (!ret && r->server_ticket && !e.client && !e.held_len)
+		e.send_ticket = true;
 	/* Every byte is out (sends are synchronous): the ALPN, then keys. */
 	if (!ret)
 		ret = quic_sock_set_alpn(&qs, &e);
@@ -1392,6 +1458,16 @@ static int quic_sock_handshake(int fd, gnutls_session_t session,
 		quic_sock_ticket(&qs, &e, buf, r);
 	if (ret && !e.finished)
 		quic_sock_report_alert(&qs, e.alert);
+	if (ret)
+		quic_log(LOG_NOTICE, "%s handshake failed: %s%s%s%s",
+			 e.client ? "client" : "server", strerror(-ret),
+			 e.gnutls_err ? " (" : "",
+			 e.gnutls_err ? gnutls_strerror(e.gnutls_err) : "",
+			 e.gnutls_err ? ")" : "");
+	else
+		quic_log(LOG_INFO, "%s handshake complete%s",
+			 e.client ? "client" : "server",
+			 gnutls_session_is_resumed(session) ? ", resumed" : "");
 	quic_engine_cleanup(&e);
 	free(buf);
 	return ret;
@@ -1501,6 +1577,9 @@ static int quic_handshake_fd(int fd, const struct quic_handshake_opts *o,
 	r.timeout_ms = c.o.timeout_ms;
 
 	ret = quic_tls_init(&t, &c);
+	if (ret)
+		quic_log(ret == -ENOMEM ? LOG_ERR : LOG_NOTICE,
+			 "TLS session setup failed: %s", strerror(-ret));
 	r.alpn_required = t.alpn;
 	r.send_ticket = t.ticket;
 	/*
@@ -1553,7 +1632,7 @@ int quic_server_handshake(int sd, const char *pkey_file, const char *cert_file,
 	return quic_server_handshake_opts(sd, &o);
 }
 
-int quic_handshake(void *session)
+int quic_handshake(gnutls_session_t session)
 {
 	gnutls_session_t s = session;
 	struct quic_config cfg;
@@ -1569,6 +1648,7 @@ int quic_handshake(void *session)
 	/* A client of a kernel consumer hands the ticket data back. */
 	r.ticket_secs = cfg.receive_session_ticket;
 	r.ticket_to_kernel = true;
+	r.server_ticket = true;
 	return quic_sock_handshake(fd, s, &r);
 }
 
@@ -1629,4 +1709,165 @@ ssize_t quic_recvmsg(int sd, void *msg, size_t len, int64_t *sid,
 			*flags |= info.stream_flags;
 	}
 	return n;
+}
+
+/* ---- session helpers of the original API ------------------------------- */
+
+/* A TLS handshake message header: type, then a 24-bit length. */
+#define TLS_HS_NEW_SESSION_TICKET	4
+#define TLS_HS_HEADER_LEN		4
+
+static bool quic_session_has_ticket(gnutls_session_t session)
+{
+	return gnutls_session_get_flags(session) & GNUTLS_SFLAGS_SESSION_TICKET;
+}
+
+/* Give a client session 1-RTT handshake bytes: NewSessionTicket messages. */
+static int quic_session_feed(gnutls_session_t session, const void *data,
+			     size_t len)
+{
+	int ret;
+
+	ret = gnutls_handshake_write(session, GNUTLS_ENCRYPTION_LEVEL_APPLICATION,
+				     data, len);
+	if (ret < 0 && gnutls_error_is_fatal(ret)) {
+		quic_log(LOG_NOTICE, "session ticket refused: %s",
+			 gnutls_strerror(ret));
+		return quic_errno_from_gnutls(ret);
+	}
+	return 0;
+}
+
+/*
+ * Tickets the kernel kept for the socket after quic_handshake() returned:
+ * a NewSessionTicket message in QUIC_SOCKOPT_SESSION_TICKET (where the
+ * draft lets a kernel keep it), or 1-RTT handshake data still queued
+ * (CONFIG.receive_session_ticket set, the ticket later than the wait).
+ * Never waits, and never takes stream data or events: they are the
+ * application's.
+ */
+static int quic_session_catch_ticket(gnutls_session_t session)
+{
+	enum quic_rcv_kind kind;
+	struct quic_config cfg;
+	uint8_t *buf, level, peek;
+	size_t len;
+	ssize_t n;
+	int fd, ret;
+
+	fd = gnutls_transport_get_int(session);
+	if (quic_sock_config(fd, &cfg))
+		return 0;
+	buf = malloc(QUIC_RECV_BUF);
+	if (!buf)
+		return -ENOMEM;
+	ret = 0;
+	len = quic_sock_bytes(fd, QUIC_SOCKOPT_SESSION_TICKET, buf,
+			      QUIC_SESSION_DATA_MAX);
+	if (len > TLS_HS_HEADER_LEN && buf[0] == TLS_HS_NEW_SESSION_TICKET &&
+	    ((size_t)buf[1] << 16 | buf[2] << 8 | buf[3]) ==
+	    len - TLS_HS_HEADER_LEN)
+		ret = quic_session_feed(session, buf, len);
+	while (!ret && cfg.receive_session_ticket &&
+	       !quic_session_has_ticket(session)) {
+		n = quic_sock_recv_once(fd, &peek, 1, MSG_PEEK, &level, &kind);
+		if (n <= 0 || kind != QUIC_RCV_HANDSHAKE ||
+		    level != QUIC_CRYPTO_APP)
+			break;
+		n = quic_sock_recv_once(fd, buf, QUIC_RECV_BUF, 0, &level, &kind);
+		if (n <= 0)
+			break;
+		ret = quic_session_feed(session, buf, n);
+	}
+	free(buf);
+	return ret;
+}
+
+int quic_session_get_data(gnutls_session_t session, void *data, size_t *size)
+{
+	gnutls_datum_t d = {};
+	int ret;
+
+	if (!session || !size || (!data && *size))
+		return -EINVAL;
+	if (!quic_session_has_ticket(session)) {
+		ret = quic_session_catch_ticket(session);
+		if (ret)
+			return ret;
+	}
+	if (!quic_session_has_ticket(session)) {
+		quic_log(LOG_DEBUG, "no session ticket yet");
+		*size = 0;
+		return 0;
+	}
+	ret = gnutls_session_get_data2(session, &d);
+	if (ret < 0)
+		return quic_errno_from_gnutls(ret);
+	if (d.size > *size) {
+		*size = d.size;
+		gnutls_free(d.data);
+		return -ENOSPC;
+	}
+	memcpy(data, d.data, d.size);
+	*size = d.size;
+	gnutls_free(d.data);
+	return 0;
+}
+
+int quic_session_set_data(gnutls_session_t session, const void *data,
+			  size_t size)
+{
+	int ret;
+
+	if (!session || !data || !size)
+		return -EINVAL;
+	ret = gnutls_session_set_data(session, data, size);
+	if (ret < 0) {
+		quic_log(LOG_NOTICE, "session data refused: %s",
+			 gnutls_strerror(ret));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int quic_session_get_alpn(gnutls_session_t session, void *data, size_t *size)
+{
+	gnutls_datum_t p;
+
+	if (!session || !data || !size)
+		return -EINVAL;
+	if (gnutls_alpn_get_selected_protocol(session, &p) < 0 || !p.size)
+		return -ENOENT;
+	if (p.size > *size)
+		return -ENOSPC;
+	memcpy(data, p.data, p.size);
+	if (p.size < *size)
+		((char *)data)[p.size] = '\0';
+	*size = p.size;
+	return 0;
+}
+
+int quic_session_set_alpn(gnutls_session_t session, const void *data,
+			  size_t size)
+{
+	const char *in = data;
+	char *list;
+	size_t i, n = 0;
+	int ret;
+
+	if (!session || !data || !size || size >= QUIC_ALPNS_MAX)
+		return -EINVAL;
+	list = malloc(size + 1);
+	if (!list)
+		return -ENOMEM;
+	/* "smb, h3" is accepted too: the blank after a comma goes. */
+	for (i = 0; i < size && in[i]; i++) {
+		if (in[i] == ' ' && (!n || list[n - 1] == ','))
+			continue;
+		list[n++] = in[i];
+	}
+	list[n] = '\0';
+	ret = n ? quic_alpn_set(session, list) : -EINVAL;
+	free(list);
+	return ret;
 }

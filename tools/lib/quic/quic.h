@@ -23,6 +23,10 @@
  * ALPN lists are comma separated ("h3,smb").  When NULL, the list set on
  * the socket with QUIC_SOCKOPT_ALPN is used (a server's accepted socket
  * inherits the listener's).  When a list is used, ALPN must be negotiated.
+ *
+ * Installed as <netinet/quic.h> (make install), the name programs written
+ * for the original user-space libquic include: the functions and macros
+ * they use are all here, with the same prototypes.
  */
 
 #ifndef _QUIC_LIB_QUIC_H
@@ -35,6 +39,8 @@
 #include <netinet/in.h>
 #include <linux/tls.h>
 #include <linux/quic.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>	/* programs of the original API rely on it */
 
 /* Older C libraries and kernel headers do not know the protocol yet. */
 #ifndef IPPROTO_QUIC
@@ -42,6 +48,18 @@
 #endif
 #ifndef SOL_QUIC
 #define SOL_QUIC	288
+#endif
+
+/*
+ * GnuTLS priorities for a session handed to quic_handshake(): TLS 1.3 only,
+ * the four cipher suites QUIC has packet protection for, PSK key exchange
+ * allowed, and no middlebox compatibility mode (RFC 9001 section 8.4).
+ */
+#ifndef QUIC_PRIORITY
+#define QUIC_PRIORITY \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK:-CIPHER-ALL:" \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM:" \
+	"%DISABLE_TLS13_COMPAT_MODE"
 #endif
 
 #ifdef __cplusplus
@@ -127,18 +145,53 @@ int quic_server_handshake_opts(int sd, const struct quic_handshake_opts *o);
 
 /*
  * Run the handshake on a session the caller configured (credentials,
- * priorities, ALPN, ...).  session is a gnutls_session_t whose transport
- * is the socket: gnutls_transport_set_int(session, sd).  The library
- * registers the quic_transport_parameters extension (and uses its private
- * data slot, leaving gnutls_session_set_ptr() to the caller), sets the
- * QUIC hooks and replaces the push/pull functions.  The caller's
+ * priorities such as QUIC_PRIORITY, ALPN, resumption data, ...) whose
+ * transport is the socket: gnutls_transport_set_int(session, sd).  The
+ * library registers the quic_transport_parameters extension (and uses its
+ * private data slot, leaving gnutls_session_set_ptr() to the caller), sets
+ * the QUIC hooks and replaces the push/pull functions.  The caller's
  * priorities must allow TLS 1.3 only and should contain
- * %DISABLE_TLS13_COMPAT_MODE; GnuTLS' own tickets are held back until the
- * 1-RTT keys are installed.  A client with CONFIG.receive_session_ticket
- * set waits for a ticket and stores the session data with
- * QUIC_SOCKOPT_SESSION_TICKET, for kernel consumers.
+ * %DISABLE_TLS13_COMPAT_MODE.
+ *
+ * Tickets: a server whose session has them enabled
+ * (gnutls_session_ticket_enable_server()) sends one NewSessionTicket once
+ * the 1-RTT keys are installed, whether or not GNUTLS_NO_AUTO_SEND_TICKET
+ * is set.  A client with CONFIG.receive_session_ticket set waits up to
+ * that many seconds for a ticket (less if stream data comes first), keeps
+ * it in the session for quic_session_get_data() and also stores the
+ * session data with QUIC_SOCKOPT_SESSION_TICKET, for kernel consumers.
+ * Without that option this kernel drops a client's 1-RTT handshake data,
+ * tickets included.
+ *
+ * Returns 0 or a negative errno, as the functions above.
  */
-int quic_handshake(void *session);
+int quic_handshake(gnutls_session_t session);
+
+/*
+ * Session resumption.  quic_session_get_data() copies the data for
+ * resuming this session later, made from the ticket the server sent, and
+ * sets *size to its length; *size is 0 (and 0 returned) when no ticket
+ * has come yet.  It takes a ticket the kernel still queues for the socket
+ * (CONFIG.receive_session_ticket) without waiting for one.  Returns
+ * -ENOSPC with the needed size in *size if @data is too small.
+ * quic_session_set_data() installs such data in a client session before
+ * quic_handshake(); data GnuTLS cannot use fails with -EINVAL.
+ */
+int quic_session_get_data(gnutls_session_t session, void *data, size_t *size);
+int quic_session_set_data(gnutls_session_t session, const void *data,
+			  size_t size);
+
+/*
+ * ALPN on a session for quic_handshake().  quic_session_set_alpn() takes a
+ * comma-separated list ("h3,smb", not NUL-terminated necessarily; spaces
+ * after commas are skipped) and makes a common protocol mandatory.
+ * quic_session_get_alpn() copies the negotiated protocol, sets *size to
+ * its length and adds a NUL when there is room; -ENOENT if none was
+ * negotiated, -ENOSPC if @data is too small.
+ */
+int quic_session_get_alpn(gnutls_session_t session, void *data, size_t *size);
+int quic_session_set_alpn(gnutls_session_t session, const void *data,
+			  size_t size);
 
 /*
  * Stream data: sendmsg()/recvmsg() with a QUIC_STREAM_INFO control
@@ -148,6 +201,19 @@ ssize_t quic_sendmsg(int sd, const void *msg, size_t len, int64_t sid,
 		     uint32_t flags);
 ssize_t quic_recvmsg(int sd, void *msg, size_t len, int64_t *sid,
 		     uint32_t *flags);
+
+/*
+ * Diagnostics.  Levels are syslog's (<syslog.h>): LOG_ERR (3) for faults
+ * of the library or its environment, LOG_NOTICE (5) for failed handshakes
+ * and why, LOG_INFO (6) for completed ones, LOG_DEBUG (7) for each
+ * message, secret and ticket.  Messages at or below the level (LOG_ERR by
+ * default; -1 silences everything) go to the function, or to stderr when
+ * it is NULL (the default).  Both setters return the previous value.
+ * Process-wide; set them before handshakes start.
+ */
+typedef void (*quic_set_log_func_t)(int level, const char *msg);
+quic_set_log_func_t quic_set_log_func(quic_set_log_func_t func);
+int quic_set_log_level(int level);
 
 #ifdef __cplusplus
 }

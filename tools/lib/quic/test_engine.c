@@ -827,6 +827,55 @@ static void test_user_session(void)
 	gnutls_free(key.data);
 }
 
+/*
+ * quic_handshake() asks a server session for one ticket after the
+ * handshake (send_ticket): with GNUTLS_NO_AUTO_SEND_TICKET and a key it
+ * is the only one; without a key GnuTLS must decline quietly.
+ */
+static void test_user_session_ticket(bool with_key)
+{
+	struct quic_tls_config cc = psk_client(psk_file);
+	gnutls_psk_server_credentials_t psk = NULL;
+	gnutls_datum_t key = {};
+	struct side c, s;
+	bool done;
+	int ret;
+
+	side_init(&c, "client", &cc);
+	memset(&s, 0, sizeof(s));
+	s.tp_len = 3;
+	memcpy(s.tp, "\x01\x02\x03", 3);
+	ret = gnutls_init(&s.tls.session,
+			  GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET);
+	if (!ret)
+		ret = gnutls_priority_set_direct(s.tls.session, QUIC_PRIORITY,
+						 NULL);
+	if (!ret)
+		ret = gnutls_psk_allocate_server_credentials(&psk);
+	if (!ret)
+		ret = gnutls_psk_set_server_credentials_file(psk, psk_file);
+	if (!ret)
+		ret = gnutls_credentials_set(s.tls.session, GNUTLS_CRD_PSK, psk);
+	if (!ret && with_key)
+		ret = gnutls_session_ticket_key_generate(&key);
+	if (!ret && with_key)
+		ret = gnutls_session_ticket_enable_server(s.tls.session, &key);
+	if (!ret)
+		ret = quic_engine_init(&s.e, s.tls.session, &t_ops, &s);
+	s.e.send_ticket = true;
+	s.init_err = ret;
+	done = run(&c, &s, FEED_AS_SENT);
+	check(done && secrets_match(&c, &s, QUIC_CRYPTO_APP) &&
+	      quic_engine_has_ticket(&c.e) == with_key &&
+	      s.app_msgs == (with_key ? 1 : 0),
+	      "QUIC_PRIORITY server session %s a ticket key: %d 1-RTT messages (%d)",
+	      with_key ? "with" : "without", s.app_msgs, ret);
+	side_free(&c);
+	side_free(&s);
+	gnutls_psk_free_server_credentials(psk);
+	gnutls_free(key.data);
+}
+
 /* ---- part 2: the socket driver over a fake kernel ---- */
 
 /* In-band tags of the fake wire: a level byte, or one of these */
@@ -1289,6 +1338,8 @@ int main(void)
 	test_bad_params();
 	test_resume();
 	test_user_session();
+	test_user_session_ticket(true);
+	test_user_session_ticket(false);
 	test_socket();
 	test_socket_tickets();
 	test_socket_errors();

@@ -472,6 +472,73 @@ TEST_F(conn, orphans_limited)
 	close(c.lfd);	/* the orphan goes by its idle timeout */
 }
 
+/*
+ * A client that does not read 1-RTT handshake data (CONFIG
+ * receive_session_ticket unset) still finds the server's last
+ * NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET after the handshake, as
+ * programs written for the socket API read it; a message too long to
+ * keep (over 4 KiB) is passed over, the one after it kept, and other
+ * handshake messages are not taken for tickets.
+ */
+TEST_F(conn, session_ticket_kept)
+{
+	static unsigned char big[6000];
+	unsigned char t1[40], t2[24], other[12], got[4200];
+	socklen_t len = sizeof(got);
+	int i;
+
+	memset(t1, 'a', sizeof(t1));
+	t1[0] = 4;		/* NewSessionTicket */
+	t1[1] = 0;
+	t1[2] = 0;
+	t1[3] = sizeof(t1) - 4;
+	memset(other, 'o', sizeof(other));
+	other[0] = 24;		/* KeyUpdate-like: not a ticket */
+	other[1] = 0;
+	other[2] = 0;
+	other[3] = sizeof(other) - 4;
+	memset(big, 'b', sizeof(big));
+	big[0] = 4;
+	big[1] = 0;
+	big[2] = (sizeof(big) - 4) >> 8;
+	big[3] = (sizeof(big) - 4) & 0xff;
+	memset(t2, 'c', sizeof(t2));
+	t2[0] = 4;
+	t2[1] = 0;
+	t2[2] = 0;
+	t2[3] = sizeof(t2) - 4;
+
+	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_APP, t1, sizeof(t1)), sizeof(t1));
+	for (i = 0; i < 50; i++) {	/* the server's data reaches the client */
+		len = sizeof(got);
+		ASSERT_EQ(getsockopt(self->cfd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, got,
+				     &len), 0);
+		if (len)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(len, sizeof(t1));
+	EXPECT_EQ(memcmp(got, t1, sizeof(t1)), 0);
+
+	/* Split across sends, with a long one and another message between */
+	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_APP, other, sizeof(other)), sizeof(other));
+	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_APP, big, sizeof(big)), sizeof(big));
+	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_APP, t2, 10), 10);
+	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_APP, t2 + 10, sizeof(t2) - 10),
+		  sizeof(t2) - 10);
+	for (i = 0; i < 50; i++) {
+		len = sizeof(got);
+		ASSERT_EQ(getsockopt(self->cfd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, got,
+				     &len), 0);
+		if (len == sizeof(t2))
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(len, sizeof(t2));
+	EXPECT_EQ(memcmp(got, t2, sizeof(t2)), 0);
+	transfer(_metadata, self->cfd, self->sfd, 4096);	/* and all is well */
+}
+
 /* A counter of /proc/net/quic/snmp, -1 when missing. */
 static long mib(const char *name)
 {
