@@ -24,37 +24,18 @@
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
 
-/* Client side of a Retry, in process context: new Initial keys from the
- * server's new connection ID (RFC 9001 section 5.2), then everything the
- * Initial space had in flight goes again (RFC 9002 section 6.3).
+/* Client side of a Retry or of Version Negotiation, in process context:
+ * new Initial keys, from the server's new connection ID (RFC 9001 section
+ * 5.2) or for the version picked (RFC 9368 section 2.1), then everything
+ * the Initial space had in flight goes again (RFC 9002 section 6.3).
  */
-static void quic_conn_retry_restart(struct sock *sk)
+static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dcid)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
 
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       qs->retry_scid.data, qs->retry_scid.len, false);
-	if (err) {
-		quic_conn_closed(sk, err);
-		return;
-	}
-	quic_recovery_restart(sk, QUIC_SPACE_INITIAL);
-	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
-	quic_output_flush(sk);
-}
-
-/* Client side of Version Negotiation (RFC 9000 section 6.2, RFC 9368
- * section 2.1), in process context: the first flight goes again in the
- * version picked, protected with that version's Initial keys.
- */
-static void quic_conn_version_restart(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	int err;
-
-	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       qs->odcid.data, qs->odcid.len, false);
+				       dcid->data, dcid->len, false);
 	if (err) {
 		quic_conn_closed(sk, err);
 		return;
@@ -81,9 +62,9 @@ static void quic_conn_work(struct work_struct *work)
 	}
 	lock_sock(sk);
 	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
-		quic_conn_retry_restart(sk);
+		quic_conn_initial_restart(sk, &qs->retry_scid);
 	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
-		quic_conn_version_restart(sk);
+		quic_conn_initial_restart(sk, &qs->odcid);
 	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing)
 		quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	release_sock(sk);

@@ -35,7 +35,7 @@ ret=0
 n=0
 
 cases=(listen_default x509_v4 x509_v6 psk_v4 conns_4 kclient_userver
-       uclient_kserver no_agent agent_killed wrong_ca no_answer unload_busy
+       uclient_kserver no_agent agent_killed wrong_ca missing_key no_answer unload_busy
        unload_in_handshake nothing_left)
 
 log() { echo "# $*"; }
@@ -396,6 +396,14 @@ wrong_ca()
 	agent_stop
 	agent_start || return 1
 	return "$rc"
+}
+
+# A PSK whose key serial names no key: the agent has no credentials
+# (ENOKEY), before anything is sent.
+missing_key()
+{
+	load_fails 126 role=both addr=127.0.0.1 auth=psk peerid=2147483000 \
+		keyring="$ring" bytes=$mib
 }
 
 # A peer that never answers: the agent's deadline ends it (ETIMEDOUT).
