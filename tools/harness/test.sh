@@ -45,6 +45,10 @@ step kernel-doc bash "$h/kdoc.sh"
 mkdir -p "$top/build/libquic"
 step handshake-library-host make -s -C "$top/tools/lib/quic" check \
 	KHDR_INCLUDES="-isystem $top/build/obj/usr/include" OUTPUT="$top/build/libquic/"
+# Programs written for the original libquic build against it unchanged:
+# installed as a shared library with <netinet/quic.h> and libquic.pc.
+step handshake-library-compat make -s -C "$top/tools/lib/quic" compat-check \
+	KHDR_INCLUDES="-isystem $top/build/obj/usr/include" OUTPUT="$top/build/libquic/"
 # The HTTP/3 and benchmark tools the guest runs (interop.sh).
 step quic-tools-build make -C "$top/tools/quic" OUTPUT="$top/build/quic-tools/" \
 	KHDR_INCLUDES="-isystem $top/build/obj/usr/include"
