@@ -15,6 +15,7 @@
 #include <net/transp_v6.h>
 
 #include "input.h"
+#include "listen.h"
 #include "mib.h"
 #include "packet.h"
 #include "recovery.h"

@@ -13,6 +13,7 @@
 #include <net/udp.h>
 
 #include "input.h"
+#include "listen.h"
 #include "mib.h"
 #include "packet.h"
 #include "recovery.h"
@@ -21,249 +22,6 @@
 #include "wire.h"
 
 #define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
-#define QUIC_PENDING_MAX	8	/* packets kept waiting for keys */
-#define QUIC_LISTEN_0RTT_MAX	16	/* 0-RTT packets a listener keeps */
-
-static bool quic_packet_dcid(const struct sk_buff *skb, const u8 **dcid, u8 *len)
-{
-	const u8 *p = skb->data;
-
-	if (!skb->len)
-		return false;
-	if (p[0] & QUIC_HEADER_FORM_LONG) {
-		if (skb->len < 6 || p[5] > QUIC_CONN_ID_MAX_LEN || 6 + p[5] > skb->len)
-			return false;
-		*len = p[5];
-		*dcid = p + 6;
-		return true;
-	}
-	if (skb->len < 1 + QUIC_CID_LEN)
-		return false;
-	*len = QUIC_CID_LEN;
-	*dcid = p + 1;
-	return true;
-}
-
-/* RFC 9000 section 8.1.2: a listener that validates addresses answers
- * an Initial without a valid token with a Retry, and takes only those
- * that bring one back.  A bad Retry token is dropped: the client had its
- * chance (section 8.1.3).
- */
-static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
-				const struct quic_packet_info *info)
-{
-	union quic_addr peer, local;
-	struct quic_cid odcid;
-
-	if (!READ_ONCE(quic_sk(lsk)->config.validate_peer_address))
-		return true;
-	if (info->token_len) {
-		quic_addr_from_skb(skb, &peer, &local);
-		if (quic_token_check(info->token, info->token_len, &peer, &odcid) > 0)
-			return true;
-		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_TOKEN_INVALID);
-		if (info->token[0] == QUIC_TOKEN_RETRY)
-			return false;
-	}
-	quic_retry_send(usk, skb, info);
-	return false;
-}
-
-/* Does @skb, a datagram waiting on a listener, go to @dcid? */
-static bool quic_skb_to_cid(const struct sk_buff *skb, const struct quic_cid *dcid)
-{
-	const u8 *d;
-	u8 l;
-
-	return quic_packet_dcid(skb, &d, &l) && l == dcid->len && !memcmp(d, dcid->data, l);
-}
-
-/**
- * quic_listener_open - let the receive path queue datagrams on a listener
- * @lsk: the socket, about to listen
- */
-void quic_listener_open(struct sock *lsk)
-{
-	struct quic_sock *lqs = quic_sk(lsk);
-
-	spin_lock_bh(&lqs->reqs.lock);
-	lqs->reqs_open = true;
-	spin_unlock_bh(&lqs->reqs.lock);
-}
-
-/**
- * quic_listener_close - stop queueing datagrams on a listener, drop them
- * @lsk: the listener; also fine on a socket that never listened
- *
- * A softirq that found the listener just before it stopped may still try
- * to queue: it finds @reqs_open cleared under the same lock.
- */
-void quic_listener_close(struct sock *lsk)
-{
-	struct quic_sock *lqs = quic_sk(lsk);
-	struct sk_buff_head q;
-
-	__skb_queue_head_init(&q);
-	spin_lock_bh(&lqs->reqs.lock);
-	lqs->reqs_open = false;
-	skb_queue_splice_init(&lqs->reqs, &q);
-	skb_queue_splice_init(&lqs->reqs_0rtt, &q);
-	lqs->reqs_mem = 0;
-	spin_unlock_bh(&lqs->reqs.lock);
-	__skb_queue_purge(&q);
-}
-
-/* Under the queue lock: @skb leaves a listener queue. */
-static void quic_listener_unlink(struct quic_sock *lqs, struct sk_buff *skb,
-				 struct sk_buff_head *q)
-{
-	__skb_unlink(skb, q);
-	lqs->reqs_mem -= skb->truesize;
-}
-
-/* Queue @skb on a listener queue of at most @max datagrams, the oldest
- * giving way for 0-RTT (@drop_old), the newest otherwise; all of them
- * within the listener's receive buffer in truesize: spoofed Initials of
- * up to 64 KiB each cannot pin more.  Consumes @skb.
- */
-static bool quic_listener_queue(struct sock *lsk, struct sk_buff_head *q, struct sk_buff *skb,
-				u32 max, bool drop_old)
-{
-	struct quic_sock *lqs = quic_sk(lsk);
-	struct sk_buff *old = NULL;
-	bool queued = false;
-
-	spin_lock_bh(&lqs->reqs.lock);
-	if (drop_old && skb_queue_len(q) >= max) {
-		old = skb_peek(q);
-		quic_listener_unlink(lqs, old, q);
-	}
-	if (lqs->reqs_open && skb_queue_len(q) < max &&
-	    lqs->reqs_mem + skb->truesize <= READ_ONCE(lsk->sk_rcvbuf)) {
-		__skb_queue_tail(q, skb);
-		lqs->reqs_mem += skb->truesize;
-		queued = true;
-	}
-	spin_unlock_bh(&lqs->reqs.lock);
-	kfree_skb(old);
-	if (!queued)
-		kfree_skb(skb);
-	return queued;
-}
-
-/**
- * quic_listener_next - the first datagram of the next connection to accept
- * @lsk: the listener, locked
- *
- * Return: the datagram, or NULL.
- */
-struct sk_buff *quic_listener_next(struct sock *lsk)
-{
-	struct quic_sock *lqs = quic_sk(lsk);
-	struct sk_buff *skb;
-
-	spin_lock_bh(&lqs->reqs.lock);
-	skb = skb_peek(&lqs->reqs);
-	if (skb)
-		quic_listener_unlink(lqs, skb, &lqs->reqs);
-	spin_unlock_bh(&lqs->reqs.lock);
-	return skb;
-}
-
-/* A client's 0-RTT packets can reach us before accept() has made the
- * connection their ID leads to: ahead of its Initial (RFC 9000 section
- * 5.2.2 lets a server buffer a few), or right behind it.  The listener
- * keeps the last QUIC_LISTEN_0RTT_MAX of them for accept() to hand over;
- * older ones give way, and their data comes again in 1-RTT packets.
- */
-static void quic_listener_rcv_0rtt(struct sock *lsk, struct sk_buff *skb)
-{
-	quic_listener_queue(lsk, &quic_sk(lsk)->reqs_0rtt, skb, QUIC_LISTEN_0RTT_MAX, true);
-}
-
-/* Under the queue lock: move what waits in @from for @dcid to @space. */
-static void quic_listener_move(struct quic_sock *lqs, struct sk_buff_head *from,
-			       struct sock *sk, u8 space, const struct quic_cid *dcid)
-{
-	struct sk_buff_head *pending = sk ? &quic_sk(sk)->space[space].pending : NULL;
-	struct sk_buff *skb, *tmp;
-
-	skb_queue_walk_safe(from, skb, tmp) {
-		if (!quic_skb_to_cid(skb, dcid))
-			continue;
-		quic_listener_unlink(lqs, skb, from);
-		if (pending && skb_queue_len(pending) < QUIC_PENDING_MAX)
-			__skb_queue_tail(pending, skb);
-		else
-			kfree_skb(skb);
-	}
-}
-
-/**
- * quic_listener_take - hand over what a listener keeps for a connection
- * @lsk: the listener
- * @sk: the connection accepted, locked; or NULL to drop it all
- * @dcid: the connection ID its client first sent to
- *
- * Initial datagrams that arrived before the connection's ID was in the
- * table, and 0-RTT ones, go to the connection's pending queues, where
- * they wait for their keys like any early packet.
- */
-void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid)
-{
-	struct quic_sock *lqs = quic_sk(lsk);
-
-	spin_lock_bh(&lqs->reqs.lock);
-	quic_listener_move(lqs, &lqs->reqs, sk, QUIC_SPACE_INITIAL, dcid);
-	quic_listener_move(lqs, &lqs->reqs_0rtt, sk, QUIC_SPACE_APP, dcid);
-	spin_unlock_bh(&lqs->reqs.lock);
-}
-
-/* A datagram for no known connection ID may open a connection: only an
- * Initial of at least 1200 bytes (RFC 9000 section 14.1), queued on the
- * listener until accept() takes it.  Under rcu_read_lock().
- */
-static void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us,
-			      struct sk_buff *skb)
-{
-	struct quic_packet_info info;
-	struct sock *lsk;
-
-	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
-		goto drop;
-	lsk = rcu_dereference(us->listener);
-	if (!lsk)
-		goto drop;
-	if (info.type == QUIC_PACKET_0RTT) {
-		if (info.dcid_len < 8 || !refcount_inc_not_zero(&lsk->sk_refcnt))
-			goto drop;
-		quic_listener_rcv_0rtt(lsk, skb);
-		sock_put(lsk);
-		return;
-	}
-	if (skb->len < 1200)
-		goto drop;
-	if (info.type == QUIC_PACKET_UNKNOWN_VERSION) {
-		quic_version_negotiation_send(usk, skb, &info);
-		goto drop;
-	}
-	if (info.type != QUIC_PACKET_INITIAL || info.dcid_len < 8 ||
-	    !refcount_inc_not_zero(&lsk->sk_refcnt))
-		goto drop;
-	if (skb_queue_len(&quic_sk(lsk)->reqs) >=
-	    max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1) ||
-	    !quic_listener_admit(usk, lsk, skb, &info)) {
-		sock_put(lsk);
-		goto drop;
-	}
-	if (quic_listener_queue(lsk, &quic_sk(lsk)->reqs, skb,
-				max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1), false))
-		lsk->sk_data_ready(lsk);
-	sock_put(lsk);
-	return;
-drop:
-	kfree_skb(skb);
-}
 
 /**
  * quic_udp_rcv - the UDP tunnel's encap_rcv: one datagram arrived
@@ -285,7 +43,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	__skb_pull(skb, sizeof(struct udphdr));
 	memset(skb->cb, 0, sizeof(skb->cb));
 	QUIC_PKT_CB(skb)->time = quic_now();
-	if (!quic_packet_dcid(skb, &dcid, &dcid_len))
+	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &dcid_len))
 		goto drop;
 
 	rcu_read_lock();
@@ -845,7 +603,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!QUIC_PKT_CB(skb)->counted && !qs->addr_validated)
 		qs->amp_recv += skb->len;
 	QUIC_PKT_CB(skb)->counted = true;
-	if (!quic_packet_dcid(skb, &dcid, &dcid_len)) {
+	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &dcid_len)) {
 		kfree_skb(skb);
 		return 0;
 	}

@@ -9,16 +9,11 @@
 
 #include <linux/types.h>
 
-struct quic_cid;
 struct sk_buff;
 struct sock;
 
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
 int quic_packet_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_packets_replay(struct sock *sk, u8 level);
-void quic_listener_open(struct sock *lsk);
-void quic_listener_close(struct sock *lsk);
-struct sk_buff *quic_listener_next(struct sock *lsk);
-void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid);
 
 #endif /* __NET_QUIC_INPUT_H */

@@ -28,6 +28,8 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_PACING_WAIT]		= "QuicPacingWaits",
 	[QUIC_MIB_GSO_SENT]		= "QuicGsoSent",
 	[QUIC_MIB_GSO_SEGS]		= "QuicGsoSegments",
+	[QUIC_MIB_ALPN_REFUSED]		= "QuicAlpnRefused",
+	[QUIC_MIB_ALPN_DROPPED]		= "QuicAlpnDropped",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

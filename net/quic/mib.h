@@ -27,6 +27,11 @@
  * @QUIC_MIB_PACING_WAIT: times a sender stopped until the pacing timer
  * @QUIC_MIB_GSO_SENT: trains of 1-RTT packets sent as one GSO skb
  * @QUIC_MIB_GSO_SEGS: packets sent in those trains
+ * @QUIC_MIB_ALPN_REFUSED: new connections refused because no listener
+ *	sharing their port takes any ALPN they offered
+ * @QUIC_MIB_ALPN_DROPPED: first datagrams of new connections that the
+ *	ALPN dispatcher dropped: no room, not decryptable, a malformed or
+ *	oversized ClientHello, or one that never completed
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -42,6 +47,8 @@ enum quic_mib_field {
 	QUIC_MIB_PACING_WAIT,
 	QUIC_MIB_GSO_SENT,
 	QUIC_MIB_GSO_SEGS,
+	QUIC_MIB_ALPN_REFUSED,
+	QUIC_MIB_ALPN_DROPPED,
 	QUIC_MIB_MAX,
 };
 

@@ -118,10 +118,12 @@ struct quic_crypto_stream {
  * @ack_immediate: send an ACK without delay
  * @keys_discarded: keys dropped: nothing is sent or accepted any more
  * @pending: packets that arrived before their keys, replayed once keys
- *	are installed (RFC 9001 section 5.7)
+ *	are installed (RFC 9001 section 5.7); at most %QUIC_PENDING_MAX
  *
  * Locking: under the connection's socket lock.
  */
+#define QUIC_PENDING_MAX	8	/* packets a space keeps waiting for keys */
+
 struct quic_space {
 	struct quic_pnspace		recv;
 	struct quic_crypto_stream	crypto;

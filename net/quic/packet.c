@@ -157,3 +157,36 @@ int quic_packet_parse(const u8 *p, u32 len, u8 short_dcid_len, bool grease_ok,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_packet_parse);
+
+/**
+ * quic_packet_dcid - the Destination Connection ID of a datagram's first packet
+ * @p: the datagram
+ * @len: its length
+ * @short_dcid_len: the length of our IDs, for a short header
+ * @dcid: returns where the ID starts in @p
+ * @dcid_len: returns its length
+ *
+ * Only what the invariants (RFC 8999) fix is read: enough to find the
+ * connection, or to tell packets of one connection apart from others.
+ *
+ * Return: false when @p is too short to hold the ID.
+ */
+bool quic_packet_dcid(const u8 *p, u32 len, u8 short_dcid_len, const u8 **dcid,
+		      u8 *dcid_len)
+{
+	if (!len)
+		return false;
+	if (p[0] & QUIC_HEADER_FORM_LONG) {
+		if (len < 6 || p[5] > QUIC_CONN_ID_MAX_LEN || 6 + p[5] > len)
+			return false;
+		*dcid_len = p[5];
+		*dcid = p + 6;
+		return true;
+	}
+	if (len < 1 + short_dcid_len)
+		return false;
+	*dcid_len = short_dcid_len;
+	*dcid = p + 1;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_packet_dcid);

@@ -66,5 +66,7 @@ struct quic_packet_info {
 int quic_packet_parse(const u8 *p, u32 len, u8 short_dcid_len, bool grease_ok,
 		      struct quic_packet_info *info);
 u8 quic_packet_long_type_bits(u32 version, u8 type);
+bool quic_packet_dcid(const u8 *p, u32 len, u8 short_dcid_len, const u8 **dcid,
+		      u8 *dcid_len);
 
 #endif /* __NET_QUIC_PACKET_H */

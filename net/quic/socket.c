@@ -21,16 +21,11 @@
 #include <net/transp_v6.h>
 
 #include "input.h"
+#include "listen.h"
 #include "mib.h"
 #include "recovery.h"
 #include "socket.h"
 #include "wire.h"
-
-/* Listening sockets, to refuse a second listener on one address.  Taken
- * from process context only (listen(), shutdown(), close()).
- */
-static DEFINE_SPINLOCK(quic_listen_lock);
-static HLIST_HEAD(quic_listeners);
 
 /* RFC 9000 section 18.2: the values a peer's missing parameters take. */
 static const struct quic_transport_param quic_param_rfc_defaults = {
@@ -258,14 +253,9 @@ static void quic_destroy_sock(struct sock *sk)
 
 static void quic_unlisten(struct sock *sk)
 {
-	struct quic_sock *qs = quic_sk(sk);
-
 	if (sk->sk_state != TCP_LISTEN)
 		return;
-	spin_lock(&quic_listen_lock);
-	hlist_del_init(&qs->listen_node);
-	RCU_INIT_POINTER(qs->udp->listener, NULL);
-	spin_unlock(&quic_listen_lock);
+	quic_listener_del(sk);
 	quic_listener_close(sk);
 	inet_sk_set_state(sk, TCP_CLOSE);
 }
@@ -527,16 +517,6 @@ static int quic_autobind(struct sock *sk)
 	return quic_bind_addr(sk, &any);
 }
 
-static bool quic_listener_conflicts(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk), *l;
-
-	hlist_for_each_entry(l, &quic_listeners, listen_node)
-		if (l->udp == qs->udp)
-			return true;
-	return false;
-}
-
 static int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
@@ -570,17 +550,9 @@ static int quic_inet_listen(struct socket *sock, int backlog)
 		qs->ticket.len = QUIC_TICKET_KEY_LEN;
 	}
 
-	spin_lock(&quic_listen_lock);
-	if (quic_listener_conflicts(sk)) {
-		spin_unlock(&quic_listen_lock);
-		err = -EADDRINUSE;
+	err = quic_listener_add(sk);
+	if (err)
 		goto out;
-	}
-	hlist_add_head(&qs->listen_node, &quic_listeners);
-	quic_listener_open(sk);
-	rcu_assign_pointer(qs->udp->listener, sk);
-	spin_unlock(&quic_listen_lock);
-
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	inet_sk_set_state(sk, TCP_LISTEN);
 	err = 0;

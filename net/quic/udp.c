@@ -186,7 +186,7 @@ int quic_udp_seq_show(struct seq_file *seq, void *v)
 		seq_printf(seq, "%-47s %5u %10u %s\n", addr,
 			   refcount_read(&us->refcnt),
 			   from_kuid_munged(seq_user_ns(seq), us->uid),
-			   rcu_access_pointer(us->listener) ? "yes" : "no");
+			   hlist_empty(&us->listeners) ? "no" : "yes");
 	}
 	mutex_unlock(&quic_udp_mutex);
 	return 0;

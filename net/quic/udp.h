@@ -12,6 +12,7 @@
 #include <linux/in.h>
 #include <linux/uidgid.h>
 
+struct quic_dispatch;
 struct sk_buff;
 
 /**
@@ -33,21 +34,26 @@ union quic_addr {
  * @refcnt: one reference per QUIC socket bound to it
  * @sock: the UDP socket, with QUIC as its encapsulation receive handler
  * @addr: the local address; the port is the one UDP picked for port 0
- * @listener: the listening QUIC socket on it, if any (RCU)
+ * @listeners: the listening QUIC sockets on it (RCU), by
+ *	&quic_sock.listen_node
+ * @dispatch: routes new connections among @listeners by ALPN while there
+ *	are several (RCU)
  * @rcu: freed after the receive path's RCU readers
  * @uid: owner: the user whose QUIC socket bound it first
  * @reuse: that socket had SO_REUSEADDR set
  *
  * Created by bind() and released with the last QUIC socket using it.  All
  * of it except @refcnt and @listener is set at creation and read-only
- * afterwards; @listener changes under the listener table's lock.
+ * afterwards; @listeners and @dispatch change under the listen mutex of
+ * listen.c.
  */
 struct quic_udp_sock {
 	struct hlist_node	node;
 	refcount_t		refcnt;
 	struct socket		*sock;
 	union quic_addr		addr;
-	struct sock __rcu	*listener;
+	struct hlist_head	listeners;
+	struct quic_dispatch __rcu *dispatch;
 	struct rcu_head		rcu;
 	kuid_t			uid;
 	bool			reuse;

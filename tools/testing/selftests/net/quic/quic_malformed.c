@@ -4026,4 +4026,420 @@ TEST_F(limits, send_unopened_stream)
 	expect_alive(_metadata, &r->peer, LVL_APP);
 }
 
+/*
+ * ALPN routing: listeners that share a port, each with its own ALPN
+ * names.  A new connection goes to the listener taking the first name of
+ * the ClientHello's list that any listener takes, or to the listener
+ * without ALPN; with no taker the client gets an Initial with
+ * CONNECTION_CLOSE carrying CRYPTO_ERROR no_application_protocol
+ * (0x0178, RFC 9001 section 8.1).  The ClientHellos here are real in
+ * their framing, and travel in protected Initials as a client's would.
+ */
+#define ALPN_LISTENERS		3
+#define ALPN_HELLO_MAX		2048
+#define ALPN_NAME_OFF		53	/* first name's length byte, below */
+#define ALPN_WAIT_MS		2000
+#define ALPN_EXPIRY_MS		8000	/* the kernel's 3 s, twice, and slack */
+#define ALPN_FLOOD		40
+#define ERR_NO_APP_PROTOCOL	0x178
+
+FIXTURE(alpn) {
+	int lfd[ALPN_LISTENERS];
+	struct sockaddr_in a;
+	struct peer peer;
+};
+
+/* A listener on the fixture's port (the first one picks it) with @alpn,
+ * or none if NULL; non-blocking.  Returns listen()'s result in @err.
+ */
+static int alpn_listener(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+			 const char *alpn, int *err)
+{
+	socklen_t len = sizeof(self->a);
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_QUIC);
+	if (fd < 0)
+		return fd;
+	if (alpn && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, strlen(alpn))) {
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&self->a, len)) {
+		close(fd);
+		return -1;
+	}
+	*err = listen(fd, 8) ? errno : 0;
+	if (!self->a.sin_port && getsockname(fd, (struct sockaddr *)&self->a, &len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+FIXTURE_SETUP(alpn)
+{
+	int err, i;
+
+	for (i = 0; i < ALPN_LISTENERS; i++)
+		self->lfd[i] = -1;
+	self->peer.fd = -1;
+	memset(&self->a, 0, sizeof(self->a));
+	self->a.sin_family = AF_INET;
+	self->a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	self->lfd[0] = alpn_listener(_metadata, self, "alpn-a", &err);
+	ASSERT_GE(self->lfd[0], 0);
+	ASSERT_EQ(err, 0);
+	self->lfd[1] = alpn_listener(_metadata, self, "b1,b2", &err);
+	ASSERT_GE(self->lfd[1], 0);
+	ASSERT_EQ(err, 0);
+	peer_init(_metadata, &self->peer, &self->a);
+}
+
+FIXTURE_TEARDOWN(alpn)
+{
+	int i;
+
+	for (i = 0; i < ALPN_LISTENERS; i++)
+		if (self->lfd[i] >= 0)
+			close(self->lfd[i]);
+	if (self->peer.fd >= 0)
+		close(self->peer.fd);
+}
+
+/* The client starts another connection: a new first DCID and its keys. */
+static void peer_new_conn(struct __test_metadata *_metadata, struct peer *pr)
+{
+	int i;
+
+	ASSERT_EQ(getrandom(pr->dcid, CID_LEN, 0), CID_LEN);
+	pr->dcid_len = CID_LEN;
+	initial_keys(pr->dcid, CID_LEN, &pr->tx[LVL_INITIAL], &pr->rx[LVL_INITIAL]);
+	for (i = 0; i < LVL_MAX; i++) {
+		pr->next_pn[i] = 0;
+		pr->largest[i] = -1;
+	}
+	pr->srv_cid_len = 0;
+}
+
+/* A TLS 1.3 ClientHello offering the comma-separated @alpns (no ALPN
+ * extension if NULL), made @pad bytes longer by a padding extension
+ * (RFC 7685).  Returns its length.
+ */
+static size_t alpn_hello(uint8_t *p, const char *alpns, size_t pad)
+{
+	struct wr w = { p, 0 };
+	size_t ext, list, n;
+	const char *c;
+
+	w_byte(&w, 1);				/* client_hello */
+	w_fill(&w, 0, 3);			/* length, below */
+	w_byte(&w, 3);
+	w_byte(&w, 3);				/* legacy_version */
+	w_fill(&w, 0x5a, 32);			/* random */
+	w_byte(&w, 0);				/* legacy_session_id */
+	w_byte(&w, 0);
+	w_byte(&w, 2);
+	w_byte(&w, 0x13);
+	w_byte(&w, 0x01);			/* TLS_AES_128_GCM_SHA256 */
+	w_byte(&w, 1);
+	w_byte(&w, 0);				/* compression: null */
+	ext = w.n;
+	w.n += 2;
+	if (alpns) {				/* at ALPN_NAME_OFF - 6 */
+		w_byte(&w, 0);
+		w_byte(&w, 16);
+		list = w.n;
+		w.n += 4;
+		for (c = alpns; *c; c += n + !!c[n]) {
+			n = strcspn(c, ",");
+			w_byte(&w, n);
+			w_bytes(&w, c, n);
+		}
+		p[list] = (w.n - list - 2) >> 8;
+		p[list + 1] = w.n - list - 2;
+		p[list + 2] = (w.n - list - 4) >> 8;
+		p[list + 3] = w.n - list - 4;
+	}
+	if (pad) {
+		w_byte(&w, 0);
+		w_byte(&w, 21);
+		w_byte(&w, pad >> 8);
+		w_byte(&w, pad);
+		w_fill(&w, 0, pad);
+	}
+	p[ext] = (w.n - ext - 2) >> 8;
+	p[ext + 1] = w.n - ext - 2;
+	p[1] = (w.n - 4) >> 16;
+	p[2] = (w.n - 4) >> 8;
+	p[3] = w.n - 4;
+	return w.n;
+}
+
+/* Bytes @off to @off + @len of @hello in a CRYPTO frame of an Initial. */
+static void alpn_send(struct __test_metadata *_metadata, struct peer *pr,
+		      const uint8_t *hello, size_t off, size_t len)
+{
+	uint8_t f[ALPN_HELLO_MAX];
+	struct wr w = { f, 0 };
+
+	w_frame(&w, F_CRYPTO, 2, off, len, 0);
+	w_bytes(&w, hello + off, len);
+	ASSERT_TRUE(peer_send_initial(pr, f, w.n, 0));
+}
+
+/* A connection waits on @fd within @ms: accept it; -1 if none came. */
+static int alpn_accept(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return accept(fd, NULL, NULL);
+}
+
+/* The connection on @sfd got exactly @hello as its first handshake data. */
+static void alpn_expect_hello(struct __test_metadata *_metadata, int sfd,
+			      const uint8_t *hello, size_t len)
+{
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+	struct timeval tv = { .tv_sec = 5 };
+	uint8_t buf[ALPN_HELLO_MAX], level;
+	size_t got = 0;
+	int n;
+
+	ASSERT_GE(sfd, 0);
+	ASSERT_EQ(fcntl(sfd, F_SETFL, fcntl(sfd, F_GETFL) & ~O_NONBLOCK), 0);
+	ASSERT_EQ(setsockopt(sfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	while (got < len) {
+		level = 0xff;
+		n = hs_recv(sfd, &level, buf + got, sizeof(buf) - got);
+		ASSERT_GT(n, 0);
+		ASSERT_EQ(level, QUIC_CRYPTO_INITIAL);
+		got += n;
+	}
+	EXPECT_EQ(got, len);
+	EXPECT_EQ(memcmp(buf, hello, len), 0);
+	setsockopt(sfd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+	close(sfd);
+}
+
+/* No listener but @except (-1: none) has a connection waiting. */
+static void alpn_expect_idle(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+			     int except)
+{
+	int i;
+
+	for (i = 0; i < ALPN_LISTENERS; i++) {
+		if (i == except || self->lfd[i] < 0)
+			continue;
+		EXPECT_EQ(accept(self->lfd[i], NULL, NULL), -1);
+		EXPECT_EQ(errno, EAGAIN);
+	}
+}
+
+/* @alpns go to listener @to: it accepts a connection with our hello. */
+static void alpn_expect_routed(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+			       const char *alpns, int to)
+{
+	uint8_t hello[ALPN_HELLO_MAX];
+	size_t n;
+
+	peer_new_conn(_metadata, &self->peer);
+	n = alpn_hello(hello, alpns, 0);
+	alpn_send(_metadata, &self->peer, hello, 0, n);
+	alpn_expect_hello(_metadata, alpn_accept(self->lfd[to], ALPN_WAIT_MS), hello, n);
+	alpn_expect_idle(_metadata, self, to);
+	peer_drain(&self->peer);
+}
+
+/* @alpns are refused: CONNECTION_CLOSE 0x0178 in an Initial, counted. */
+static void alpn_expect_refused(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+				const char *alpns)
+{
+	long refused = mib_read("QuicAlpnRefused");
+	uint8_t hello[ALPN_HELLO_MAX];
+	struct seen s = {};
+
+	peer_new_conn(_metadata, &self->peer);
+	alpn_send(_metadata, &self->peer, hello, 0, alpn_hello(hello, alpns, 0));
+	peer_recv(&self->peer, &s, SEEN_CLOSE, ALPN_WAIT_MS);
+	EXPECT_EQ(s.bad, 0);
+	ASSERT_TRUE(s.flags & SEEN_CLOSE);
+	EXPECT_EQ(s.close_level, LVL_INITIAL);
+	EXPECT_EQ(s.close_type, F_CLOSE);
+	EXPECT_EQ(s.error, ERR_NO_APP_PROTOCOL);
+	EXPECT_EQ(s.frame, F_CRYPTO);
+	EXPECT_EQ(mib_read("QuicAlpnRefused"), refused + 1);
+	alpn_expect_idle(_metadata, self, -1);
+}
+
+/* Waits up to @ms for QuicAlpnDropped to reach @want; returns it. */
+static long alpn_dropped_wait(long want, int ms)
+{
+	int64_t end = now_ms() + ms;
+	long v;
+
+	while ((v = mib_read("QuicAlpnDropped")) < want && now_ms() < end)
+		usleep(50000);
+	return v;
+}
+
+/* The first acceptable name decides, in the client's order. */
+TEST_F(alpn, routed)
+{
+	alpn_expect_routed(_metadata, self, "alpn-a", 0);
+	alpn_expect_routed(_metadata, self, "b2", 1);
+	alpn_expect_routed(_metadata, self, "zz,b2,alpn-a", 1);
+	alpn_expect_routed(_metadata, self, "zz,alpn-a,b1", 0);
+}
+
+/* A ClientHello in two Initials that come last part first. */
+TEST_F(alpn, split_reversed)
+{
+	uint8_t hello[ALPN_HELLO_MAX];
+	size_t n;
+
+	n = alpn_hello(hello, "h3,b1", 1500);
+	ASSERT_GT(n, 1500);
+	alpn_send(_metadata, &self->peer, hello, n / 2, n - n / 2);
+	usleep(200000);
+	alpn_expect_idle(_metadata, self, -1);	/* half a ClientHello */
+	alpn_send(_metadata, &self->peer, hello, 0, n / 2);
+	alpn_expect_hello(_metadata, alpn_accept(self->lfd[1], ALPN_WAIT_MS), hello, n);
+	alpn_expect_idle(_metadata, self, 1);
+}
+
+TEST_F(alpn, refused)
+{
+	alpn_expect_refused(_metadata, self, "nope");
+	alpn_expect_refused(_metadata, self, "b,alpn,b12");
+	alpn_expect_refused(_metadata, self, NULL);	/* no ALPN at all */
+}
+
+/* A listener without ALPN takes what no other one does. */
+TEST_F(alpn, fallback)
+{
+	int err;
+
+	self->lfd[2] = alpn_listener(_metadata, self, NULL, &err);
+	ASSERT_GE(self->lfd[2], 0);
+	ASSERT_EQ(err, 0);
+	alpn_expect_routed(_metadata, self, "nope", 2);
+	alpn_expect_routed(_metadata, self, NULL, 2);
+	alpn_expect_routed(_metadata, self, "nope,b1", 1);
+}
+
+/* Listeners of one port may not share a name, nor both go without. */
+TEST_F(alpn, listen_conflict)
+{
+	int fd, err;
+
+	fd = alpn_listener(_metadata, self, "zz,alpn-a", &err);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(err, EADDRINUSE);
+	close(fd);
+	fd = alpn_listener(_metadata, self, "b2", &err);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(err, EADDRINUSE);
+	close(fd);
+	self->lfd[2] = alpn_listener(_metadata, self, NULL, &err);
+	ASSERT_GE(self->lfd[2], 0);
+	EXPECT_EQ(err, 0);
+	fd = alpn_listener(_metadata, self, NULL, &err);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(err, EADDRINUSE);
+	close(fd);
+	alpn_expect_routed(_metadata, self, "b1", 1);
+}
+
+/* A listener closes with a connection waiting: the others go on, and its
+ * names are refused from then on.
+ */
+TEST_F(alpn, listener_closed)
+{
+	uint8_t hello[ALPN_HELLO_MAX];
+	struct pollfd p;
+	int err;
+
+	self->lfd[2] = alpn_listener(_metadata, self, "c", &err);
+	ASSERT_GE(self->lfd[2], 0);
+	ASSERT_EQ(err, 0);
+	alpn_send(_metadata, &self->peer, hello, 0, alpn_hello(hello, "b1", 0));
+	p = (struct pollfd){ .fd = self->lfd[1], .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, ALPN_WAIT_MS), 1);
+	close(self->lfd[1]);
+	self->lfd[1] = -1;
+	alpn_expect_refused(_metadata, self, "b1");
+	alpn_expect_routed(_metadata, self, "c", 2);
+	alpn_expect_routed(_metadata, self, "b1,alpn-a", 0);
+}
+
+/* What is not a ClientHello is dropped, counted, and harms nothing. */
+TEST_F_TIMEOUT(alpn, malformed, 60)
+{
+	long dropped = mib_read("QuicAlpnDropped");
+	uint8_t hello[ALPN_HELLO_MAX];
+	struct keys rx;
+	struct seen s = {};
+	size_t n;
+
+	/* a name that runs past the list */
+	n = alpn_hello(hello, "b1", 0);
+	hello[ALPN_NAME_OFF] = 9;
+	alpn_send(_metadata, &self->peer, hello, 0, n);
+	EXPECT_EQ(alpn_dropped_wait(dropped + 1, ALPN_WAIT_MS), dropped + 1);
+
+	/* not a ClientHello */
+	peer_new_conn(_metadata, &self->peer);
+	n = alpn_hello(hello, "b1", 0);
+	hello[0] = 2;
+	alpn_send(_metadata, &self->peer, hello, 0, n);
+	EXPECT_EQ(alpn_dropped_wait(dropped + 2, ALPN_WAIT_MS), dropped + 2);
+
+	/* keys of another connection ID: does not decrypt */
+	peer_new_conn(_metadata, &self->peer);
+	n = alpn_hello(hello, "b1", 0);
+	initial_keys(self->peer.scid, CID_LEN, &self->peer.tx[LVL_INITIAL], &rx);
+	alpn_send(_metadata, &self->peer, hello, 0, n);
+	EXPECT_EQ(alpn_dropped_wait(dropped + 3, ALPN_WAIT_MS), dropped + 3);
+
+	/* a ClientHello that never completes waits, then is dropped */
+	peer_new_conn(_metadata, &self->peer);
+	n = alpn_hello(hello, "b1", 1000);
+	alpn_send(_metadata, &self->peer, hello, 0, n / 2);
+	EXPECT_EQ(alpn_dropped_wait(dropped + 4, ALPN_EXPIRY_MS), dropped + 4);
+
+	peer_recv(&self->peer, &s, SEEN_CLOSE, 200);
+	EXPECT_EQ(s.flags, 0);				/* nothing answered */
+	alpn_expect_idle(_metadata, self, -1);
+	alpn_expect_routed(_metadata, self, "b2", 1);	/* and still routing */
+}
+
+/*
+ * Incomplete ClientHellos from many connection IDs: the dispatcher holds
+ * a bounded number, the oldest giving way, and drops each exactly once;
+ * a complete one is routed meanwhile.
+ */
+TEST_F_TIMEOUT(alpn, incomplete_flood, 60)
+{
+	long dropped = mib_read("QuicAlpnDropped");
+	uint8_t hello[ALPN_HELLO_MAX];
+	size_t n;
+	int i;
+
+	n = alpn_hello(hello, "alpn-a", 1000);
+	for (i = 0; i < ALPN_FLOOD; i++) {
+		peer_new_conn(_metadata, &self->peer);
+		alpn_send(_metadata, &self->peer, hello, 0, n / 2);
+	}
+	/* all but the 16 the kernel keeps give way at once */
+	EXPECT_GE(alpn_dropped_wait(dropped + ALPN_FLOOD - 16, ALPN_WAIT_MS),
+		  dropped + ALPN_FLOOD - 16);
+	alpn_expect_routed(_metadata, self, "alpn-a", 0);
+	EXPECT_EQ(alpn_dropped_wait(dropped + ALPN_FLOOD, ALPN_EXPIRY_MS), dropped + ALPN_FLOOD);
+	usleep(200000);
+	EXPECT_EQ(mib_read("QuicAlpnDropped"), dropped + ALPN_FLOOD);
+}
+
 TEST_HARNESS_MAIN
