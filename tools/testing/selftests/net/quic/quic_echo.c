@@ -4,23 +4,27 @@
  * consumer in samples/quic (quic_sample.ko): the same echo protocol, with
  * the TLS handshake run in this process by tools/lib/quic.
  *
- *   quic_echo server [-6] [-n CONNS] CREDENTIALS
- *	listens on the loopback address, prints "port N", then for CONNS
- *	connections (1): handshake, and echo every stream (read it to its
- *	FIN, write it back on the same stream with a FIN) until the peer
+ *   quic_echo server [-6] [-p PORT] [-n CONNS] [--alpn LIST] CREDENTIALS
+ *	listens on the loopback address (PORT, or one the kernel picks),
+ *	prints "port N", then for CONNS connections (1): handshake, print
+ *	"alpn NAME" with the name agreed, and echo every stream (read it to
+ *	its FIN, write it back on the same stream with a FIN) until the peer
  *	closes.  Exits 0 if every connection got through.
- *   quic_echo client [-6] -p PORT [-b BYTES] [--no-fin] CREDENTIALS
+ *   quic_echo client [-6] -p PORT [-b BYTES] [--no-fin] [--alpn LIST]
+ *		CREDENTIALS
  *	sends BYTES (1 MiB) of a pattern on a new stream and checks that the
  *	same bytes come back on it.  With --no-fin the stream stays open: the
- *	client waits until the server ends the connection, and fails.
+ *	client waits until the server ends the connection, and fails.  When
+ *	the peer closes the connection during the handshake, the client
+ *	prints "closed by peer: error 0xN".
  *   quic_echo drop [-6]
  *	a peer that never answers: a UDP socket that prints "port N" and
  *	reads and drops every datagram until it is killed.
  *
  * CREDENTIALS: --psk FILE ("identity:hexkey"), or X.509: --key FILE and
- * --cert FILE (server), --ca FILE and --host NAME (client).  The ALPN is
- * "sample", the module's default.  Every blocking call gives up after
- * IO_TIMEOUT seconds.
+ * --cert FILE (server), --ca FILE and --host NAME (client).  The ALPN list
+ * (comma-separated) is "sample", the module's default, unless --alpn says
+ * otherwise.  Every blocking call gives up after IO_TIMEOUT seconds.
  */
 
 #include <errno.h>
@@ -53,7 +57,8 @@ static struct {
 	int conns;
 	int no_fin;
 	const char *psk, *key, *cert, *ca, *host;
-} opt = { .family = AF_INET, .bytes = 1 << 20, .conns = 1 };
+	const char *alpn;
+} opt = { .family = AF_INET, .bytes = 1 << 20, .conns = 1, .alpn = ALPN };
 
 static int fail_errno(const char *what)
 {
@@ -87,8 +92,8 @@ static socklen_t loopback(struct sockaddr_storage *ss, uint16_t port)
 	return sizeof(*a4);
 }
 
-/* Bound to the loopback address; prints the port it got. */
-static int open_bound(int type, int proto)
+/* Bound to the loopback address and @port; prints the port it got. */
+static int open_bound(int type, int proto, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -97,7 +102,7 @@ static int open_bound(int type, int proto)
 	fd = socket(opt.family, type, proto);
 	if (fd < 0)
 		return fail_errno("socket");
-	len = loopback(&ss, 0);
+	len = loopback(&ss, port);
 	if (bind(fd, (void *)&ss, len) ||
 	    getsockname(fd, (void *)&ss, &len)) {
 		fail_errno("bind");
@@ -225,26 +230,40 @@ static int echo(int fd)
 	return ret;
 }
 
+/* The name the handshake agreed on. */
+static int print_alpn(int fd)
+{
+	char alpn[256];
+	socklen_t len = sizeof(alpn) - 1;
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, &len))
+		return fail_errno("QUIC_SOCKOPT_ALPN");
+	alpn[len] = 0;
+	printf("alpn %s\n", alpn);
+	fflush(stdout);
+	return 0;
+}
+
 static int server(void)
 {
 	int lfd, fd, i, ret, failed = 0;
 
-	lfd = open_bound(SOCK_DGRAM, IPPROTO_QUIC);
+	lfd = open_bound(SOCK_DGRAM, IPPROTO_QUIC, opt.port);
 	if (lfd < 0)
 		return 1;
-	if (setsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, ALPN, strlen(ALPN)) ||
+	if (setsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, opt.alpn, strlen(opt.alpn)) ||
 	    listen(lfd, 4))
 		return fail_errno("listen"), 1;
 	for (i = 0; i < opt.conns; i++) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			return fail_errno("accept"), 1;
-		ret = opt.psk ? quic_server_handshake(fd, opt.psk, NULL, NULL) :
-				quic_server_handshake(fd, opt.key, opt.cert, NULL);
+		ret = opt.psk ? quic_server_handshake(fd, opt.psk, NULL, opt.alpn) :
+				quic_server_handshake(fd, opt.key, opt.cert, opt.alpn);
 		if (ret) {
 			fprintf(stderr, "quic_echo: handshake: %d (%s)\n", ret, strerror(-ret));
 			failed = 1;
-		} else if (set_timeouts(fd) || echo(fd)) {
+		} else if (print_alpn(fd) || set_timeouts(fd) || echo(fd)) {
 			failed = 1;
 		}
 		close(fd);
@@ -270,16 +289,22 @@ static void pattern(uint8_t *buf, size_t len)
 
 static int client_handshake(int fd)
 {
+	struct quic_connection_close cc = {};
+	socklen_t len = sizeof(cc);
 	struct quic_handshake_opts o = {
 		.pkey_file = opt.psk,
 		.hostname = opt.host,
 		.cafile = opt.ca,
+		.alpns = opt.alpn,
 	};
 	int ret;
 
 	ret = quic_client_handshake_opts(fd, &o);
 	if (ret)
 		fprintf(stderr, "quic_echo: handshake: %d (%s)\n", ret, strerror(-ret));
+	if (ret && !getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &cc, &len) &&
+	    cc.errcode)
+		printf("closed by peer: error 0x%x\n", cc.errcode);
 	return ret;
 }
 
@@ -328,7 +353,7 @@ static int client(void)
 	if (!out || !back || fd < 0)
 		return fail_errno("socket"), 1;
 	pattern(out, opt.bytes);
-	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, ALPN, strlen(ALPN)) ||
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, opt.alpn, strlen(opt.alpn)) ||
 	    set_timeouts(fd) || connect(fd, (void *)&ss, loopback(&ss, opt.port))) {
 		fail_errno("connect");
 		goto out;
@@ -365,7 +390,7 @@ out:
 static int drop(void)
 {
 	static uint8_t buf[65536];
-	int fd = open_bound(SOCK_DGRAM, IPPROTO_UDP);
+	int fd = open_bound(SOCK_DGRAM, IPPROTO_UDP, 0);
 
 	if (fd < 0)
 		return 1;
@@ -384,8 +409,9 @@ static int drop(void)
 static int bad_args(void)
 {
 	fprintf(stderr,
-		"usage: quic_echo server [-6] [-n CONNS] --psk FILE | --key FILE --cert FILE\n"
-		"       quic_echo client [-6] -p PORT [-b BYTES] [--no-fin]\n"
+		"usage: quic_echo server [-6] [-p PORT] [-n CONNS] [--alpn LIST]\n"
+		"                 --psk FILE | --key FILE --cert FILE\n"
+		"       quic_echo client [-6] -p PORT [-b BYTES] [--no-fin] [--alpn LIST]\n"
 		"                 --psk FILE | --ca FILE --host NAME\n"
 		"       quic_echo drop [-6]\n");
 	return 2;
@@ -400,6 +426,7 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'A' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "no-fin", no_argument, NULL, 'F' },
+		{ "alpn", required_argument, NULL, 'L' },
 		{}
 	};
 	const char *mode;
@@ -442,6 +469,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			opt.no_fin = 1;
+			break;
+		case 'L':
+			opt.alpn = optarg;
 			break;
 		default:
 			return bad_args();

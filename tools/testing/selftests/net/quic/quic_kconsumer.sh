@@ -35,7 +35,7 @@ ret=0
 n=0
 
 cases=(listen_default x509_v4 x509_v6 psk_v4 conns_4 kclient_userver
-       uclient_kserver no_agent agent_killed wrong_ca missing_key no_answer unload_busy
+       uclient_kserver alpn_dispatch no_agent agent_killed wrong_ca missing_key no_answer unload_busy
        unload_in_handshake nothing_left)
 
 log() { echo "# $*"; }
@@ -341,6 +341,87 @@ uclient_kserver()
 	server_ok 1 $mib && wait_socks
 }
 
+# A user-space client offering ALPN list $1 to the server on $port:
+# echoed, or its output on stdout and a failure.
+uclient()
+{
+	local out
+
+	out=$("$here/quic_echo" client -p "$port" -b 65536 --alpn "$1" --ca "$tmp/ca.pem" \
+		--host $name 2>&1) && echo "$out" | grep -q "^echoed 65536 bytes, ok" &&
+		return 0
+	echo "$out"
+	return 1
+}
+
+exited() { ! kill -0 "$1" 2> /dev/null; }
+
+# quic_echo server $1 (its ALPN list) on $port, in the background for
+# $2 connections; its output in $tmp/srv-$1.out.
+userver_start()
+{
+	"$here/quic_echo" server -p "$port" -n "$2" --alpn "$1" --key "$tmp/server.key" \
+		--cert "$tmp/server.pem" > "$tmp/srv-$1.out" 2> "$tmp/srv-$1.err" &
+	userver_pids+=($!)
+	slowwait 10 grep -q '^port ' "$tmp/srv-$1.out" ||
+		{ log "quic_echo server $1 did not start: $(cat "$tmp/srv-$1.err")"; return 1; }
+}
+
+# quic_echo server $1 accepted exactly $2 connections, each with ALPN
+# $3 agreed and its 65536 bytes echoed.
+userver_ok()
+{
+	local f=$tmp/srv-$1.out
+
+	sed "s/^/# server $1: /" "$f" "$tmp/srv-$1.err"
+	[ "$(grep -c "^alpn $3\$" "$f")" -eq "$2" ] &&
+	[ "$(grep -c '^alpn ' "$f")" -eq "$2" ] &&
+	[ "$(grep -c '^echoed 65536 bytes on stream 0$' "$f")" -eq "$2" ] ||
+		{ log "server $1: not $2 connections with ALPN $3 echoed"; return 1; }
+}
+
+# Three listeners on one port, each with its own ALPN: the module's and
+# two quic_echo servers, each in a process of its own.  Each connection
+# reaches the listener that takes the first name it offers that any
+# listener takes; a name nobody takes is refused with CRYPTO_ERROR
+# no_application_protocol (0x178), also once its listener has closed,
+# and the other listeners go on.
+alpn_dispatch()
+{
+	local rc=0 a out pid
+
+	userver_pids=()
+	load role=server addr=127.0.0.1 alpn=ksmb "$(creds x509)" && server_port ksmb ||
+		return 1
+	userver_start h3 2 && userver_start b1,b2 1 || rc=1
+	[ "$rc" -eq 0 ] && {
+		uclient zz,b2 || { log "zz,b2 not echoed"; rc=1; }
+		uclient h3 || { log "h3 not echoed"; rc=1; }
+		uclient ksmb || { log "ksmb not echoed by the module"; rc=1; }
+		# b1,b2 took its one connection and closed its listener.
+		slowwait 10 exited "${userver_pids[1]}" ||
+			{ log "the b1,b2 server did not exit"; rc=1; }
+		for a in b1 nope; do
+			if out=$(uclient $a); then
+				log "ALPN $a was not refused"
+				rc=1
+			fi
+			echo "$out" | sed 's/^/# quic_echo: /'
+			echo "$out" | grep -q '^closed by peer: error 0x178$' ||
+				{ log "no CONNECTION_CLOSE 0x178"; rc=1; }
+		done
+		uclient x,h3 || { log "x,h3 not echoed"; rc=1; }
+	}
+	for pid in "${userver_pids[@]}"; do
+		slowwait 10 exited "$pid" || kill "$pid"
+		wait "$pid" || { log "a quic_echo server failed"; rc=1; }
+	done
+	userver_ok h3 2 h3 && userver_ok b1,b2 1 b2 || rc=1
+	unload || return 1
+	show_log
+	server_ok 1 65536 && wait_socks && return "$rc"
+}
+
 # No agent: net/handshake has nobody to ask and says so (ESRCH).
 no_agent()
 {
@@ -420,11 +501,11 @@ no_answer()
 	grep -q datagram "$tmp/peer.out" || { log "no ClientHello came"; return 1; }
 }
 
-# The port the module's server listens on, from the log.
+# The port the module's server listens on, from the log; its ALPN is $1.
 server_port()
 {
 	port=$(new_log | sed -n \
-		's/.*quic_sample: listening on UDP port \([0-9]*\), ALPN "sample"$/\1/p')
+		"s/.*quic_sample: listening on UDP port \\([0-9]*\\), ALPN \"${1:-sample}\"\$/\\1/p")
 	[ -n "$port" ] || { log "no port in the log"; return 1; }
 }
 
