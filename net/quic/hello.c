@@ -47,7 +47,7 @@ int quic_hello_add(struct quic_hello *h, u64 offset, const u8 *data, u64 len)
 	if (!len || offset >= QUIC_HELLO_MAX)
 		return 0;
 	start = offset;
-	end = min_t(u64, offset + len, QUIC_HELLO_MAX);
+	end = start + min_t(u64, len, QUIC_HELLO_MAX - start);
 	memcpy(h->buf + start, data, end - start);
 
 	/* Find the first piece that ends at or after @start; merge every

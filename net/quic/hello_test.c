@@ -53,6 +53,20 @@ static u32 quic_test_hello(u8 *p, const u8 *alpn, u32 alpn_len)
 	return p - start;
 }
 
+/* The same, grown to @total bytes by a padding extension (RFC 7685). */
+static u32 quic_test_hello_pad(u8 *p, u32 total)
+{
+	u32 n = quic_test_hello(p, "\x02h3", 3);
+	const u32 ext = 4 + 2 + 32 + 1 + 32 + 4 + 2;	/* extensions' length */
+
+	put_unaligned_be16(21, p + n);
+	put_unaligned_be16(total - n - 4, p + n + 2);
+	memset(p + n + 4, 0, total - n - 4);
+	put_unaligned_be16(total - ext - 2, p + ext);
+	put_unaligned_be24(total - 4, p + 1);
+	return total;
+}
+
 static const u8 quic_test_alpn[] = "\x02h3\x03smb";
 #define QUIC_TEST_ALPN_LEN	(sizeof(quic_test_alpn) - 1)
 
@@ -180,12 +194,46 @@ static void quic_hello_limits_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_hello_add(&h, (1ULL << 62) - 1, data, 4), 0);
 	KUNIT_EXPECT_EQ(test, h.nr_ranges, QUIC_HELLO_RANGES - 1);
 
+	/* A piece across the end is cut there. */
+	memset(&h.ranges, 0, sizeof(h.ranges));
+	h.nr_ranges = 0;
+	KUNIT_EXPECT_EQ(test, quic_hello_add(&h, QUIC_HELLO_MAX - 2, data, 4), 0);
+	KUNIT_EXPECT_EQ(test, h.nr_ranges, 1);
+	KUNIT_EXPECT_EQ(test, h.ranges[0].start, QUIC_HELLO_MAX - 2);
+	KUNIT_EXPECT_EQ(test, h.ranges[0].end, QUIC_HELLO_MAX);
+
 	/* A header announcing more than is read: never routed. */
 	memset(&h.ranges, 0, sizeof(h.ranges));
 	h.nr_ranges = 0;
 	data[0] = 1;
 	put_unaligned_be24(QUIC_HELLO_MAX, data + 1);
 	KUNIT_EXPECT_EQ(test, quic_hello_add(&h, 0, data, 4), 0);
+	KUNIT_EXPECT_EQ(test, quic_hello_alpn(&h, &list, &len), -EMSGSIZE);
+}
+
+/* A ClientHello of exactly QUIC_HELLO_MAX bytes is read whole. */
+static void quic_hello_max_test(struct kunit *test)
+{
+	struct quic_hello h = {};
+	const u8 *list;
+	u8 *msg;
+	u32 len;
+
+	msg = kunit_kzalloc(test, QUIC_HELLO_MAX, GFP_KERNEL);
+	h.buf = kunit_kzalloc(test, QUIC_HELLO_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_ASSERT_NOT_NULL(test, h.buf);
+	quic_test_hello_pad(msg, QUIC_HELLO_MAX);
+	KUNIT_EXPECT_EQ(test, quic_hello_parse_alpn(msg, QUIC_HELLO_MAX, &list, &len), 0);
+	KUNIT_ASSERT_EQ(test, quic_hello_add(&h, 0, msg, QUIC_HELLO_MAX - 1), 0);
+	KUNIT_EXPECT_EQ(test, quic_hello_alpn(&h, &list, &len), -EAGAIN);
+	KUNIT_ASSERT_EQ(test, quic_hello_add(&h, QUIC_HELLO_MAX - 1, msg + QUIC_HELLO_MAX - 1,
+					     1), 0);
+	KUNIT_EXPECT_EQ(test, quic_hello_alpn(&h, &list, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+	KUNIT_EXPECT_MEMEQ(test, list, "\x02h3", 3);
+	/* one byte more in the header and it is not routed */
+	put_unaligned_be24(QUIC_HELLO_MAX - 3, h.buf + 1);
 	KUNIT_EXPECT_EQ(test, quic_hello_alpn(&h, &list, &len), -EMSGSIZE);
 }
 
@@ -208,6 +256,7 @@ static struct kunit_case quic_hello_test_cases[] = {
 	KUNIT_CASE(quic_hello_bad_alpn_test),
 	KUNIT_CASE(quic_hello_pieces_test),
 	KUNIT_CASE(quic_hello_limits_test),
+	KUNIT_CASE(quic_hello_max_test),
 	KUNIT_CASE(quic_alpn_match_test),
 	{}
 };

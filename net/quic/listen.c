@@ -35,10 +35,12 @@
 
 #define QUIC_LISTEN_0RTT_MAX	16	/* 0-RTT packets a listener keeps */
 
+#define QUIC_LISTENERS_MAX	16	/* listeners sharing a port */
 #define QUIC_DISPATCH_BACKLOG	64	/* datagrams waiting for the dispatcher */
 #define QUIC_DISPATCH_CONNS	16	/* connections being routed at once */
 #define QUIC_DISPATCH_DGRAMS	8	/* datagrams one of them may hold */
 #define QUIC_DISPATCH_WAIT	(3 * HZ) /* to complete a ClientHello */
+#define QUIC_DISPATCH_NAMES	32	/* client ALPN names looked at */
 
 /* Who listens on which port: listen() and close() only, process context.
  * The receive path and the dispatcher read the lists under RCU.
@@ -54,16 +56,18 @@ static DEFINE_MUTEX(quic_listen_mutex);
  *	socket's receive buffer
  * @dead: the port's last listener left: nothing more is queued
  * @work: reads @rx, routes what it can, drops what waited too long
- * @conns: connections whose ClientHello is not complete, oldest first
+ * @conns: new connections, oldest first: those whose ClientHello is not
+ *	complete, and those routed in the last QUIC_DISPATCH_WAIT, whose
+ *	later datagrams follow them
  * @nr_conns: entries in @conns
- * @crypto: the Initial keys of @key_cid, kept for the next datagram
- * @key_cid: the connection ID @crypto was derived from
- * @key_version: and the version
+ * @crypto: Initial keys for QUIC v1 and v2, of the IDs in @key_cid, kept
+ *	for the next datagram: a client's datagrams come one after another
+ * @key_cid: the connection ID each of @crypto was derived from
  * @rcu: freed after the receive path's readers
  *
  * Created when a second listener joins a port, freed when the last one
  * leaves (under quic_listen_mutex).  @conns, @nr_conns, @crypto and
- * @key_* belong to @work alone.
+ * @key_cid belong to @work alone.
  */
 struct quic_dispatch {
 	struct quic_udp_sock	*us;
@@ -74,9 +78,8 @@ struct quic_dispatch {
 	struct delayed_work	work;
 	struct list_head	conns;
 	u32			nr_conns;
-	struct quic_crypto	*crypto;
-	struct quic_cid		key_cid;
-	u32			key_version;
+	struct quic_crypto	*crypto[2];
+	struct quic_cid		key_cid[2];
 	struct rcu_head		rcu;
 };
 
@@ -88,7 +91,9 @@ struct quic_dispatch {
  *	Initial keys come from
  * @version: the QUIC version of its Initials
  * @dgrams: its datagrams, handed to the listener once routed
- * @hello: the ClientHello as far as it came
+ * @hello: the ClientHello as far as it came; its buffer is allocated
+ *	with the first Initial and freed once routed
+ * @routed: the listener it went to, held; NULL until then
  */
 struct quic_dispatch_conn {
 	struct list_head	node;
@@ -97,6 +102,7 @@ struct quic_dispatch_conn {
 	u32			version;
 	struct sk_buff_head	dgrams;
 	struct quic_hello	hello;
+	struct sock		*routed;
 };
 
 /* ---- the queues of one listener ---- */
@@ -323,13 +329,22 @@ static void quic_dispatch_drop(struct quic_dispatch *d, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* Forget a connection, and drop what it still holds. */
-static void quic_dispatch_conn_free(struct quic_dispatch *d, struct quic_dispatch_conn *c)
+/* Forget a connection, and drop what it still holds, counted as
+ * QuicAlpnDropped if @count.
+ */
+static void quic_dispatch_conn_free(struct quic_dispatch *d, struct quic_dispatch_conn *c,
+				    bool count)
 {
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&c->dgrams)))
-		quic_dispatch_drop(d, skb);
+	while ((skb = __skb_dequeue(&c->dgrams))) {
+		if (count)
+			QUIC_INC_STATS(sock_net(d->us->sock->sk), QUIC_MIB_ALPN_DROPPED);
+		quic_dispatch_uncharge(d, skb);
+		kfree_skb(skb);
+	}
+	if (c->routed)
+		sock_put(c->routed);
 	list_del(&c->node);
 	d->nr_conns--;
 	kfree(c->hello.buf);
@@ -344,17 +359,13 @@ static struct quic_dispatch_conn *quic_dispatch_conn_new(struct quic_dispatch *d
 {
 	struct quic_dispatch_conn *c;
 
-	if (d->nr_conns == QUIC_DISPATCH_CONNS)
-		quic_dispatch_conn_free(d, list_first_entry(&d->conns, struct quic_dispatch_conn,
-							    node));
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (d->nr_conns == QUIC_DISPATCH_CONNS) {
+		c = list_first_entry(&d->conns, struct quic_dispatch_conn, node);
+		quic_dispatch_conn_free(d, c, true);
+	}
+	c = kzalloc_obj(*c, GFP_KERNEL);
 	if (!c)
 		return NULL;
-	c->hello.buf = kmalloc(QUIC_HELLO_MAX, GFP_KERNEL);
-	if (!c->hello.buf) {
-		kfree(c);
-		return NULL;
-	}
 	c->since = jiffies;
 	c->version = info->version;
 	c->dcid.len = info->dcid_len;
@@ -365,27 +376,28 @@ static struct quic_dispatch_conn *quic_dispatch_conn_new(struct quic_dispatch *d
 	return c;
 }
 
-/* The Initial keys of a client's first Destination Connection ID. */
-static int quic_dispatch_keys(struct quic_dispatch *d, u32 version, const u8 *cid, u8 len)
+/* The Initial keys of a client's first Destination Connection ID; one
+ * set per version, so that alternating versions costs no allocation.
+ */
+static struct quic_crypto *quic_dispatch_keys(struct quic_dispatch *d, u32 version,
+					      const u8 *cid, u8 len)
 {
-	int err;
+	u8 v = version == QUIC_VERSION_V2;
+	struct quic_cid *k = &d->key_cid[v];
 
-	if (d->crypto && d->key_version == version && d->key_cid.len == len &&
-	    !memcmp(d->key_cid.data, cid, len))
-		return 0;
-	if (!d->crypto) {
-		d->crypto = kzalloc(sizeof(*d->crypto), GFP_KERNEL);
-		if (!d->crypto)
-			return -ENOMEM;
+	if (d->crypto[v] && k->len == len && !memcmp(k->data, cid, len))
+		return d->crypto[v];
+	if (!d->crypto[v]) {
+		d->crypto[v] = kzalloc_obj(*d->crypto[v], GFP_KERNEL);
+		if (!d->crypto[v])
+			return NULL;
 	}
-	d->key_cid.len = 0;
-	err = quic_crypto_initial_keys(d->crypto, version, cid, len, true);
-	if (err)
-		return err;
-	d->key_version = version;
-	d->key_cid.len = len;
-	memcpy(d->key_cid.data, cid, len);
-	return 0;
+	k->len = 0;	/* an ID of no length never matches: derive again */
+	if (quic_crypto_initial_keys(d->crypto[v], version, cid, len, true))
+		return NULL;
+	k->len = len;
+	memcpy(k->data, cid, len);
+	return d->crypto[v];
 }
 
 /* Decrypt a copy of the Initial packet at the start of @skb; the frames
@@ -394,22 +406,24 @@ static int quic_dispatch_keys(struct quic_dispatch *d, u32 version, const u8 *ci
 static u8 *quic_dispatch_decrypt(struct quic_dispatch *d, const struct sk_buff *skb,
 				 const struct quic_packet_info *info, u32 *off, u32 *len)
 {
+	struct quic_crypto *c;
 	u32 hlen, i;
 	u8 *pkt, n;
 	u64 pn = 0;
 
-	if (quic_dispatch_keys(d, info->version, info->dcid, info->dcid_len))
+	c = quic_dispatch_keys(d, info->version, info->dcid, info->dcid_len);
+	if (!c)
 		return NULL;
 	pkt = kmemdup(skb->data, info->len, GFP_KERNEL);
 	if (!pkt)
 		return NULL;
-	if (quic_crypto_unprotect_header(d->crypto, pkt, info->pn_off, info->len, &n))
+	if (quic_crypto_unprotect_header(c, pkt, info->pn_off, info->len, &n))
 		goto err;
 	hlen = info->pn_off + n;
 	for (i = 0; i < n; i++)		/* the first packet: no decoding needed */
 		pn = (pn << 8) | pkt[info->pn_off + i];
 	if (hlen + QUIC_TAG_LEN > info->len ||
-	    quic_crypto_decrypt(d->crypto, pkt, hlen, info->len - hlen, pn, 0))
+	    quic_crypto_decrypt(c, pkt, hlen, info->len - hlen, pn, 0))
 		goto err;
 	*off = hlen;
 	*len = info->len - hlen - QUIC_TAG_LEN;
@@ -426,6 +440,11 @@ static int quic_dispatch_frames(struct quic_dispatch_conn *c, const u8 *p, u32 l
 	u32 errcode;
 	int n;
 
+	if (!c->hello.buf) {
+		c->hello.buf = kmalloc(QUIC_HELLO_MAX, GFP_KERNEL);
+		if (!c->hello.buf)
+			return -ENOMEM;
+	}
 	while (len) {
 		n = quic_frame_decode(p, len, &f, &errcode);
 		if (n <= 0 || !quic_frame_allowed(f.type, QUIC_CRYPTO_INITIAL))
@@ -439,37 +458,50 @@ static int quic_dispatch_frames(struct quic_dispatch_conn *c, const u8 *p, u32 l
 	return 0;
 }
 
+/* Under the namespace's socks_lock: may @l's names be read?  The names
+ * change and are freed only under that lock, and a listener frees them
+ * after it has stopped listening; one still seen on the port's list
+ * under RCU but no longer listening is passed over.
+ */
+static bool quic_listener_live(const struct quic_sock *l)
+{
+	return READ_ONCE(l->inet.sk.sk_state) == TCP_LISTEN;
+}
+
 /* The listener that takes the first name of @list (ClientHello form)
  * any listener of @us takes, else the one without ALPN; held.  With a
- * single listener left, that one: the port no longer routes.  Under
- * rcu_read_lock().
+ * single listener left, that one: the port no longer routes.  Only the
+ * first QUIC_DISPATCH_NAMES names count: the lock is held with BHs off,
+ * and a ClientHello can hold thousands.  Under rcu_read_lock().
  */
 static struct sock *quic_dispatch_pick(struct quic_udp_sock *us, const u8 *list, u32 len)
 {
 	struct quic_net *qn = quic_net(sock_net(us->sock->sk));
-	struct quic_sock *l, *pick = NULL;
-	struct hlist_node *first;
+	struct quic_sock *l, *pick = NULL, *fallback = NULL;
+	u32 names = 0, live = 0;
 	const u8 *name;
 
-	first = rcu_dereference(hlist_first_rcu(&us->listeners));
-	if (!first)
-		return NULL;
-	/* The names change under the namespace's list lock. */
 	spin_lock_bh(&qn->socks_lock);
-	if (!rcu_dereference(hlist_next_rcu(first)))
-		pick = hlist_entry(first, struct quic_sock, listen_node);
-	for (name = list; !pick && name < list + len; name += 1 + name[0])
+	hlist_for_each_entry_rcu(l, &us->listeners, listen_node) {
+		if (!quic_listener_live(l))
+			continue;
+		live++;
+		pick = l;
+		if (!l->alpn.len)
+			fallback = l;
+	}
+	if (live != 1)
+		pick = NULL;
+	for (name = list; !pick && name < list + len && names++ < QUIC_DISPATCH_NAMES;
+	     name += 1 + name[0])
 		hlist_for_each_entry_rcu(l, &us->listeners, listen_node)
-			if (quic_alpn_has(l->alpn.data, l->alpn.len, name + 1, name[0])) {
+			if (quic_listener_live(l) &&
+			    quic_alpn_has(l->alpn.data, l->alpn.len, name + 1, name[0])) {
 				pick = l;
 				break;
 			}
 	if (!pick)
-		hlist_for_each_entry_rcu(l, &us->listeners, listen_node)
-			if (!l->alpn.len) {
-				pick = l;
-				break;
-			}
+		pick = fallback;
 	if (pick && !refcount_inc_not_zero(&pick->inet.sk.sk_refcnt))
 		pick = NULL;
 	spin_unlock_bh(&qn->socks_lock);
@@ -490,13 +522,14 @@ static void quic_dispatch_refuse(struct quic_dispatch *d, struct quic_dispatch_c
 	struct quic_packet_info info;
 	union quic_addr peer, local;
 	struct quic_out o = {};
+	struct quic_crypto *keys;
 	struct sk_buff *nskb;
 	struct quic_cid scid;
 	u32 hlen, plen;
 	u8 *start;
 
-	if (quic_packet_parse(skb->data, skb->len, 0, false, &info) ||
-	    quic_dispatch_keys(d, c->version, c->dcid.data, c->dcid.len))
+	keys = quic_dispatch_keys(d, c->version, c->dcid.data, c->dcid.len);
+	if (!keys || quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		return;
 	quic_cid_random(&scid, QUIC_CID_LEN);
 	/* CONNECTION_CLOSE: type, error, frame type, empty reason phrase */
@@ -527,7 +560,7 @@ static void quic_dispatch_refuse(struct quic_dispatch *d, struct quic_dispatch_c
 	quic_out_varint(&o, QUIC_FRAME_CRYPTO);
 	quic_out_varint(&o, 0);
 	if (o.full || o.left ||
-	    quic_crypto_encrypt(d->crypto, start, hlen, plen, 0, 1)) {
+	    quic_crypto_encrypt(keys, start, hlen, plen, 0, 1)) {
 		kfree_skb(nskb);
 		return;
 	}
@@ -536,44 +569,53 @@ static void quic_dispatch_refuse(struct quic_dispatch *d, struct quic_dispatch_c
 	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_ALPN_REFUSED);
 }
 
-/* @c's ClientHello is complete: hand its datagrams to the listener its
- * ALPN list (@list, @len; none if @len is 0) picks, or refuse it.  The
- * caller drops what is left in @c.
- */
-static void quic_dispatch_route(struct quic_dispatch *d, struct quic_dispatch_conn *c,
-				const u8 *list, u32 len)
+/* Hand @skb to the listener @c was routed to; consumes it. */
+static void quic_dispatch_deliver(struct quic_dispatch *d, struct quic_dispatch_conn *c,
+				  struct sk_buff *skb)
 {
-	struct sock *usk = d->us->sock->sk;
 	struct quic_packet_info info;
-	bool listening;
-	struct sk_buff *skb;
-	struct sock *lsk;
 
-	rcu_read_lock();
-	lsk = quic_dispatch_pick(d->us, list, len);
-	listening = rcu_access_pointer(hlist_first_rcu(&d->us->listeners));
-	rcu_read_unlock();
-	if (!lsk) {
-		if (listening)
-			quic_dispatch_refuse(d, c, skb_peek(&c->dgrams));
+	quic_dispatch_uncharge(d, skb);
+	if (quic_packet_parse(skb->data, skb->len, 0, false, &info)) {
+		kfree_skb(skb);
 		return;
 	}
 	rcu_read_lock();
 	local_bh_disable();
-	while ((skb = __skb_dequeue(&c->dgrams))) {
-		quic_dispatch_uncharge(d, skb);
-		if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
-			kfree_skb(skb);
-		else
-			quic_listener_deliver(usk, lsk, skb, &info);
-	}
+	quic_listener_deliver(d->us->sock->sk, c->routed, skb, &info);
 	local_bh_enable();
 	rcu_read_unlock();
-	sock_put(lsk);
 }
 
-/* Read one datagram: an Initial adds to its connection's ClientHello,
- * a 0-RTT one waits with its Initials.
+/* @c's ClientHello is complete: hand its datagrams to the listener its
+ * ALPN list (@list, @len; none if @len is 0) picks, and keep the choice
+ * for the datagrams that follow; or refuse it and forget it.
+ */
+static void quic_dispatch_route(struct quic_dispatch *d, struct quic_dispatch_conn *c,
+				const u8 *list, u32 len)
+{
+	struct sk_buff *skb;
+	bool listening;
+
+	rcu_read_lock();
+	c->routed = quic_dispatch_pick(d->us, list, len);
+	listening = rcu_access_pointer(hlist_first_rcu(&d->us->listeners));
+	rcu_read_unlock();
+	if (!c->routed) {
+		if (listening)
+			quic_dispatch_refuse(d, c, skb_peek(&c->dgrams));
+		quic_dispatch_conn_free(d, c, !listening);
+		return;
+	}
+	while ((skb = __skb_dequeue(&c->dgrams)))
+		quic_dispatch_deliver(d, c, skb);
+	kfree(c->hello.buf);
+	c->hello.buf = NULL;
+}
+
+/* Read one datagram.  An Initial adds to its connection's ClientHello;
+ * a 0-RTT one, which may come ahead of its Initial, waits with it; once
+ * the connection is routed, both follow it.
  */
 static void quic_dispatch_one(struct quic_dispatch *d, struct sk_buff *skb)
 {
@@ -587,35 +629,46 @@ static void quic_dispatch_one(struct quic_dispatch *d, struct sk_buff *skb)
 	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		goto drop;
 	c = quic_dispatch_find(d, &info);
+	if (c && c->routed) {
+		quic_dispatch_deliver(d, c, skb);
+		return;
+	}
+	if (c && skb_queue_len(&c->dgrams) >= QUIC_DISPATCH_DGRAMS) {
+		quic_dispatch_conn_free(d, c, true);	/* start again */
+		c = NULL;
+	}
 	if (info.type == QUIC_PACKET_0RTT) {
-		if (!c || skb_queue_len(&c->dgrams) >= QUIC_DISPATCH_DGRAMS)
+		if (!c)
+			c = quic_dispatch_conn_new(d, &info);
+		if (!c)
 			goto drop;
 		__skb_queue_tail(&c->dgrams, skb);
 		return;
 	}
-	/* Only what decrypts makes state: spoofed garbage stops here. */
+	/* Initial keys are no secret: this proves the sender can encrypt,
+	 * not who it is; what it makes us hold is bounded all the same.
+	 */
 	pkt = quic_dispatch_decrypt(d, skb, &info, &off, &len);
 	if (!pkt)
 		goto drop;
-	if (!c || skb_queue_len(&c->dgrams) >= QUIC_DISPATCH_DGRAMS) {
-		if (c)
-			quic_dispatch_conn_free(d, c);
+	if (!c)
 		c = quic_dispatch_conn_new(d, &info);
-	}
 	err = c ? quic_dispatch_frames(c, pkt + off, len) : -ENOMEM;
 	kfree(pkt);
 	if (err) {
 		if (c)
-			quic_dispatch_conn_free(d, c);
+			quic_dispatch_conn_free(d, c, true);
 		goto drop;
 	}
 	__skb_queue_tail(&c->dgrams, skb);
 	err = quic_hello_alpn(&c->hello, &list, &len);
 	if (err == -EAGAIN)
 		return;
-	if (!err || err == -ENOENT)
-		quic_dispatch_route(d, c, err ? NULL : list, err ? 0 : len);
-	quic_dispatch_conn_free(d, c);
+	if (err && err != -ENOENT) {
+		quic_dispatch_conn_free(d, c, true);
+		return;
+	}
+	quic_dispatch_route(d, c, err ? NULL : list, err ? 0 : len);
 	return;
 drop:
 	quic_dispatch_drop(d, skb);
@@ -631,25 +684,39 @@ static struct sk_buff *quic_dispatch_next(struct quic_dispatch *d)
 	return skb;
 }
 
+/* Forget the connections older than QUIC_DISPATCH_WAIT: a ClientHello
+ * never completed, or the routed ones' time to follow is over.  Returns
+ * the jiffies until the next one is due, 0 if none is left.
+ */
+static unsigned long quic_dispatch_expire(struct quic_dispatch *d)
+{
+	struct quic_dispatch_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &d->conns, node) {
+		if (time_before(jiffies, c->since + QUIC_DISPATCH_WAIT))
+			return c->since + QUIC_DISPATCH_WAIT - jiffies;
+		quic_dispatch_conn_free(d, c, true);
+	}
+	return 0;
+}
+
 static void quic_dispatch_work(struct work_struct *work)
 {
 	struct quic_dispatch *d = container_of(to_delayed_work(work),
 					       struct quic_dispatch, work);
-	struct quic_dispatch_conn *c, *tmp;
 	int budget = QUIC_DISPATCH_BACKLOG;
+	unsigned long next;
 	struct sk_buff *skb;
 
 	while (budget-- && (skb = quic_dispatch_next(d)))
 		quic_dispatch_one(d, skb);
-	list_for_each_entry_safe(c, tmp, &d->conns, node)
-		if (time_after_eq(jiffies, c->since + QUIC_DISPATCH_WAIT))
-			quic_dispatch_conn_free(d, c);
+	next = quic_dispatch_expire(d);
 
 	spin_lock_bh(&d->lock);
 	if (!d->dead && !skb_queue_empty(&d->rx))
-		mod_delayed_work(system_wq, &d->work, 0);
-	else if (!d->dead && d->nr_conns)	/* to expire them */
-		queue_delayed_work(system_wq, &d->work, QUIC_DISPATCH_WAIT);
+		mod_delayed_work(system_dfl_wq, &d->work, 0);
+	else if (!d->dead && next)
+		queue_delayed_work(system_dfl_wq, &d->work, next);
 	spin_unlock_bh(&d->lock);
 }
 
@@ -666,7 +733,7 @@ static void quic_dispatch_queue(struct quic_dispatch *d, struct sk_buff *skb)
 		__skb_queue_tail(&d->rx, skb);
 		d->mem += skb->truesize;
 		queued = true;
-		mod_delayed_work(system_wq, &d->work, 0);
+		mod_delayed_work(system_dfl_wq, &d->work, 0);
 	}
 	spin_unlock_bh(&d->lock);
 	if (!queued) {
@@ -679,7 +746,7 @@ static struct quic_dispatch *quic_dispatch_new(struct quic_udp_sock *us)
 {
 	struct quic_dispatch *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	d = kzalloc_obj(*d, GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return NULL;
 	d->us = us;
@@ -694,17 +761,19 @@ static struct quic_dispatch *quic_dispatch_new(struct quic_udp_sock *us)
 static void quic_dispatch_free(struct quic_dispatch *d)
 {
 	struct quic_dispatch_conn *c, *tmp;
+	int i;
 
 	spin_lock_bh(&d->lock);
 	d->dead = true;
 	spin_unlock_bh(&d->lock);
 	cancel_delayed_work_sync(&d->work);
 	list_for_each_entry_safe(c, tmp, &d->conns, node)
-		quic_dispatch_conn_free(d, c);
+		quic_dispatch_conn_free(d, c, false);
 	__skb_queue_purge(&d->rx);
-	if (d->crypto) {
-		quic_crypto_free(d->crypto);
-		kfree(d->crypto);
+	for (i = 0; i < ARRAY_SIZE(d->crypto); i++) {
+		if (d->crypto[i])
+			quic_crypto_free(d->crypto[i]);
+		kfree(d->crypto[i]);
 	}
 	kfree_rcu(d, rcu);	/* the receive path reads it under RCU */
 }
@@ -763,17 +832,19 @@ drop:
 }
 
 /* Under quic_listen_mutex: would @lsk take a name another listener of
- * its port takes (or be a second listener without ALPN)?
+ * its port takes, be a second listener without ALPN, or one too many?
  */
 static bool quic_listener_conflicts(struct sock *lsk)
 {
 	struct quic_net *qn = quic_net(sock_net(lsk));
 	struct quic_sock *qs = quic_sk(lsk), *l;
 	bool conflict = false;
+	u32 n = 0;
 
 	spin_lock_bh(&qn->socks_lock);
 	hlist_for_each_entry(l, &qs->udp->listeners, listen_node)
-		if (quic_alpn_overlap(qs->alpn.data, qs->alpn.len, l->alpn.data, l->alpn.len))
+		if (++n == QUIC_LISTENERS_MAX ||
+		    quic_alpn_overlap(qs->alpn.data, qs->alpn.len, l->alpn.data, l->alpn.len))
 			conflict = true;
 	spin_unlock_bh(&qn->socks_lock);
 	return conflict;
@@ -784,7 +855,8 @@ static bool quic_listener_conflicts(struct sock *lsk)
  * @lsk: the socket, bound, locked
  *
  * Return: 0; -EADDRINUSE when a listener of the port takes one of the
- * same ALPN names, or both have none; -ENOMEM.
+ * same ALPN names, or both have none, or the port has QUIC_LISTENERS_MAX
+ * listeners; -ENOMEM.
  */
 int quic_listener_add(struct sock *lsk)
 {
@@ -808,6 +880,10 @@ int quic_listener_add(struct sock *lsk)
 		rcu_assign_pointer(us->dispatch, d);
 	}
 	quic_listener_open(lsk);
+	/* A socket listening again may join without a grace period since
+	 * it left: a reader still on its node then sees some listeners
+	 * twice or not at all, for this one datagram.
+	 */
 	hlist_add_head_rcu(&qs->listen_node, &us->listeners);
 out:
 	mutex_unlock(&quic_listen_mutex);

@@ -28,10 +28,12 @@
  * @QUIC_MIB_GSO_SENT: trains of 1-RTT packets sent as one GSO skb
  * @QUIC_MIB_GSO_SEGS: packets sent in those trains
  * @QUIC_MIB_ALPN_REFUSED: new connections refused because no listener
- *	sharing their port takes any ALPN they offered
- * @QUIC_MIB_ALPN_DROPPED: first datagrams of new connections that the
- *	ALPN dispatcher dropped: no room, not decryptable, a malformed or
- *	oversized ClientHello, or one that never completed
+ *	sharing their port takes any ALPN they offered (their datagrams are
+ *	not counted as dropped)
+ * @QUIC_MIB_ALPN_DROPPED: datagrams of new connections that the ALPN
+ *	dispatcher dropped: no room, not decryptable, a malformed or
+ *	oversized ClientHello, or one that never completed; not those it
+ *	held when the port's last listener closed
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {

@@ -100,6 +100,8 @@ struct quic_crypto_stream {
 	u32			reasm_mem;
 };
 
+#define QUIC_PENDING_MAX	8	/* packets a space keeps waiting for keys */
+
 /**
  * struct quic_space - one packet number space
  * @recv: packet numbers received
@@ -122,8 +124,6 @@ struct quic_crypto_stream {
  *
  * Locking: under the connection's socket lock.
  */
-#define QUIC_PENDING_MAX	8	/* packets a space keeps waiting for keys */
-
 struct quic_space {
 	struct quic_pnspace		recv;
 	struct quic_crypto_stream	crypto;

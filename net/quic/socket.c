@@ -1634,7 +1634,9 @@ static int quic_sockopt_config(struct sock *sk, sockptr_t optval,
 }
 
 /* "h3,smb,ksmbd": non-empty names of at most 255 bytes, comma separated.
- * A trailing NUL, as from strlen() + 1, is dropped.
+ * A trailing NUL, as from strlen() + 1, is dropped.  A listener's names
+ * are fixed while it listens (the socket API draft sets them before
+ * listen()): they decide which connections of a shared port it gets.
  */
 static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 			     unsigned int optlen)
@@ -1642,6 +1644,8 @@ static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 	char buf[QUIC_ALPN_MAX_LEN + 1];
 	unsigned int i, start = 0;
 
+	if (sk->sk_state == TCP_LISTEN)
+		return -EBUSY;
 	if (optlen > QUIC_ALPN_MAX_LEN + 1)
 		return -EINVAL;
 	if (copy_from_sockptr(buf, optval, optlen))

@@ -129,6 +129,7 @@ struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *
 		us = ERR_PTR(-ENOMEM);
 		goto out;
 	}
+	INIT_HLIST_HEAD(&us->listeners);
 	err = quic_udp_sock_create(net, addr, us, &us->sock);
 	if (err) {
 		kfree(us);

@@ -43,9 +43,9 @@ union quic_addr {
  * @reuse: that socket had SO_REUSEADDR set
  *
  * Created by bind() and released with the last QUIC socket using it.  All
- * of it except @refcnt and @listener is set at creation and read-only
- * afterwards; @listeners and @dispatch change under the listen mutex of
- * listen.c.
+ * of it except @refcnt, @listeners and @dispatch is set at creation and
+ * read-only afterwards; @listeners and @dispatch change under the listen
+ * mutex of listen.c.
  */
 struct quic_udp_sock {
 	struct hlist_node	node;

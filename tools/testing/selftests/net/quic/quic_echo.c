@@ -92,7 +92,20 @@ static socklen_t loopback(struct sockaddr_storage *ss, uint16_t port)
 	return sizeof(*a4);
 }
 
-/* Bound to the loopback address and @port; prints the port it got. */
+/* Prints the port @fd is bound to: the caller is ready for peers. */
+static int print_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (void *)&ss, &len))
+		return fail_errno("getsockname");
+	printf("port %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	fflush(stdout);
+	return 0;
+}
+
+/* Bound to the loopback address and @port. */
 static int open_bound(int type, int proto, uint16_t port)
 {
 	struct sockaddr_storage ss;
@@ -103,14 +116,11 @@ static int open_bound(int type, int proto, uint16_t port)
 	if (fd < 0)
 		return fail_errno("socket");
 	len = loopback(&ss, port);
-	if (bind(fd, (void *)&ss, len) ||
-	    getsockname(fd, (void *)&ss, &len)) {
+	if (bind(fd, (void *)&ss, len)) {
 		fail_errno("bind");
 		close(fd);
 		return -1;
 	}
-	printf("port %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	fflush(stdout);
 	return fd;
 }
 
@@ -254,6 +264,8 @@ static int server(void)
 	if (setsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, opt.alpn, strlen(opt.alpn)) ||
 	    listen(lfd, 4))
 		return fail_errno("listen"), 1;
+	if (print_port(lfd))
+		return 1;
 	for (i = 0; i < opt.conns; i++) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
@@ -392,7 +404,7 @@ static int drop(void)
 	static uint8_t buf[65536];
 	int fd = open_bound(SOCK_DGRAM, IPPROTO_UDP, 0);
 
-	if (fd < 0)
+	if (fd < 0 || print_port(fd))
 		return 1;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
