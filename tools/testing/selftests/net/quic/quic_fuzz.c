@@ -158,6 +158,7 @@ static bool errno_documented(int err)
 	case EAFNOSUPPORT: case ECONNRESET: case ECONNREFUSED: case ECONNABORTED:
 	case ETIMEDOUT: case EPROTONOSUPPORT: case EACCES: case EPERM:
 	case ENOENT: case EDESTADDRREQ: case E2BIG:
+	case EBUSY:	/* QUIC_SOCKOPT_ALPN on a listener */
 		return true;
 	}
 	return false;

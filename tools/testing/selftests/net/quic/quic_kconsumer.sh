@@ -35,8 +35,8 @@ ret=0
 n=0
 
 cases=(listen_default x509_v4 x509_v6 psk_v4 conns_4 kclient_userver
-       uclient_kserver alpn_dispatch no_agent agent_killed wrong_ca missing_key no_answer unload_busy
-       unload_in_handshake nothing_left)
+       uclient_kserver alpn_dispatch no_agent agent_killed wrong_ca missing_key
+       no_answer unload_busy unload_in_handshake nothing_left)
 
 log() { echo "# $*"; }
 
@@ -504,8 +504,9 @@ no_answer()
 # The port the module's server listens on, from the log; its ALPN is $1.
 server_port()
 {
-	port=$(new_log | sed -n \
-		"s/.*quic_sample: listening on UDP port \\([0-9]*\\), ALPN \"${1:-sample}\"\$/\\1/p")
+	local re="quic_sample: listening on UDP port \\([0-9]*\\), ALPN \"${1:-sample}\"\$"
+
+	port=$(new_log | sed -n "s/.*$re/\\1/p")
 	[ -n "$port" ] || { log "no port in the log"; return 1; }
 }
 

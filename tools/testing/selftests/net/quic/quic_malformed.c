@@ -4053,7 +4053,7 @@ FIXTURE(alpn) {
 /* A listener on the fixture's port (the first one picks it) with @alpn,
  * or none if NULL; non-blocking.  Returns listen()'s result in @err.
  */
-static int alpn_listener(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+static int alpn_listener(struct __test_metadata *_metadata, struct _test_data_alpn *self,
 			 const char *alpn, int *err)
 {
 	socklen_t len = sizeof(self->a);
@@ -4226,7 +4226,7 @@ static void alpn_expect_hello(struct __test_metadata *_metadata, int sfd,
 }
 
 /* No listener but @except (-1: none) has a connection waiting. */
-static void alpn_expect_idle(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+static void alpn_expect_idle(struct __test_metadata *_metadata, struct _test_data_alpn *self,
 			     int except)
 {
 	int i;
@@ -4240,7 +4240,7 @@ static void alpn_expect_idle(struct __test_metadata *_metadata, FIXTURE_DATA(alp
 }
 
 /* @alpns go to listener @to: it accepts a connection with our hello. */
-static void alpn_expect_routed(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+static void alpn_expect_routed(struct __test_metadata *_metadata, struct _test_data_alpn *self,
 			       const char *alpns, int to)
 {
 	uint8_t hello[ALPN_HELLO_MAX];
@@ -4255,7 +4255,7 @@ static void alpn_expect_routed(struct __test_metadata *_metadata, FIXTURE_DATA(a
 }
 
 /* @alpns are refused: CONNECTION_CLOSE 0x0178 in an Initial, counted. */
-static void alpn_expect_refused(struct __test_metadata *_metadata, FIXTURE_DATA(alpn) *self,
+static void alpn_expect_refused(struct __test_metadata *_metadata, struct _test_data_alpn *self,
 				const char *alpns)
 {
 	long refused = mib_read("QuicAlpnRefused"), dropped = mib_read("QuicAlpnDropped");
