@@ -306,6 +306,7 @@ void quic_conn_free(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
+	quic_listener_hs_end(sk);
 	quic_cid_set_free(&qs->scids, true);
 	quic_cid_set_free(&qs->ocids, true);
 	quic_cid_set_free(&qs->dcids, false);
@@ -641,6 +642,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	if (err)
 		goto out;
 
+	quic_listener_hs_begin(sk);
 	quic_packet_rcv(sk, skb);
 	/* Datagrams of the same connection that arrived before the ID was
 	 * in the table wait on the listener too: Initials are processed now,
@@ -835,6 +837,7 @@ static void quic_conn_established(struct sock *sk)
 	/* Keys for the peer's first key update, computed while we may sleep */
 	quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
 	if (qs->is_server) {
+		quic_listener_hs_end(sk);
 		fr.type = QUIC_FRAME_HANDSHAKE_DONE;
 		quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
 		quic_conn_confirmed(sk);

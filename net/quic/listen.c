@@ -107,6 +107,47 @@ struct quic_dispatch_conn {
 
 /* ---- the queues of one listener ---- */
 
+/* Under load, as TCP sends SYN cookies, every listener validates
+ * addresses: a flood of Initials from spoofed addresses then makes a
+ * Retry each and no connection, while real clients come back with the
+ * token.  The load is the port's handshakes in progress, accepted or
+ * waiting to be, against net.quic.retry_threshold.
+ */
+static bool quic_listener_loaded(struct sock *lsk)
+{
+	int threshold = READ_ONCE(quic_net(sock_net(lsk))->retry_threshold);
+	struct quic_sock *lqs = quic_sk(lsk);
+
+	return threshold && atomic_read(&lqs->udp->handshakes) +
+			    skb_queue_len_lockless(&lqs->reqs) >= threshold;
+}
+
+/**
+ * quic_listener_hs_begin - a server connection starts its handshake
+ * @sk: the connection, just accepted
+ */
+void quic_listener_hs_begin(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	atomic_inc(&qs->udp->handshakes);
+	qs->hs_counted = true;
+}
+
+/**
+ * quic_listener_hs_end - a server connection's handshake is over
+ * @sk: the connection: established, or going away (still bound)
+ */
+void quic_listener_hs_end(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (!qs->hs_counted)
+		return;
+	qs->hs_counted = false;
+	atomic_dec(&qs->udp->handshakes);
+}
+
 /* RFC 9000 section 8.1.2: a listener that validates addresses answers
  * an Initial without a valid token with a Retry, and takes only those
  * that bring one back.  A bad Retry token is dropped: the client had its
@@ -117,9 +158,13 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 {
 	union quic_addr peer, local;
 	struct quic_cid odcid;
+	bool loaded = false;
 
-	if (!READ_ONCE(quic_sk(lsk)->config.validate_peer_address))
-		return true;
+	if (!READ_ONCE(quic_sk(lsk)->config.validate_peer_address)) {
+		loaded = quic_listener_loaded(lsk);
+		if (!loaded)
+			return true;
+	}
 	if (info->token_len) {
 		quic_addr_from_skb(skb, &peer, &local);
 		if (quic_token_check(info->token, info->token_len, &peer, &odcid) > 0)
@@ -129,6 +174,8 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 			return false;
 	}
 	quic_retry_send(usk, skb, info);
+	if (loaded)
+		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_LOAD);
 	return false;
 }
 

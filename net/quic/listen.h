@@ -20,5 +20,7 @@ void quic_listener_close(struct sock *lsk);
 struct sk_buff *quic_listener_next(struct sock *lsk);
 void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid *dcid);
 void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us, struct sk_buff *skb);
+void quic_listener_hs_begin(struct sock *sk);
+void quic_listener_hs_end(struct sock *sk);
 
 #endif /* __NET_QUIC_LISTEN_H */

@@ -9,6 +9,8 @@
 #include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
 #include <net/net_namespace.h>
 
 #include "mib.h"
@@ -28,6 +30,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_PACING_WAIT]		= "QuicPacingWaits",
 	[QUIC_MIB_GSO_SENT]		= "QuicGsoSent",
 	[QUIC_MIB_GSO_SEGS]		= "QuicGsoSegments",
+	[QUIC_MIB_RETRY_LOAD]		= "QuicRetryUnderLoad",
 	[QUIC_MIB_ALPN_REFUSED]		= "QuicAlpnRefused",
 	[QUIC_MIB_ALPN_DROPPED]		= "QuicAlpnDropped",
 };
@@ -60,13 +63,61 @@ int quic_mib_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* net.quic.* of each namespace; the global ones are in socket.c. */
+static const struct ctl_table quic_net_sysctl_table[] = {
+	{
+		.procname	= "retry_threshold",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
+};
+
+static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
+{
+	struct ctl_table *t;
+
+	if (!IS_ENABLED(CONFIG_SYSCTL))
+		return 0;
+	t = kmemdup(quic_net_sysctl_table, sizeof(quic_net_sysctl_table), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t[0].data = &qn->retry_threshold;
+	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
+					    ARRAY_SIZE(quic_net_sysctl_table));
+	if (!qn->sysctl) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void quic_net_sysctl_exit(struct quic_net *qn)
+{
+	const struct ctl_table *t;
+
+	if (!qn->sysctl)
+		return;
+	t = qn->sysctl->ctl_table_arg;
+	unregister_net_sysctl_table(qn->sysctl);
+	kfree(t);
+}
+
 static int __net_init quic_net_init(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
+	int err;
 
 	qn->stat = alloc_percpu(struct quic_mib);
 	if (!qn->stat)
 		return -ENOMEM;
+	qn->retry_threshold = QUIC_RETRY_THRESHOLD;
+	err = quic_net_sysctl_init(net, qn);
+	if (err) {
+		free_percpu(qn->stat);
+		return err;
+	}
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
 	ratelimit_state_init(&qn->stateless_rs, HZ, 100);
 	/* A peer sets the pace: no "callbacks suppressed" in the log. */
@@ -78,6 +129,7 @@ static int __net_init quic_net_init(struct net *net)
 
 static void __net_exit quic_net_exit(struct net *net)
 {
+	quic_net_sysctl_exit(quic_net(net));
 	free_percpu(quic_net(net)->stat);
 	memzero_explicit(quic_net(net)->reset_key, QUIC_RESET_KEY_LEN);
 }

@@ -27,6 +27,8 @@
  * @QUIC_MIB_PACING_WAIT: times a sender stopped until the pacing timer
  * @QUIC_MIB_GSO_SENT: trains of 1-RTT packets sent as one GSO skb
  * @QUIC_MIB_GSO_SEGS: packets sent in those trains
+ * @QUIC_MIB_RETRY_LOAD: Retry packets a listener sent because its port had
+ *	net.quic.retry_threshold handshakes in progress (also in RETRY_SENT)
  * @QUIC_MIB_ALPN_REFUSED: new connections refused because no listener
  *	sharing their port takes any ALPN they offered (their datagrams are
  *	not counted as dropped)
@@ -49,6 +51,7 @@ enum quic_mib_field {
 	QUIC_MIB_PACING_WAIT,
 	QUIC_MIB_GSO_SENT,
 	QUIC_MIB_GSO_SEGS,
+	QUIC_MIB_RETRY_LOAD,
 	QUIC_MIB_ALPN_REFUSED,
 	QUIC_MIB_ALPN_DROPPED,
 	QUIC_MIB_MAX,
@@ -63,6 +66,7 @@ struct quic_mib {
 };
 
 #define QUIC_RESET_KEY_LEN	32
+#define QUIC_RETRY_THRESHOLD	128	/* net.quic.retry_threshold default */
 
 /**
  * struct quic_net - QUIC's per network namespace data
@@ -74,14 +78,20 @@ struct quic_mib {
  *	connection IDs are looked up per namespace, so are their tokens
  * @stateless_rs: rate of the Stateless Resets and Version Negotiation
  *	packets sent from here: they answer packets anyone can forge
+ * @retry_threshold: net.quic.retry_threshold: handshakes in progress on
+ *	a port (accepted, or waiting for accept()) from which its listeners
+ *	answer new clients with Retry, as TCP sends SYN cookies; 0 never
+ * @sysctl: the namespace's net.quic table
  *
  * Set up with the namespace, read-only afterwards but for the rate state,
- * which has its own lock.
+ * which has its own lock, and the sysctl (READ_ONCE()).
  */
 struct quic_net {
 	DEFINE_SNMP_STAT(struct quic_mib, stat);
 	struct list_head	socks;
 	spinlock_t		socks_lock;	/* see @socks_lock */
+	int			retry_threshold;
+	struct ctl_table_header	*sysctl;
 	u8			reset_key[QUIC_RESET_KEY_LEN];
 	struct ratelimit_state	stateless_rs;
 };

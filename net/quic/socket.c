@@ -306,6 +306,7 @@ static void quic_close(struct sock *sk, long timeout)
 		sock_put(sk);
 	lock_sock(sk);
 	quic_unlisten(sk);
+	quic_listener_hs_end(sk);	/* no longer a handshake in progress */
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	/* The socket may stay until the peer has its stream data, then for

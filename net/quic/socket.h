@@ -146,6 +146,8 @@ enum {
  * @peer_addr: the peer's address
  * @local_addr: the address we send from
  * @is_server: we accepted this connection
+ * @hs_counted: a server connection counted in its port's handshakes in
+ *	progress (&quic_udp_sock.handshakes)
  * @handshake_done: both 1-RTT keys installed: data may flow
  * @confirmed: handshake confirmed (RFC 9001 section 4.1.2)
  * @addr_validated: the peer's address is validated: no amplification
@@ -250,6 +252,7 @@ struct quic_sock {
 	union quic_addr			peer_addr;
 	union quic_addr			local_addr;
 	bool				is_server;
+	bool				hs_counted;
 	bool				handshake_done;
 	bool				confirmed;
 	bool				addr_validated;

@@ -38,6 +38,8 @@ union quic_addr {
  *	&quic_sock.listen_node
  * @dispatch: routes new connections among @listeners by ALPN while there
  *	are several (RCU)
+ * @handshakes: server connections on it between accept() and the end of
+ *	their handshake: the load that makes listeners ask for Retry
  * @rcu: freed after the receive path's RCU readers
  * @uid: owner: the user whose QUIC socket bound it first
  * @reuse: that socket had SO_REUSEADDR set
@@ -54,6 +56,7 @@ struct quic_udp_sock {
 	union quic_addr		addr;
 	struct hlist_head	listeners;
 	struct quic_dispatch __rcu *dispatch;
+	atomic_t		handshakes;
 	struct rcu_head		rcu;
 	kuid_t			uid;
 	bool			reuse;

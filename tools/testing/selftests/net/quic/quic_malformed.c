@@ -446,6 +446,8 @@ struct peer {
 	bool key_updated;	/* rx_phase1 is set */
 	struct issued_cid issued[ISSUED_MAX];	/* during the handshake */
 	int n_issued;
+	uint8_t token[64];	/* sent in Initials, from a Retry */
+	uint8_t token_len;
 };
 
 /* What the server's packets carried. */
@@ -518,8 +520,10 @@ static size_t long_build(struct peer *pr, uint8_t *p, int level, const uint8_t *
 		initial ? pr->dcid_len : pr->srv_cid_len);
 	w_byte(&w, CID_LEN);
 	w_bytes(&w, pr->scid, CID_LEN);
-	if (initial)
-		w_byte(&w, 0);		/* no token */
+	if (initial) {
+		w_byte(&w, pr->token_len);	/* a 1-byte varint: < 64 */
+		w_bytes(&w, pr->token, pr->token_len);
+	}
 	w_byte(&w, 0x40 | (4 + flen + TAG_LEN) >> 8);	/* 2-byte Length */
 	w_byte(&w, 4 + flen + TAG_LEN);
 	pn_off = w.n;
@@ -1100,14 +1104,13 @@ static void rig_accept(struct __test_metadata *_metadata, struct rig *r)
  * the client needs nothing from it but the keys it already has.  The
  * client allows the server @streams_bidi bidirectional streams.
  */
-static void rig_establish_bidi(struct __test_metadata *_metadata, struct rig *r,
-			       uint64_t streams_bidi)
+static void rig_handshake(struct __test_metadata *_metadata, struct rig *r,
+			  uint64_t streams_bidi)
 {
 	struct seen s = {};
 	uint8_t buf[256];
 	size_t n;
 
-	rig_accept(_metadata, r);
 	n = client_params_bidi(&r->peer, buf, streams_bidi);
 	ASSERT_EQ(setsockopt(r->sfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, n), 0);
 	memset(buf, 'S', 64);
@@ -1126,6 +1129,13 @@ static void rig_establish_bidi(struct __test_metadata *_metadata, struct rig *r,
 	ASSERT_NE(r->peer.srv_cid_len, 0);
 	memcpy(r->peer.issued, s.issued, sizeof(s.issued));
 	r->peer.n_issued = s.n_issued;
+}
+
+static void rig_establish_bidi(struct __test_metadata *_metadata, struct rig *r,
+			       uint64_t streams_bidi)
+{
+	rig_accept(_metadata, r);
+	rig_handshake(_metadata, r, streams_bidi);
 }
 
 static void rig_establish(struct __test_metadata *_metadata, struct rig *r)
@@ -2637,6 +2647,10 @@ FIXTURE(limits) {
 	struct rig r;
 };
 
+/* net.quic.retry_threshold to put back if a test stops half way */
+static int load_restore = -1;
+static int sysctl_swap(const char *path, int *old, int new);
+
 FIXTURE_SETUP(limits)
 {
 	self->r.lfd = -1;
@@ -2650,11 +2664,15 @@ FIXTURE_SETUP(limits)
 FIXTURE_TEARDOWN(limits)
 {
 	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+	int old;
 
 	if (self->r.sfd >= 0)
 		setsockopt(self->r.sfd, SOL_SOCKET, SO_LINGER, &abort_close,
 			   sizeof(abort_close));
 	rig_close(&self->r);
+	if (load_restore >= 0)
+		sysctl_swap("/proc/sys/net/quic/retry_threshold", &old, load_restore);
+	load_restore = -1;
 }
 
 /*
@@ -4588,6 +4606,157 @@ TEST_F(alpn, close_with_pending)
 	ASSERT_GE(self->lfd[1], 0);
 	ASSERT_EQ(err, 0);
 	alpn_expect_routed(_metadata, self, "b1", 1);
+}
+
+/*
+ * Retry under load (RFC 9000 section 8.1.2), as TCP sends SYN cookies:
+ * Initials from many addresses that never come back fill the port's
+ * handshakes up to net.quic.retry_threshold, the rest get a Retry each
+ * and make nothing; a real client follows its Retry and gets in; once the
+ * load is gone, clients get in without one.
+ */
+#define LOAD_SYSCTL	"/proc/sys/net/quic/retry_threshold"
+#define LOAD_THRESHOLD	4
+#define LOAD_FLOOD	40
+
+static int sysctl_swap(const char *path, int *old, int new)
+{
+	FILE *f = fopen(path, "r+");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%d", old) == 1 && !fseek(f, 0, SEEK_SET) &&
+	     fprintf(f, "%d\n", new) > 0;
+	return fclose(f) || !ok ? -1 : 0;
+}
+
+/* Initials with a made-up ClientHello from 127.0.2.1, .2, ...: nobody
+ * there answers a Retry.
+ */
+static void flood_initials(struct __test_metadata *_metadata, const struct peer *model,
+			   const struct sockaddr_in *srv, int count)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	uint8_t f[256], d[DGRAM_MAX];
+	struct wr w = { f, 0 };
+	struct peer *pr;
+	int i;
+
+	pr = malloc(sizeof(*pr));
+	ASSERT_NE(pr, NULL);
+	w_frame(&w, F_CRYPTO, 2, 0, HELLO_LEN, 0);
+	w_fill(&w, 'F', HELLO_LEN);
+	for (i = 0; i < count; i++) {
+		*pr = *model;
+		pr->token_len = 0;
+		peer_new_conn(_metadata, pr);
+		pr->fd = socket(AF_INET, SOCK_DGRAM, 0);
+		ASSERT_GE(pr->fd, 0);
+		src.sin_addr.s_addr = htonl(0x7f000201 + i);
+		ASSERT_EQ(bind(pr->fd, (struct sockaddr *)&src, sizeof(src)), 0);
+		ASSERT_EQ(connect(pr->fd, (const struct sockaddr *)srv, sizeof(*srv)), 0);
+		EXPECT_TRUE(peer_send(pr, d, initial_datagram(pr, d, f, w.n, 0, MIN_INITIAL)));
+		close(pr->fd);
+	}
+	free(pr);
+}
+
+/* Wait for a Retry; take its token and the connection ID it gives. */
+static void peer_follow_retry(struct __test_metadata *_metadata, struct peer *pr)
+{
+	struct pollfd pfd = { .fd = pr->fd, .events = POLLIN };
+	const uint8_t *scid, *token;
+	uint64_t n, scid_len, tlen;
+	uint8_t d[DGRAM_MAX];
+	struct rd r;
+	ssize_t len;
+
+	ASSERT_EQ(poll(&pfd, 1, WAIT_MS), 1);
+	len = recv(pr->fd, d, sizeof(d), 0);
+	ASSERT_GT(len, 7 + TAG_LEN);
+	r = (struct rd){ d, len };
+	ASSERT_EQ(rd_uint(&r, 1) & 0xf0, 0xf0);		/* v1 Retry */
+	ASSERT_EQ(rd_uint(&r, 4), 1);
+	n = rd_uint(&r, 1);
+	ASSERT_EQ(n, CID_LEN);
+	ASSERT_EQ(memcmp(rd_bytes(&r, n), pr->scid, CID_LEN), 0);
+	scid_len = rd_uint(&r, 1);
+	scid = rd_bytes(&r, scid_len);
+	ASSERT_FALSE(r.bad);
+	ASSERT_GE(scid_len, CID_LEN);
+	ASSERT_LE(scid_len, CID_MAX);
+	ASSERT_GT(r.len, TAG_LEN);
+	tlen = r.len - TAG_LEN;
+	ASSERT_LT(tlen, sizeof(pr->token));
+	token = rd_bytes(&r, tlen);
+	memcpy(pr->token, token, tlen);
+	pr->token_len = tlen;
+	memcpy(pr->dcid, scid, scid_len);
+	pr->dcid_len = scid_len;
+	initial_keys(pr->dcid, scid_len, &pr->tx[LVL_INITIAL], &pr->rx[LVL_INITIAL]);
+}
+
+TEST_F_TIMEOUT(limits, retry_under_load, 60)
+{
+	struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+	long load = mib_read("QuicRetryUnderLoad"), sent = mib_read("QuicRetrySent");
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	int fds[LOAD_THRESHOLD + 2], old, n = 0, i;
+	socklen_t alen = sizeof(a);
+	struct rig *r = &self->r;
+	uint8_t f[256], buf[256], level;
+	struct wr w = { f, 0 };
+
+	ASSERT_EQ(sysctl_swap(LOAD_SYSCTL, &old, LOAD_THRESHOLD), 0);
+	load_restore = old;
+	rig_listen(_metadata, r);
+	ASSERT_EQ(getsockname(r->lfd, (struct sockaddr *)&a, &alen), 0);
+	flood_initials(_metadata, &r->peer, &a, LOAD_FLOOD);
+	usleep(200000);
+	EXPECT_EQ(mib_read("QuicRetryUnderLoad"), load + LOAD_FLOOD - LOAD_THRESHOLD);
+	EXPECT_EQ(mib_read("QuicRetrySent"), sent + LOAD_FLOOD - LOAD_THRESHOLD);
+
+	/* A real client: its Initial gets a Retry, the one with the token in. */
+	w_frame(&w, F_CRYPTO, 2, 0, HELLO_LEN, 0);
+	w_fill(&w, 'C', HELLO_LEN);
+	ASSERT_TRUE(peer_send_initial(&r->peer, f, w.n, 0));
+	peer_follow_retry(_metadata, &r->peer);
+	ASSERT_TRUE(peer_send_initial(&r->peer, f, w.n, 0));
+	usleep(200000);
+	ASSERT_EQ(fcntl(r->lfd, F_SETFL, fcntl(r->lfd, F_GETFL) | O_NONBLOCK), 0);
+	while (n < LOAD_THRESHOLD + 2 && (fds[n] = accept(r->lfd, NULL, NULL)) >= 0)
+		n++;
+	EXPECT_EQ(errno, EAGAIN);
+	ASSERT_EQ(n, LOAD_THRESHOLD + 1);	/* the flood's first, then ours */
+	r->sfd = fds[--n];
+	ASSERT_EQ(setsockopt(r->sfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ASSERT_EQ(hs_recv(r->sfd, &level, buf, sizeof(buf)), HELLO_LEN);
+	ASSERT_EQ(buf[0], 'C');
+	rig_handshake(_metadata, r, 8);
+	expect_alive(_metadata, &r->peer, LVL_APP);
+	for (i = 0; i < n; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+		close(fds[i]);
+	}
+
+	/* No load left: a client without a token gets straight in. */
+	usleep(200000);
+	load = mib_read("QuicRetryUnderLoad");
+	peer_new_conn(_metadata, &r->peer);
+	r->peer.token_len = 0;
+	ASSERT_TRUE(peer_send_initial(&r->peer, f, w.n, 0));
+	i = alpn_accept(r->lfd, WAIT_MS);
+	EXPECT_GE(i, 0);
+	if (i >= 0) {
+		setsockopt(i, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+		close(i);
+	}
+	EXPECT_EQ(mib_read("QuicRetryUnderLoad"), load);
+	ASSERT_EQ(sysctl_swap(LOAD_SYSCTL, &i, old), 0);
+	load_restore = -1;
+	EXPECT_EQ(i, LOAD_THRESHOLD);
 }
 
 TEST_HARNESS_MAIN
