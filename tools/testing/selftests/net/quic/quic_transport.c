@@ -23,78 +23,7 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
-
-#ifndef IPPROTO_QUIC
-#define IPPROTO_QUIC 261
-#endif
-#ifndef SOL_QUIC
-#define SOL_QUIC 288
-#endif
-
-static int hs_send(int fd, uint8_t level, const void *data, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = {};
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	struct quic_handshake_info info = { .crypto_level = level };
-
-	c->cmsg_level = SOL_QUIC;
-	c->cmsg_type = QUIC_HANDSHAKE_INFO;
-	c->cmsg_len = CMSG_LEN(sizeof(info));
-	memcpy(CMSG_DATA(c), &info, sizeof(info));
-	return sendmsg(fd, &msg, 0);
-}
-
-/* Receive one handshake chunk; returns its length, the level in *level. */
-static int hs_recv(int fd, uint8_t *level, void *buf, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info)) + 64] = {};
-	struct iovec iov = { buf, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct cmsghdr *c;
-	int n;
-
-	if (poll(&p, 1, 5000) != 1)
-		return -ETIMEDOUT;
-	n = recvmsg(fd, &msg, 0);
-	if (n < 0)
-		return -errno;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_HANDSHAKE_INFO)
-			*level = ((struct quic_handshake_info *)CMSG_DATA(c))->crypto_level;
-	return n;
-}
-
-static int set_secret(int fd, uint8_t level, int send, uint32_t type, uint8_t seed)
-{
-	struct quic_crypto_secret s = { .send = send, .level = level, .type = type };
-
-	memset(s.secret, seed, sizeof(s.secret));
-	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s, sizeof(s));
-}
-
-static int swap_params(int from, int to)
-{
-	unsigned char buf[1024];
-	socklen_t len = sizeof(buf);
-
-	if (getsockopt(from, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, &len))
-		return -errno;
-	if (setsockopt(to, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, len))
-		return -errno;
-	return 0;
-}
-
-/* Seeds of the made-up secrets: one per level and direction. */
-enum { SEED_HS_C = 1, SEED_HS_S, SEED_APP_C, SEED_APP_S };
+#include "quic_pair.h"
 
 FIXTURE(conn) {
 	int lfd, cfd, sfd;
@@ -113,23 +42,6 @@ FIXTURE_VARIANT_ADD(conn, v4_chacha20) {
 
 FIXTURE_VARIANT_ADD(conn, v4_aes128ccm) { .family = AF_INET, .cipher = TLS_CIPHER_AES_CCM_128 };
 
-static socklen_t loopback(int family, struct sockaddr_storage *ss, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
-}
-
 /* A version for the client to try first, set after connect(); 0: v1. */
 static uint32_t client_version;
 
@@ -137,12 +49,9 @@ static uint32_t client_version;
 static void establish(struct __test_metadata *_metadata, int family, uint32_t cipher,
 		      struct _test_data_conn *self)
 {
-	struct timeval tv = { .tv_sec = 10 };
 	struct sockaddr_storage ss;
-	unsigned char buf[4096];
 	socklen_t len;
-	uint8_t level = 0xff;
-	int n;
+	uint32_t tag;
 
 	self->lfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 	ASSERT_GE(self->lfd, 0);
@@ -150,62 +59,13 @@ static void establish(struct __test_metadata *_metadata, int family, uint32_t ci
 	ASSERT_EQ(bind(self->lfd, (struct sockaddr *)&ss, len), 0);
 	ASSERT_EQ(listen(self->lfd, 8), 0);
 	ASSERT_EQ(getsockname(self->lfd, (struct sockaddr *)&ss, &len), 0);
-
-	self->cfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
-	ASSERT_GE(self->cfd, 0);
-	ASSERT_EQ(connect(self->cfd, (struct sockaddr *)&ss, len), 0);
-	setsockopt(self->cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (client_version) {
-		struct quic_config c = { .version = client_version };
-
-		ASSERT_EQ(setsockopt(self->cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)), 0)
-			TH_LOG("config after connect(): %s", strerror(errno));
-	}
-
-	/* "ClientHello" */
-	memset(buf, 'C', 300);
-	ASSERT_EQ(hs_send(self->cfd, QUIC_CRYPTO_INITIAL, buf, 300), 300);
-	self->sfd = accept(self->lfd, NULL, NULL);
-	ASSERT_GE(self->sfd, 0);
-	setsockopt(self->sfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	n = hs_recv(self->sfd, &level, buf, sizeof(buf));
-	ASSERT_EQ(n, 300);
-	ASSERT_EQ(level, QUIC_CRYPTO_INITIAL);
-	ASSERT_EQ(buf[0], 'C');
-
-	ASSERT_EQ(swap_params(self->cfd, self->sfd), 0);
-	/* "ServerHello", then handshake keys and "EncryptedExtensions..." */
-	memset(buf, 'S', 200);
-	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_INITIAL, buf, 200), 200);
-	ASSERT_EQ(set_secret(self->sfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_S), 0);
-	ASSERT_EQ(set_secret(self->sfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_C), 0);
-	memset(buf, 'E', 2000);
-	ASSERT_EQ(hs_send(self->sfd, QUIC_CRYPTO_HANDSHAKE, buf, 2000), 2000);
-
-	n = hs_recv(self->cfd, &level, buf, sizeof(buf));
-	ASSERT_EQ(n, 200);
-	ASSERT_EQ(level, QUIC_CRYPTO_INITIAL);
-	ASSERT_EQ(set_secret(self->cfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_C), 0);
-	ASSERT_EQ(set_secret(self->cfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_S), 0);
-	for (n = 0; n < 2000;) {
-		int r = hs_recv(self->cfd, &level, buf, sizeof(buf));
-
-		ASSERT_GT(r, 0);
-		ASSERT_EQ(level, QUIC_CRYPTO_HANDSHAKE);
-		n += r;
-	}
-	ASSERT_EQ(n, 2000);
-	ASSERT_EQ(swap_params(self->sfd, self->cfd), 0);
-	/* "Finished", then 1-RTT keys on both sides */
-	memset(buf, 'F', 36);
-	ASSERT_EQ(hs_send(self->cfd, QUIC_CRYPTO_HANDSHAKE, buf, 36), 36);
-	ASSERT_EQ(set_secret(self->cfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_C), 0);
-	ASSERT_EQ(set_secret(self->cfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_S), 0);
-	n = hs_recv(self->sfd, &level, buf, sizeof(buf));
-	ASSERT_EQ(n, 36);
-	ASSERT_EQ(level, QUIC_CRYPTO_HANDSHAKE);
-	ASSERT_EQ(set_secret(self->sfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_S), 0);
-	ASSERT_EQ(set_secret(self->sfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_C), 0);
+	self->cfd = pair_hello(family, &ss, len, 1, client_version);
+	ASSERT_GE(self->cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	self->sfd = pair_accept(self->lfd, &tag);
+	ASSERT_GE(self->sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	ASSERT_EQ(tag, 1);
+	ASSERT_EQ(pair_finish(self->cfd, self->sfd, cipher), 0)
+		TH_LOG("%s: %s", pair_err, strerror(errno));
 }
 
 FIXTURE_SETUP(conn)
@@ -219,66 +79,6 @@ FIXTURE_TEARDOWN(conn)
 	if (self->sfd >= 0)
 		close(self->sfd);
 	close(self->lfd);
-}
-
-static ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct quic_stream_info info = { .stream_id = sid, .stream_flags = flags };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_QUIC;
-	c->cmsg_type = QUIC_STREAM_INFO;
-	c->cmsg_len = CMSG_LEN(sizeof(info));
-	memcpy(CMSG_DATA(c), &info, sizeof(info));
-	return sendmsg(fd, &msg, 0);
-}
-
-static ssize_t stream_recv(int fd, int64_t *sid, uint32_t *flags, void *buf, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
-	struct iovec iov = { buf, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	n = recvmsg(fd, &msg, 0);
-	if (n < 0)
-		return n;
-	*flags = msg.msg_flags;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_STREAM_INFO) {
-			struct quic_stream_info *i = (void *)CMSG_DATA(c);
-
-			*sid = i->stream_id;
-			*flags |= i->stream_flags;
-		}
-	}
-	return n;
-}
-
-/* FNV-1a over the stream, and a generator both sides agree on. */
-static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
-{
-	while (n--)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	return h;
-}
-
-static void fill(unsigned char *p, size_t n, uint64_t *state)
-{
-	while (n--) {
-		*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-		*p++ = *state >> 56;
-	}
 }
 
 /* Send @total bytes on a new stream with FIN; the peer returns the hash. */
@@ -358,8 +158,8 @@ TEST_F(conn, transfer_4m)
 TEST_F(conn, streams_16)
 {
 	unsigned char msg[64], buf[64];
+	int64_t sid = -1;
 	uint32_t flags;
-	int64_t sid;
 	int i, seen = 0;
 
 	for (i = 0; i < 16; i++) {

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * QUIC connections without TLS, for tests that play both ends in one
+ * process: the "handshake messages" are arbitrary bytes, the transport
+ * parameters extensions are swapped directly, and both ends install the
+ * same made-up secrets.  The handshake comes in three steps (pair_hello,
+ * pair_accept, pair_finish) so that many can be in flight at once.
+ */
+#ifndef QUIC_PAIR_H
+#define QUIC_PAIR_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <linux/quic.h>
+#include <linux/tls.h>
+
+#ifndef IPPROTO_QUIC
+#define IPPROTO_QUIC 261
+#endif
+#ifndef SOL_QUIC
+#define SOL_QUIC 288
+#endif
+
+static inline int hs_send(int fd, uint8_t level, const void *data, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = {};
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct quic_handshake_info info = { .crypto_level = level };
+
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_HANDSHAKE_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	return sendmsg(fd, &msg, 0);
+}
+
+/* Receive one handshake chunk; returns its length, the level in *level. */
+static inline int hs_recv(int fd, uint8_t *level, void *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info)) + 64] = {};
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct cmsghdr *c;
+	int n;
+
+	if (poll(&p, 1, 5000) != 1)
+		return -ETIMEDOUT;
+	n = recvmsg(fd, &msg, 0);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_HANDSHAKE_INFO)
+			*level = ((struct quic_handshake_info *)CMSG_DATA(c))->crypto_level;
+	return n;
+}
+
+static inline int set_secret(int fd, uint8_t level, int send, uint32_t type, uint8_t seed)
+{
+	struct quic_crypto_secret s = { .send = send, .level = level, .type = type };
+
+	memset(s.secret, seed, sizeof(s.secret));
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s, sizeof(s));
+}
+
+static inline int swap_params(int from, int to)
+{
+	unsigned char buf[1024];
+	socklen_t len = sizeof(buf);
+
+	if (getsockopt(from, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, &len))
+		return -errno;
+	if (setsockopt(to, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, buf, len))
+		return -errno;
+	return 0;
+}
+
+/* Seeds of the made-up secrets: one per level and direction. */
+enum { SEED_HS_C = 1, SEED_HS_S, SEED_APP_C, SEED_APP_S };
+
+static inline socklen_t loopback(int family, struct sockaddr_storage *ss, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	return sizeof(struct sockaddr_in6);
+}
+
+static inline ssize_t stream_send(int fd, int64_t sid, uint32_t flags, const void *data, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct quic_stream_info info = { .stream_id = sid, .stream_flags = flags };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_STREAM_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	return sendmsg(fd, &msg, 0);
+}
+
+static inline ssize_t stream_recv(int fd, int64_t *sid, uint32_t *flags, void *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(fd, &msg, 0);
+	if (n < 0)
+		return n;
+	*flags = msg.msg_flags;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_QUIC && c->cmsg_type == QUIC_STREAM_INFO) {
+			struct quic_stream_info *i = (void *)CMSG_DATA(c);
+
+			*sid = i->stream_id;
+			*flags |= i->stream_flags;
+		}
+	}
+	return n;
+}
+
+/* FNV-1a over the stream, and a generator both sides agree on. */
+static inline uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static inline void fill(unsigned char *p, size_t n, uint64_t *state)
+{
+	while (n--) {
+		*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+		*p++ = *state >> 56;
+	}
+}
+
+
+/* What the last pair_*() call that failed was doing. */
+static const char *pair_err;
+
+#define PAIR_CHECK(cond, what)			\
+	do {					\
+		if (!(cond)) {			\
+			pair_err = (what);	\
+			return -1;		\
+		}				\
+	} while (0)
+
+#define PAIR_HELLO_LEN	300
+
+/* A client connects to @ss (@version first if not 0) and sends a
+ * "ClientHello" that starts with @tag.  Returns its socket, or -1.
+ */
+static inline int pair_hello(int family, const struct sockaddr_storage *ss, socklen_t len,
+			     uint32_t tag, uint32_t version)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	struct quic_config c = { .version = version };
+	unsigned char buf[PAIR_HELLO_LEN];
+	int fd;
+
+	fd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
+	PAIR_CHECK(fd >= 0, "socket");
+	if (connect(fd, (const struct sockaddr *)ss, len) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    (version && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))) {
+		close(fd);
+		PAIR_CHECK(0, "connect, or the options after it");
+	}
+	memset(buf, 'C', sizeof(buf));
+	memcpy(buf, &tag, sizeof(tag));
+	if (hs_send(fd, QUIC_CRYPTO_INITIAL, buf, sizeof(buf)) != sizeof(buf)) {
+		close(fd);
+		PAIR_CHECK(0, "client hello");
+	}
+	return fd;
+}
+
+/* The server takes the next client and reads its "ClientHello": returns
+ * the socket, and the client's tag in *@tag; or -1.
+ */
+static inline int pair_accept(int lfd, uint32_t *tag)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	unsigned char buf[4096];
+	uint8_t level = 0xff;
+	int fd, n;
+
+	fd = accept(lfd, NULL, NULL);
+	PAIR_CHECK(fd >= 0, "accept");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = hs_recv(fd, &level, buf, sizeof(buf));
+	if (n != PAIR_HELLO_LEN || level != QUIC_CRYPTO_INITIAL || buf[4] != 'C') {
+		close(fd);
+		PAIR_CHECK(0, "server reads the client hello");
+	}
+	memcpy(tag, buf, sizeof(*tag));
+	return fd;
+}
+
+/* The rest of the handshake, both ends: "ServerHello", the Handshake
+ * keys, "EncryptedExtensions" to "Finished", then the 1-RTT keys.
+ */
+static inline int pair_finish(int cfd, int sfd, uint32_t cipher)
+{
+	unsigned char buf[4096];
+	uint8_t level = 0xff;
+	int n, r;
+
+	PAIR_CHECK(!swap_params(cfd, sfd), "client parameters");
+	memset(buf, 'S', 200);
+	PAIR_CHECK(hs_send(sfd, QUIC_CRYPTO_INITIAL, buf, 200) == 200, "server hello");
+	PAIR_CHECK(!set_secret(sfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_S) &&
+		   !set_secret(sfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_C),
+		   "server handshake keys");
+	memset(buf, 'E', 2000);
+	PAIR_CHECK(hs_send(sfd, QUIC_CRYPTO_HANDSHAKE, buf, 2000) == 2000, "server flight");
+
+	n = hs_recv(cfd, &level, buf, sizeof(buf));
+	PAIR_CHECK(n == 200 && level == QUIC_CRYPTO_INITIAL, "client reads the server hello");
+	PAIR_CHECK(!set_secret(cfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_C) &&
+		   !set_secret(cfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_S),
+		   "client handshake keys");
+	for (n = 0; n < 2000; n += r) {
+		r = hs_recv(cfd, &level, buf, sizeof(buf));
+		PAIR_CHECK(r > 0 && level == QUIC_CRYPTO_HANDSHAKE, "client reads the flight");
+	}
+	PAIR_CHECK(n == 2000, "client flight length");
+	PAIR_CHECK(!swap_params(sfd, cfd), "server parameters");
+	memset(buf, 'F', 36);
+	PAIR_CHECK(hs_send(cfd, QUIC_CRYPTO_HANDSHAKE, buf, 36) == 36, "client finished");
+	PAIR_CHECK(!set_secret(cfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_C) &&
+		   !set_secret(cfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_S), "client 1-RTT keys");
+	n = hs_recv(sfd, &level, buf, sizeof(buf));
+	PAIR_CHECK(n == 36 && level == QUIC_CRYPTO_HANDSHAKE, "server reads finished");
+	PAIR_CHECK(!set_secret(sfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_S) &&
+		   !set_secret(sfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_C), "server 1-RTT keys");
+	return 0;
+}
+
+#endif /* QUIC_PAIR_H */
