@@ -20,6 +20,7 @@
  * queued on it directly, and the TLS library judges the ALPN.
  */
 
+#include <linux/jhash.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -36,6 +37,7 @@
 #define QUIC_LISTEN_0RTT_MAX	16	/* 0-RTT packets a listener keeps */
 
 #define QUIC_LISTENERS_MAX	16	/* listeners sharing a port */
+#define QUIC_REQS_BUCKETS	256	/* of &quic_sock.reqs_ids */
 #define QUIC_DISPATCH_BACKLOG	64	/* datagrams waiting for the dispatcher */
 #define QUIC_DISPATCH_CONNS	16	/* connections being routed at once */
 #define QUIC_DISPATCH_DGRAMS	8	/* datagrams one of them may hold */
@@ -148,37 +150,6 @@ void quic_listener_hs_end(struct sock *sk)
 	atomic_dec(&qs->udp->handshakes);
 }
 
-/* RFC 9000 section 8.1.2: a listener that validates addresses answers
- * an Initial without a valid token with a Retry, and takes only those
- * that bring one back.  A bad Retry token is dropped: the client had its
- * chance (section 8.1.3).
- */
-static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
-				const struct quic_packet_info *info)
-{
-	union quic_addr peer, local;
-	struct quic_cid odcid;
-	bool loaded = false;
-
-	if (!READ_ONCE(quic_sk(lsk)->config.validate_peer_address)) {
-		loaded = quic_listener_loaded(lsk);
-		if (!loaded)
-			return true;
-	}
-	if (info->token_len) {
-		quic_addr_from_skb(skb, &peer, &local);
-		if (quic_token_check(info->token, info->token_len, &peer, &odcid) > 0)
-			return true;
-		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_TOKEN_INVALID);
-		if (info->token[0] == QUIC_TOKEN_RETRY)
-			return false;
-	}
-	quic_retry_send(usk, skb, info);
-	if (loaded)
-		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_LOAD);
-	return false;
-}
-
 /* Does @skb, a datagram waiting on a listener, go to @dcid? */
 static bool quic_skb_to_cid(const struct sk_buff *skb, const struct quic_cid *dcid)
 {
@@ -217,8 +188,23 @@ void quic_listener_close(struct sock *lsk)
 	skb_queue_splice_init(&lqs->reqs, &q);
 	skb_queue_splice_init(&lqs->reqs_0rtt, &q);
 	lqs->reqs_mem = 0;
+	if (lqs->reqs_ids)
+		memset(lqs->reqs_ids, 0, QUIC_REQS_BUCKETS * sizeof(*lqs->reqs_ids));
 	spin_unlock_bh(&lqs->reqs.lock);
 	__skb_queue_purge(&q);
+}
+
+/* Under the queue lock of an open listener: the count of the first
+ * Initials of @reqs whose ID falls in the bucket of @skb's.
+ */
+static u16 *quic_reqs_bucket(struct quic_sock *lqs, const struct sk_buff *skb)
+{
+	const u8 *dcid;
+	u8 len;
+
+	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &len))
+		len = 0;
+	return &lqs->reqs_ids[jhash(dcid, len, 0) % QUIC_REQS_BUCKETS];
 }
 
 /* Under the queue lock: @skb leaves a listener queue. */
@@ -227,6 +213,36 @@ static void quic_listener_unlink(struct quic_sock *lqs, struct sk_buff *skb,
 {
 	__skb_unlink(skb, q);
 	lqs->reqs_mem -= skb->truesize;
+	if (q == &lqs->reqs)
+		(*quic_reqs_bucket(lqs, skb))--;
+}
+
+/* An Initial to the same ID as @skb's waits for accept() already: a
+ * retransmission.  It may not get a Retry: the client would follow it
+ * and leave the connection accept() makes from the first one.
+ */
+static bool quic_listener_waiting(struct sock *lsk, const struct sk_buff *skb)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+	const u8 *dcid, *d;
+	struct sk_buff *q;
+	bool found = false;
+	u8 len, l;
+
+	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &len))
+		return false;
+	spin_lock_bh(&lqs->reqs.lock);
+	if (lqs->reqs_open && *quic_reqs_bucket(lqs, skb)) {
+		skb_queue_walk(&lqs->reqs, q) {
+			if (quic_packet_dcid(q->data, q->len, QUIC_CID_LEN, &d, &l) &&
+			    l == len && !memcmp(d, dcid, len)) {
+				found = true;
+				break;
+			}
+		}
+	}
+	spin_unlock_bh(&lqs->reqs.lock);
+	return found;
 }
 
 /* Queue @skb on a listener queue of at most @max datagrams, the oldest
@@ -250,6 +266,8 @@ static bool quic_listener_queue(struct sock *lsk, struct sk_buff_head *q, struct
 	    lqs->reqs_mem + skb->truesize <= READ_ONCE(lsk->sk_rcvbuf)) {
 		__skb_queue_tail(q, skb);
 		lqs->reqs_mem += skb->truesize;
+		if (q == &lqs->reqs)
+			(*quic_reqs_bucket(lqs, skb))++;
 		queued = true;
 	}
 	spin_unlock_bh(&lqs->reqs.lock);
@@ -314,6 +332,52 @@ void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid
 	quic_listener_move(lqs, &lqs->reqs, sk, QUIC_SPACE_INITIAL, dcid);
 	quic_listener_move(lqs, &lqs->reqs_0rtt, sk, QUIC_SPACE_APP, dcid);
 	spin_unlock_bh(&lqs->reqs.lock);
+}
+
+/* RFC 9000 section 8.1.2: a listener that validates addresses answers
+ * an Initial without a valid token with a Retry, and takes only those
+ * that bring one back.  A bad Retry token is dropped: the client had its
+ * chance (section 8.1.3).
+ *
+ * A client that follows a Retry has left the attempt its earlier
+ * Initials began: those still waiting for accept() (sent before a load
+ * made us ask for a token, or a retransmission that got the Retry) would
+ * become a connection nobody talks to, whose packets could even confuse
+ * the client; they go.
+ */
+static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
+				const struct quic_packet_info *info)
+{
+	bool validate = READ_ONCE(quic_sk(lsk)->config.validate_peer_address);
+	union quic_addr peer, local;
+	struct quic_cid odcid;
+	bool loaded = false;
+	int type;
+
+	if (info->token_len) {
+		quic_addr_from_skb(skb, &peer, &local);
+		type = quic_token_check(info->token, info->token_len, &peer, &odcid);
+		if (type == QUIC_TOKEN_RETRY)
+			quic_listener_take(lsk, NULL, &odcid);
+		if (type > 0)
+			return true;
+	}
+	if (!validate) {
+		loaded = quic_listener_loaded(lsk);
+		if (!loaded)
+			return true;
+	}
+	if (info->token_len) {
+		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_TOKEN_INVALID);
+		if (info->token[0] == QUIC_TOKEN_RETRY)
+			return false;
+	}
+	if (quic_listener_waiting(lsk, skb))
+		return false;
+	quic_retry_send(usk, skb, info);
+	if (loaded)
+		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_LOAD);
+	return false;
 }
 
 /* Queue a datagram that may open a connection on the listener chosen for
@@ -912,6 +976,12 @@ int quic_listener_add(struct sock *lsk)
 	struct quic_dispatch *d = NULL;
 	int err = 0;
 
+	if (!qs->reqs_ids) {
+		qs->reqs_ids = kcalloc(QUIC_REQS_BUCKETS, sizeof(*qs->reqs_ids),
+				       GFP_KERNEL_ACCOUNT);
+		if (!qs->reqs_ids)
+			return -ENOMEM;
+	}
 	mutex_lock(&quic_listen_mutex);
 	if (quic_listener_conflicts(lsk)) {
 		err = -EADDRINUSE;

@@ -138,6 +138,8 @@ enum {
  *	accepted yet, their Initial queued or still to come
  * @reqs_mem: truesize of what @reqs and @reqs_0rtt hold, within the
  *	listener's receive buffer
+ * @reqs_ids: on a listener, how many datagrams of @reqs go to IDs of each
+ *	hash bucket: a cheap first look for a retransmitted Initial
  * @reqs_open: datagrams may still be queued: cleared, under the queue
  *	lock, when the listener stops, so that the receive path cannot queue
  *	behind the purge
@@ -225,7 +227,7 @@ enum {
  * release_sock() through the backlog and @deferred).  @listen_node is
  * under the listener table's lock, @net_node under the namespace's
  * &quic_net.socks_lock, and @reqs has its own queue lock,
- * which also covers @reqs_0rtt, @reqs_mem and @reqs_open.
+ * which also covers @reqs_0rtt, @reqs_mem, @reqs_ids and @reqs_open.
  */
 struct quic_sock {
 	struct inet_sock		inet;
@@ -247,6 +249,7 @@ struct quic_sock {
 	struct sk_buff_head		reqs;
 	struct sk_buff_head		reqs_0rtt;
 	u32				reqs_mem;
+	u16				*reqs_ids;
 	bool				reqs_open;
 	struct sk_buff_head		early_rcv;
 	union quic_addr			peer_addr;

@@ -184,12 +184,18 @@ static const char *pair_err;
 
 #define PAIR_HELLO_LEN	300
 
+/* If set, the max_idle_timeout (microseconds) pair_hello() gives clients:
+ * a test that keeps many handshakes waiting may need more than 30 s.
+ */
+static uint32_t pair_idle_timeout;
+
 /* A client connects to @ss (@version first if not 0) and sends a
  * "ClientHello" that starts with @tag.  Returns its socket, or -1.
  */
 static inline int pair_hello(int family, const struct sockaddr_storage *ss, socklen_t len,
 			     uint32_t tag, uint32_t version)
 {
+	struct quic_transport_param tp = { .max_idle_timeout = pair_idle_timeout };
 	struct timeval tv = { .tv_sec = 10 };
 	struct quic_config c = { .version = version };
 	unsigned char buf[PAIR_HELLO_LEN];
@@ -197,7 +203,9 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 
 	fd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 	PAIR_CHECK(fd >= 0, "socket");
-	if (connect(fd, (const struct sockaddr *)ss, len) ||
+	if ((pair_idle_timeout &&
+	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp))) ||
+	    connect(fd, (const struct sockaddr *)ss, len) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    (version && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))) {
 		close(fd);
