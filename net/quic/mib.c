@@ -76,14 +76,14 @@ static const struct ctl_table quic_net_sysctl_table[] = {
 
 static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
 {
-	struct ctl_table *t;
+	void *t;	/* a writable copy, pointing at this namespace */
 
 	if (!IS_ENABLED(CONFIG_SYSCTL))
 		return 0;
 	t = kmemdup(quic_net_sysctl_table, sizeof(quic_net_sysctl_table), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	t[0].data = &qn->retry_threshold;
+	*(void **)(t + offsetof(typeof(*quic_net_sysctl_table), data)) = &qn->retry_threshold;
 	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
 					    ARRAY_SIZE(quic_net_sysctl_table));
 	if (!qn->sysctl) {

@@ -183,8 +183,10 @@ static void alloc_pairs(struct __test_metadata *_metadata, struct _test_data_loa
 	self->cfd = malloc(n * sizeof(int));
 	self->sfd = malloc(n * sizeof(int));
 	ASSERT_TRUE(self->cfd && self->sfd);
-	for (i = 0; i < n; i++)
-		self->cfd[i] = self->sfd[i] = -1;
+	for (i = 0; i < n; i++) {
+		self->cfd[i] = -1;
+		self->sfd[i] = -1;
+	}
 	self->n = n;
 }
 
@@ -204,8 +206,8 @@ static void open_pairs(struct __test_metadata *_metadata, struct _test_data_load
 	alloc_pairs(_metadata, self, n);
 	for (i = 0; i < n; i++) {
 		self->cfd[i] = pair_hello(AF_INET, &self->ss, self->len, i, 0);
-		ASSERT_GE(self->cfd[i], 0) TH_LOG("client %ld: %s: %s", i, pair_err,
-						   strerror(errno));
+		ASSERT_GE(self->cfd[i], 0)
+			TH_LOG("client %ld: %s: %s", i, pair_err, strerror(errno));
 	}
 	for (i = 0; i < n; i++) {
 		fd = pair_accept(self->lfd, &tag);
@@ -316,9 +318,8 @@ TEST_F_TIMEOUT(load, open_close_cycles, 1800)
 
 			ASSERT_GT(r, 0);
 			got += r;
-			if (flags & MSG_QUIC_STREAM_FIN) {
+			if (flags & MSG_QUIC_STREAM_FIN)
 				ASSERT_EQ(got, sizeof(buf));
-			}
 		}
 		ASSERT_EQ(buf[0], (unsigned char)i);
 		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -487,19 +488,20 @@ TEST_F_TIMEOUT(load, threads_one_socket, 600)
  */
 struct blaster {
 	int fd;
-	volatile int stop;
+	int stop;	/* __atomic */
 };
 
 static void *blast(void *arg)
 {
-	struct blaster *b = arg;
 	static __thread unsigned char buf[8192];
+	struct blaster *b = arg;
 	int64_t sid = 1;
 
 	/* Until the client's close reaches us (EPIPE), or SO_SNDTIMEO. */
 	if (stream_send(b->fd, sid, MSG_QUIC_STREAM_NEW, buf, sizeof(buf)) < 0)
 		return NULL;
-	while (!b->stop && stream_send(b->fd, sid, 0, buf, sizeof(buf)) > 0)
+	while (!__atomic_load_n(&b->stop, __ATOMIC_RELAXED) &&
+	       stream_send(b->fd, sid, 0, buf, sizeof(buf)) > 0)
 		;
 	return NULL;
 }
@@ -529,7 +531,7 @@ TEST_F_TIMEOUT(load, close_races, 1200)
 			setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(cfd);
 		usleep(1000 * (i % 7));
-		b.stop = 1;
+		__atomic_store_n(&b.stop, 1, __ATOMIC_RELAXED);
 		pthread_join(t, NULL);
 		setsockopt(sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(sfd);

@@ -170,17 +170,14 @@ static inline void fill(unsigned char *p, size_t n, uint64_t *state)
 	}
 }
 
-
 /* What the last pair_*() call that failed was doing. */
 static const char *pair_err;
 
-#define PAIR_CHECK(cond, what)			\
-	do {					\
-		if (!(cond)) {			\
-			pair_err = (what);	\
-			return -1;		\
-		}				\
-	} while (0)
+static inline int pair_fail(const char *what)
+{
+	pair_err = what;
+	return -1;
+}
 
 #define PAIR_HELLO_LEN	300
 
@@ -202,20 +199,21 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 	int fd;
 
 	fd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
-	PAIR_CHECK(fd >= 0, "socket");
+	if (fd < 0)
+		return pair_fail("socket");
 	if ((pair_idle_timeout &&
 	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp))) ||
 	    connect(fd, (const struct sockaddr *)ss, len) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    (version && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))) {
 		close(fd);
-		PAIR_CHECK(0, "connect, or the options after it");
+		return pair_fail("connect, or the options around it");
 	}
 	memset(buf, 'C', sizeof(buf));
 	memcpy(buf, &tag, sizeof(tag));
 	if (hs_send(fd, QUIC_CRYPTO_INITIAL, buf, sizeof(buf)) != sizeof(buf)) {
 		close(fd);
-		PAIR_CHECK(0, "client hello");
+		return pair_fail("client hello");
 	}
 	return fd;
 }
@@ -231,15 +229,26 @@ static inline int pair_accept(int lfd, uint32_t *tag)
 	int fd, n;
 
 	fd = accept(lfd, NULL, NULL);
-	PAIR_CHECK(fd >= 0, "accept");
+	if (fd < 0)
+		return pair_fail("accept");
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = hs_recv(fd, &level, buf, sizeof(buf));
 	if (n != PAIR_HELLO_LEN || level != QUIC_CRYPTO_INITIAL || buf[4] != 'C') {
 		close(fd);
-		PAIR_CHECK(0, "server reads the client hello");
+		return pair_fail("server reads the client hello");
 	}
 	memcpy(tag, buf, sizeof(*tag));
 	return fd;
+}
+
+/* Install the Handshake or 1-RTT secrets of one end: @seed_tx is what it
+ * sends with.
+ */
+static inline int pair_keys(int fd, uint8_t level, uint32_t cipher, uint8_t seed_tx,
+			    uint8_t seed_rx)
+{
+	return set_secret(fd, level, 1, cipher, seed_tx) ?:
+	       set_secret(fd, level, 0, cipher, seed_rx);
 }
 
 /* The rest of the handshake, both ends: "ServerHello", the Handshake
@@ -251,34 +260,41 @@ static inline int pair_finish(int cfd, int sfd, uint32_t cipher)
 	uint8_t level = 0xff;
 	int n, r;
 
-	PAIR_CHECK(!swap_params(cfd, sfd), "client parameters");
+	if (swap_params(cfd, sfd))
+		return pair_fail("client parameters");
 	memset(buf, 'S', 200);
-	PAIR_CHECK(hs_send(sfd, QUIC_CRYPTO_INITIAL, buf, 200) == 200, "server hello");
-	PAIR_CHECK(!set_secret(sfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_S) &&
-		   !set_secret(sfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_C),
-		   "server handshake keys");
+	if (hs_send(sfd, QUIC_CRYPTO_INITIAL, buf, 200) != 200)
+		return pair_fail("server hello");
+	if (pair_keys(sfd, QUIC_CRYPTO_HANDSHAKE, cipher, SEED_HS_S, SEED_HS_C))
+		return pair_fail("server handshake keys");
 	memset(buf, 'E', 2000);
-	PAIR_CHECK(hs_send(sfd, QUIC_CRYPTO_HANDSHAKE, buf, 2000) == 2000, "server flight");
+	if (hs_send(sfd, QUIC_CRYPTO_HANDSHAKE, buf, 2000) != 2000)
+		return pair_fail("server flight");
 
 	n = hs_recv(cfd, &level, buf, sizeof(buf));
-	PAIR_CHECK(n == 200 && level == QUIC_CRYPTO_INITIAL, "client reads the server hello");
-	PAIR_CHECK(!set_secret(cfd, QUIC_CRYPTO_HANDSHAKE, 1, cipher, SEED_HS_C) &&
-		   !set_secret(cfd, QUIC_CRYPTO_HANDSHAKE, 0, cipher, SEED_HS_S),
-		   "client handshake keys");
+	if (n != 200 || level != QUIC_CRYPTO_INITIAL)
+		return pair_fail("client reads the server hello");
+	if (pair_keys(cfd, QUIC_CRYPTO_HANDSHAKE, cipher, SEED_HS_C, SEED_HS_S))
+		return pair_fail("client handshake keys");
 	for (n = 0; n < 2000; n += r) {
 		r = hs_recv(cfd, &level, buf, sizeof(buf));
-		PAIR_CHECK(r > 0 && level == QUIC_CRYPTO_HANDSHAKE, "client reads the flight");
+		if (r <= 0 || level != QUIC_CRYPTO_HANDSHAKE)
+			return pair_fail("client reads the flight");
 	}
-	PAIR_CHECK(n == 2000, "client flight length");
-	PAIR_CHECK(!swap_params(sfd, cfd), "server parameters");
+	if (n != 2000)
+		return pair_fail("client flight length");
+	if (swap_params(sfd, cfd))
+		return pair_fail("server parameters");
 	memset(buf, 'F', 36);
-	PAIR_CHECK(hs_send(cfd, QUIC_CRYPTO_HANDSHAKE, buf, 36) == 36, "client finished");
-	PAIR_CHECK(!set_secret(cfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_C) &&
-		   !set_secret(cfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_S), "client 1-RTT keys");
+	if (hs_send(cfd, QUIC_CRYPTO_HANDSHAKE, buf, 36) != 36)
+		return pair_fail("client finished");
+	if (pair_keys(cfd, QUIC_CRYPTO_APP, cipher, SEED_APP_C, SEED_APP_S))
+		return pair_fail("client 1-RTT keys");
 	n = hs_recv(sfd, &level, buf, sizeof(buf));
-	PAIR_CHECK(n == 36 && level == QUIC_CRYPTO_HANDSHAKE, "server reads finished");
-	PAIR_CHECK(!set_secret(sfd, QUIC_CRYPTO_APP, 1, cipher, SEED_APP_S) &&
-		   !set_secret(sfd, QUIC_CRYPTO_APP, 0, cipher, SEED_APP_C), "server 1-RTT keys");
+	if (n != 36 || level != QUIC_CRYPTO_HANDSHAKE)
+		return pair_fail("server reads finished");
+	if (pair_keys(sfd, QUIC_CRYPTO_APP, cipher, SEED_APP_S, SEED_APP_C))
+		return pair_fail("server 1-RTT keys");
 	return 0;
 }
 
