@@ -112,21 +112,22 @@ struct quic_dispatch_conn {
 /* Under load, as TCP sends SYN cookies, every listener validates
  * addresses: a flood of Initials from spoofed addresses then makes a
  * Retry each and no connection, while real clients come back with the
- * token.  The load is the port's handshakes in progress, accepted or
- * waiting to be, against net.quic.retry_threshold.
+ * token.  The load is the port's handshakes in progress and what waits
+ * for accept() on this listener, against net.quic.retry_threshold.  @us
+ * is the port the datagram came on: a listener that is closing may have
+ * let go of its own.
  */
-static bool quic_listener_loaded(struct sock *lsk)
+static bool quic_listener_loaded(struct quic_udp_sock *us, struct sock *lsk)
 {
 	int threshold = READ_ONCE(quic_net(sock_net(lsk))->retry_threshold);
-	struct quic_sock *lqs = quic_sk(lsk);
 
-	return threshold && atomic_read(&lqs->udp->handshakes) +
-			    skb_queue_len_lockless(&lqs->reqs) >= threshold;
+	return threshold && atomic_read(&us->handshakes) +
+			    skb_queue_len_lockless(&quic_sk(lsk)->reqs) >= threshold;
 }
 
 /**
  * quic_listener_hs_begin - a server connection starts its handshake
- * @sk: the connection, just accepted
+ * @sk: the connection, just accepted, locked
  */
 void quic_listener_hs_begin(struct sock *sk)
 {
@@ -138,7 +139,8 @@ void quic_listener_hs_begin(struct sock *sk)
 
 /**
  * quic_listener_hs_end - a server connection's handshake is over
- * @sk: the connection: established, or going away (still bound)
+ * @sk: the connection: established, or going away (still bound); locked,
+ *	or no longer reachable
  */
 void quic_listener_hs_end(struct sock *sk)
 {
@@ -194,12 +196,12 @@ void quic_listener_close(struct sock *lsk)
 	__skb_queue_purge(&q);
 }
 
-/* Under the queue lock of an open listener: the count of the first
- * Initials of @reqs whose ID falls in the bucket of @skb's.
+/* Under the queue lock of an open listener: the count of the datagrams
+ * of @reqs whose ID falls in the bucket of @skb's.
  */
 static u16 *quic_reqs_bucket(struct quic_sock *lqs, const struct sk_buff *skb)
 {
-	const u8 *dcid;
+	const u8 *dcid = NULL;
 	u8 len;
 
 	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &len))
@@ -217,8 +219,9 @@ static void quic_listener_unlink(struct quic_sock *lqs, struct sk_buff *skb,
 		(*quic_reqs_bucket(lqs, skb))--;
 }
 
-/* An Initial to the same ID as @skb's waits for accept() already: a
- * retransmission.  It may not get a Retry: the client would follow it
+/* An Initial to the same ID as @skb's waits for accept() already: @skb
+ * is a retransmission, or the rest of a ClientHello.  It is queued with
+ * it, never answered with a Retry: the client would follow the Retry
  * and leave the connection accept() makes from the first one.
  */
 static bool quic_listener_waiting(struct sock *lsk, const struct sk_buff *skb)
@@ -345,10 +348,11 @@ void quic_listener_take(struct sock *lsk, struct sock *sk, const struct quic_cid
  * become a connection nobody talks to, whose packets could even confuse
  * the client; they go.
  */
-static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
-				const struct quic_packet_info *info)
+static bool quic_listener_admit(struct quic_udp_sock *us, struct sock *lsk,
+				struct sk_buff *skb, const struct quic_packet_info *info)
 {
 	bool validate = READ_ONCE(quic_sk(lsk)->config.validate_peer_address);
+	struct sock *usk = us->sock->sk;
 	union quic_addr peer, local;
 	struct quic_cid odcid;
 	bool loaded = false;
@@ -363,7 +367,7 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 			return true;
 	}
 	if (!validate) {
-		loaded = quic_listener_loaded(lsk);
+		loaded = quic_listener_loaded(us, lsk);
 		if (!loaded)
 			return true;
 	}
@@ -373,7 +377,7 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
 			return false;
 	}
 	if (quic_listener_waiting(lsk, skb))
-		return false;
+		return true;
 	quic_retry_send(usk, skb, info);
 	if (loaded)
 		QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRY_LOAD);
@@ -388,13 +392,13 @@ static bool quic_listener_admit(struct sock *usk, struct sock *lsk, struct sk_bu
  * their data comes again in 1-RTT packets.  Under rcu_read_lock() with
  * BHs off; consumes @skb.
  */
-static void quic_listener_deliver(struct sock *usk, struct sock *lsk, struct sk_buff *skb,
-				  const struct quic_packet_info *info)
+static void quic_listener_deliver(struct quic_udp_sock *us, struct sock *lsk,
+				  struct sk_buff *skb, const struct quic_packet_info *info)
 {
 	struct quic_sock *lqs = quic_sk(lsk);
 	u32 backlog;
 
-	if (!refcount_inc_not_zero(&lsk->sk_refcnt)) {
+	if (!READ_ONCE(lqs->reqs_open) || !refcount_inc_not_zero(&lsk->sk_refcnt)) {
 		kfree_skb(skb);
 		return;
 	}
@@ -404,7 +408,7 @@ static void quic_listener_deliver(struct sock *usk, struct sock *lsk, struct sk_
 	}
 	backlog = max_t(u32, READ_ONCE(lsk->sk_max_ack_backlog), 1);
 	if (skb_queue_len(&lqs->reqs) >= backlog ||
-	    !quic_listener_admit(usk, lsk, skb, info))
+	    !quic_listener_admit(us, lsk, skb, info))
 		kfree_skb(skb);
 	else if (quic_listener_queue(lsk, &lqs->reqs, skb, backlog, false))
 		lsk->sk_data_ready(lsk);
@@ -693,7 +697,7 @@ static void quic_dispatch_deliver(struct quic_dispatch *d, struct quic_dispatch_
 	}
 	rcu_read_lock();
 	local_bh_disable();
-	quic_listener_deliver(d->us->sock->sk, c->routed, skb, &info);
+	quic_listener_deliver(d->us, c->routed, skb, &info);
 	local_bh_enable();
 	rcu_read_unlock();
 }
@@ -929,7 +933,7 @@ void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us, struct sk_buf
 	if (!quic_listener_wanted(skb, &info))
 		goto drop;
 	if (!rcu_dereference(hlist_next_rcu(first))) {
-		quic_listener_deliver(usk, &hlist_entry(first, struct quic_sock,
+		quic_listener_deliver(us, &hlist_entry(first, struct quic_sock,
 							listen_node)->inet.sk, skb, &info);
 		return;
 	}

@@ -247,6 +247,7 @@ static void quic_destroy_sock(struct sock *sk)
 	quic_data_free(&qs->token);
 	quic_data_free(&qs->ticket);
 	kfree(qs->reqs_ids);
+	qs->reqs_ids = NULL;
 	kfree_sensitive(qs->ticket_rx);
 	sk_sockets_allocated_dec(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);

@@ -2988,7 +2988,11 @@ FIXTURE_SETUP(alpn)
 
 FIXTURE_TEARDOWN(alpn)
 {
-	int i;
+	int i, old;
+
+	if (load_restore >= 0)
+		sysctl_swap("/proc/sys/net/quic/retry_threshold", &old, load_restore);
+	load_restore = -1;
 
 	for (i = 0; i < ALPN_LISTENERS; i++)
 		if (self->lfd[i] >= 0)
@@ -3446,6 +3450,35 @@ TEST_F(alpn, down_to_one)
 	self->lfd[1] = -1;
 	alpn_expect_routed(_metadata, self, "b1", 0);
 	alpn_expect_routed(_metadata, self, "nope", 0);
+}
+
+/* A listener closes while the client routed to it still sends, under
+ * load: its late Initials go nowhere (the closed listener no longer has
+ * a port of its own to weigh the load on), and the port serves on.
+ */
+TEST_F(alpn, routed_listener_closed)
+{
+	uint8_t hello[ALPN_HELLO_MAX];
+	struct pollfd p;
+	int old, err;
+	size_t n;
+
+	self->lfd[2] = alpn_listener(_metadata, self, "c", &err);
+	ASSERT_GE(self->lfd[2], 0);
+	ASSERT_EQ(err, 0);
+	ASSERT_EQ(sysctl_swap("/proc/sys/net/quic/retry_threshold", &old, 1), 0);
+	load_restore = old;
+	n = alpn_hello(hello, "c", 0);
+	alpn_send(_metadata, &self->peer, hello, 0, n);
+	p = (struct pollfd){ .fd = self->lfd[2], .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, ALPN_WAIT_MS), 1);
+	close(self->lfd[2]);
+	self->lfd[2] = -1;
+	alpn_send(_metadata, &self->peer, hello, 0, n);	/* a retransmission */
+	usleep(300000);
+	ASSERT_EQ(sysctl_swap("/proc/sys/net/quic/retry_threshold", &err, old), 0);
+	load_restore = -1;
+	alpn_expect_routed(_metadata, self, "b1", 1);
 }
 
 /* The last listener closes while ClientHellos wait: they go with it,
