@@ -920,6 +920,7 @@ void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us, struct sk_buf
 	struct quic_packet_info info;
 	struct hlist_node *first;
 	struct quic_dispatch *d;
+	struct quic_sock *lqs;
 
 	if (quic_packet_parse(skb->data, skb->len, 0, false, &info))
 		goto drop;
@@ -933,8 +934,8 @@ void quic_listener_rcv(struct sock *usk, struct quic_udp_sock *us, struct sk_buf
 	if (!quic_listener_wanted(skb, &info))
 		goto drop;
 	if (!rcu_dereference(hlist_next_rcu(first))) {
-		quic_listener_deliver(us, &hlist_entry(first, struct quic_sock,
-							listen_node)->inet.sk, skb, &info);
+		lqs = hlist_entry(first, struct quic_sock, listen_node);
+		quic_listener_deliver(us, &lqs->inet.sk, skb, &info);
 		return;
 	}
 	d = rcu_dereference(us->dispatch);
