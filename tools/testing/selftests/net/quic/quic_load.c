@@ -334,9 +334,8 @@ TEST_F_TIMEOUT(load, open_close_cycles, 1800)
 	int64_t sid;
 
 	for (i = 0; i < n; i++) {
-		if (i == n / 10) {
+		if (i == n / 10)
 			warm = settle();
-		}
 		cfd = pair_hello(AF_INET, &self->ss, self->len, i, 0);
 		ASSERT_GE(cfd, 0) TH_LOG("cycle %ld: %s", i, pair_err);
 		sfd = pair_accept(self->lfd, &tag);
