@@ -25,6 +25,47 @@
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
 
+/* The keys of @level, allocated on first use.  Process context: the
+ * socket lock held by the user, so the receive path, which reads
+ * &quic_sock.crypto under the socket spinlock, waits on the backlog.
+ */
+static struct quic_crypto *quic_conn_crypto_get(struct sock *sk, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	lockdep_assert(lockdep_sock_is_held(sk));
+	might_sleep();
+	if (!qs->crypto[level])
+		qs->crypto[level] = kzalloc_obj(*qs->crypto[level], GFP_KERNEL_ACCOUNT);
+	return qs->crypto[level];
+}
+
+/* Free the keys of @level: transforms and secrets.  Process context. */
+static void quic_conn_crypto_put(struct sock *sk, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (!qs->crypto[level])
+		return;
+	quic_crypto_free(qs->crypto[level]);
+	kfree(qs->crypto[level]);
+	qs->crypto[level] = NULL;
+}
+
+/* Initial keys from @dcid (RFC 9001 section 5.2), for a client's first
+ * Initial, after a Retry or Version Negotiation, or for a server's
+ * connection as accept() creates it.
+ */
+static int quic_conn_initial_keys(struct sock *sk, u32 version, const struct quic_cid *dcid,
+				  bool is_server)
+{
+	struct quic_crypto *c = quic_conn_crypto_get(sk, QUIC_CRYPTO_INITIAL);
+
+	if (!c)
+		return -ENOMEM;
+	return quic_crypto_initial_keys(c, version, dcid->data, dcid->len, is_server);
+}
+
 /* Client side of a Retry or of Version Negotiation, in process context:
  * new Initial keys, from the server's new connection ID (RFC 9001 section
  * 5.2) or for the version picked (RFC 9368 section 2.1), then everything
@@ -35,8 +76,7 @@ static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dc
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
 
-	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       dcid->data, dcid->len, false);
+	err = quic_conn_initial_keys(sk, qs->version, dcid, false);
 	if (err) {
 		quic_conn_closed(sk, err);
 		return;
@@ -44,6 +84,25 @@ static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dc
 	quic_recovery_restart(sk, QUIC_SPACE_INITIAL);
 	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
 	quic_output_flush(sk);
+}
+
+/* Transforms of keys no packet may use any more: those of discarded
+ * spaces (RFC 9001 sections 4.9.1 and 4.9.2) and, once the handshake is
+ * done, the 0-RTT ones (4.9.3).  An idle connection keeps only its 1-RTT
+ * keys.  Freed here because freeing a transform may sleep; the receive
+ * path only marks the keys unusable.
+ */
+static void quic_conn_free_old_keys(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 space;
+
+	lockdep_assert(lockdep_sock_is_held(sk));
+	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
+		if (qs->space[space].keys_discarded)
+			quic_conn_crypto_put(sk, quic_space_level(space, false));
+	if (qs->handshake_done)
+		quic_conn_crypto_put(sk, QUIC_CRYPTO_EARLY);
 }
 
 /* What softirq context cannot do itself, because it may sleep: the next
@@ -66,8 +125,11 @@ static void quic_conn_work(struct work_struct *work)
 		quic_conn_initial_restart(sk, &qs->retry_scid);
 	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
 		quic_conn_initial_restart(sk, &qs->odcid);
-	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing)
-		quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
+	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing &&
+	    qs->crypto[QUIC_CRYPTO_APP])
+		quic_crypto_prepare_update(qs->crypto[QUIC_CRYPTO_APP]);
+	if (test_and_clear_bit(QUIC_WORK_DISCARD, &qs->work_todo))
+		quic_conn_free_old_keys(sk);
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -88,7 +150,7 @@ static void quic_conn_work_queue(struct sock *sk, int what)
  */
 void quic_conn_key_updated(struct sock *sk)
 {
-	u8 phase = quic_sk(sk)->crypto[QUIC_CRYPTO_APP].key_phase;
+	u8 phase = quic_key_phase(quic_sk(sk));
 
 	quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
 	quic_conn_work_queue(sk, QUIC_WORK_KEYS);
@@ -108,13 +170,13 @@ void quic_conn_key_updated(struct sock *sk)
 void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, const u8 *p)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_INITIAL];
+	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_INITIAL];
 	u32 len = info->len - QUIC_TAG_LEN;
 	struct quic_cid_entry *d;
 	u8 tag[QUIC_TAG_LEN];
 	u8 *token;
 
-	if (qs->is_server || qs->retried || qs->peer_scid_known ||
+	if (!c || qs->is_server || qs->retried || qs->peer_scid_known ||
 	    info->version != qs->version || !info->token_len ||
 	    info->token_len > QUIC_TOKEN_MAX_LEN)
 		return;
@@ -164,8 +226,8 @@ void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info,
 	int i;
 
 	/* After a Retry the server has answered: VN no longer applies. */
-	if (qs->is_server || qs->peer_scid_known || qs->version_negotiated || qs->retried ||
-	    v == end ||
+	if (!qs->crypto[QUIC_CRYPTO_INITIAL] || qs->is_server || qs->peer_scid_known ||
+	    qs->version_negotiated || qs->retried || v == end ||
 	    (end - v) % 4 || info->scid_len != qs->odcid.len ||
 	    memcmp(info->scid, qs->odcid.data, info->scid_len))
 		return;
@@ -180,8 +242,8 @@ void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info,
 			qs->config.version = ours[i];	/* what getsockopt() shows */
 			qs->version_negotiated = true;
 			/* Nothing goes out at this level until the new keys. */
-			qs->crypto[QUIC_CRYPTO_INITIAL].tx.ready = false;
-			qs->crypto[QUIC_CRYPTO_INITIAL].rx.ready = false;
+			qs->crypto[QUIC_CRYPTO_INITIAL]->tx.ready = false;
+			qs->crypto[QUIC_CRYPTO_INITIAL]->rx.ready = false;
 			quic_conn_work_queue(sk, QUIC_WORK_VERSION);
 			return;
 		}
@@ -230,10 +292,10 @@ int quic_conn_new_token(struct sock *sk)
 int quic_conn_key_update(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_APP];
 	int err;
 
-	if (!qs->handshake_done || qs->closing)
+	if (!qs->handshake_done || qs->closing || !c)
 		return -ENOTCONN;
 	if (!qs->confirmed || qs->key_update_pending)
 		return -EAGAIN;
@@ -260,8 +322,10 @@ int quic_conn_key_update(struct sock *sk)
 void quic_conn_aead_check(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_APP];
 
+	if (!c)
+		return;
 	if (quic_crypto_limit_reached(c)) {
 		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
 		return;
@@ -313,7 +377,7 @@ void quic_conn_free(struct sock *sk)
 	for (i = 0; i < QUIC_SPACE_MAX; i++)
 		quic_space_purge(sk, &qs->space[i]);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
-		quic_crypto_free(&qs->crypto[i]);
+		quic_conn_crypto_put(sk, i);
 	quic_streams_free(sk);
 	quic_listener_close(sk);
 	skb_queue_purge(&qs->early_rcv);
@@ -467,8 +531,7 @@ int quic_conn_connect(struct sock *sk, const union quic_addr *peer)
 	e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       qs->odcid.data, qs->odcid.len, false);
+	err = quic_conn_initial_keys(sk, qs->version, &qs->odcid, false);
 	if (err)
 		return err;
 	WRITE_ONCE(sk->sk_shutdown, 0);	/* a shutdown() before connect() */
@@ -497,9 +560,7 @@ int quic_conn_reconfigure(struct sock *sk)
 	int err;
 
 	if (!qs->is_server && qs->version != qs->config.version) {
-		err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
-					       qs->config.version, qs->odcid.data,
-					       qs->odcid.len, false);
+		err = quic_conn_initial_keys(sk, qs->config.version, &qs->odcid, false);
 		if (err) {
 			qs->config.version = qs->version;
 			return err;
@@ -635,8 +696,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 		err = PTR_ERR(e);
 		goto out;
 	}
-	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL], qs->version,
-				       first.data, first.len, true);
+	err = quic_conn_initial_keys(sk, qs->version, &first, true);
 	if (!err)
 		err = quic_conn_start(sk, true);
 	if (err)
@@ -835,7 +895,7 @@ static void quic_conn_established(struct sock *sk)
 	/* 0-RTT data waited for the handshake, which it must not mix with. */
 	skb_queue_splice_tail_init(&qs->early_rcv, &sk->sk_receive_queue);
 	/* Keys for the peer's first key update, computed while we may sleep */
-	quic_crypto_prepare_update(&qs->crypto[QUIC_CRYPTO_APP]);
+	quic_crypto_prepare_update(qs->crypto[QUIC_CRYPTO_APP]);
 	if (qs->is_server) {
 		quic_listener_hs_end(sk);
 		fr.type = QUIC_FRAME_HANDSHAKE_DONE;
@@ -843,6 +903,7 @@ static void quic_conn_established(struct sock *sk)
 		quic_conn_confirmed(sk);
 	}
 	quic_conn_issue_cids(sk);
+	quic_conn_work_queue(sk, QUIC_WORK_DISCARD);	/* the 0-RTT keys */
 	sk->sk_state_change(sk);
 	sk->sk_write_space(sk);
 }
@@ -868,9 +929,12 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 	if (s->level != QUIC_CRYPTO_APP && s->level != QUIC_CRYPTO_HANDSHAKE &&
 	    s->level != QUIC_CRYPTO_EARLY)
 		return -EINVAL;
-	c = &qs->crypto[s->level];
-	if (s->send ? c->tx.ready : c->rx.ready)
+	c = qs->crypto[s->level];
+	if (c && (s->send ? c->tx.ready : c->rx.ready))
 		return -EINVAL;
+	c = quic_conn_crypto_get(sk, s->level);
+	if (!c)
+		return -ENOMEM;
 	err = quic_crypto_set_secret(c, qs->version, s->type, s->secret, s->send);
 	if (err)
 		return err;
@@ -887,8 +951,7 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
  * @sk: the connection
  * @space: &enum quic_space_id
  *
- * The transforms stay allocated until the socket goes: this may run in
- * softirq context.
+ * This may run in softirq context: the work item frees the transforms.
  */
 void quic_space_discard(struct sock *sk, u8 space)
 {
@@ -900,11 +963,14 @@ void quic_space_discard(struct sock *sk, u8 space)
 		return;
 	quic_space_purge(sk, s);
 	s->keys_discarded = true;
-	c = &qs->crypto[quic_space_level(space, false)];
-	c->tx.ready = false;
-	c->rx.ready = false;
+	c = qs->crypto[quic_space_level(space, false)];
+	if (c) {
+		c->tx.ready = false;
+		c->rx.ready = false;
+	}
 	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
 	quic_timers_update(sk);
+	quic_conn_work_queue(sk, QUIC_WORK_DISCARD);
 }
 
 /**

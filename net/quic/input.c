@@ -490,10 +490,13 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return info.len;
 	level = quic_packet_level(info.type);
 	s = &qs->space[quic_level_space(level)];
-	c = &qs->crypto[level];
+	c = qs->crypto[level];
 	if (s->keys_discarded || (level == QUIC_CRYPTO_EARLY && !qs->is_server))
 		return info.len;
-	if (!c->rx.ready) {
+	/* 0-RTT keys go once the handshake is done (RFC 9001 4.9.3). */
+	if (level == QUIC_CRYPTO_EARLY && qs->handshake_done && !quic_rx_ready(qs, level))
+		return info.len;
+	if (!quic_rx_ready(qs, level)) {
 		/* RFC 9001 section 5.7: keep it until its keys arrive. */
 		if (skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
 			return info.len;

@@ -581,7 +581,7 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	o.full = false;
 	p = quic_out_reserve(&o, 1);
 	if (type == QUIC_PACKET_SHORT) {
-		*p = QUIC_HEADER_FIXED_BIT | (qs->crypto[level].key_phase << 2) |
+		*p = QUIC_HEADER_FIXED_BIT | (quic_key_phase(qs) << 2) |
 		     (b->pn_len - 1);
 		quic_out_bytes(&o, dcid->cid.data, dcid->cid.len);
 	} else {
@@ -778,7 +778,7 @@ static int quic_packet_seal(struct sock *sk, struct quic_pkt_builder *b, u32 min
 		put_unaligned_be16(0x4000 | (b->pn_len + plen + QUIC_TAG_LEN),
 				   b->len_field);
 	skb_put(b->skb, b->hlen + plen + QUIC_TAG_LEN);
-	return quic_crypto_encrypt(&qs->crypto[b->level], b->start, b->hlen, plen,
+	return quic_crypto_encrypt(qs->crypto[b->level], b->start, b->hlen, plen,
 				   b->pn, b->pn_len);
 }
 
@@ -973,10 +973,9 @@ static int quic_level_tx(struct quic_sock *qs, u8 space)
 
 	if (qs->space[space].keys_discarded)
 		return -1;
-	if (qs->crypto[level].tx.ready)
+	if (quic_tx_ready(qs, level))
 		return level;
-	if (space == QUIC_SPACE_APP && !qs->is_server &&
-	    qs->crypto[QUIC_CRYPTO_EARLY].tx.ready)
+	if (space == QUIC_SPACE_APP && !qs->is_server && quic_tx_ready(qs, QUIC_CRYPTO_EARLY))
 		return QUIC_CRYPTO_EARLY;
 	return -1;
 }
@@ -1075,7 +1074,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	struct quic_frame fr = {};
 	int err, len;
 
-	if (!qs->crypto[level].tx.ready || !qs->udp)
+	if (!quic_tx_ready(qs, level) || !qs->udp)
 		return -ENOKEY;
 	fr.type = app ? QUIC_FRAME_CONNECTION_CLOSE_APP : QUIC_FRAME_CONNECTION_CLOSE;
 	fr.close.error = error;

@@ -287,7 +287,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	/* RFC 9001 section 6.1: our update is done once acknowledged */
 	if (qs->key_update_pending && space == QUIC_SPACE_APP &&
 	    s->largest_acked >= (s64)qs->key_update_pn) {
-		u8 phase = qs->crypto[QUIC_CRYPTO_APP].key_phase;
+		u8 phase = quic_key_phase(qs);
 
 		qs->key_update_pending = false;
 		quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
@@ -328,7 +328,7 @@ static u64 quic_pto_time(struct quic_sock *qs, u8 *space)
 		 * packet the deadline holds still: from the time of each call
 		 * it would move on every wakeup and the probe never go out.
 		 */
-		*space = qs->crypto[QUIC_CRYPTO_HANDSHAKE].tx.ready ?
+		*space = quic_tx_ready(qs, QUIC_CRYPTO_HANDSHAKE) ?
 			 QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
 		dur = (u64)quic_rtt_pto(&qs->rtt, false) << qs->pto_count;
 		return (quic_last_ack_eliciting(qs) ?: quic_now()) + dur;

@@ -112,6 +112,7 @@ enum {
 	QUIC_WORK_FREE,		/* the closing or draining period of a
 				 * socket the user closed is over
 				 */
+	QUIC_WORK_DISCARD,	/* free the keys no packet may use */
 };
 
 /**
@@ -197,7 +198,10 @@ enum {
  * @retry_scid: Source Connection ID of the Retry, when @retried
  * @peer_scid: Source Connection ID of the peer's first packet, checked
  *	against its initial_source_connection_id
- * @crypto: keys per &enum quic_crypto_level
+ * @crypto: keys per &enum quic_crypto_level, allocated when the first
+ *	key of the level is installed (process context) and freed once no
+ *	packet may use them (quic_conn_free_old_keys()); NULL otherwise.
+ *	A connection keeps only its 1-RTT keys once confirmed.
  * @space: packet number spaces
  * @streams: streams and flow control
  * @peer: the peer's transport parameters, decoded
@@ -290,7 +294,7 @@ struct quic_sock {
 	struct quic_cid			odcid;
 	struct quic_cid			retry_scid;
 	struct quic_cid			peer_scid;
-	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
+	struct quic_crypto		*crypto[QUIC_CRYPTO_MAX];
 	struct quic_space		space[QUIC_SPACE_MAX];
 	struct quic_stream_table	streams;
 	struct quic_params		peer;
@@ -332,6 +336,25 @@ extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quicv6_proto_ops;
+
+/* Keys of @level able to protect what we send / remove the peer's
+ * protection: installed and not discarded.
+ */
+static inline bool quic_tx_ready(const struct quic_sock *qs, u8 level)
+{
+	return qs->crypto[level] && qs->crypto[level]->tx.ready;
+}
+
+static inline bool quic_rx_ready(const struct quic_sock *qs, u8 level)
+{
+	return qs->crypto[level] && qs->crypto[level]->rx.ready;
+}
+
+/* The current 1-RTT key phase; 0 before the 1-RTT keys. */
+static inline u8 quic_key_phase(const struct quic_sock *qs)
+{
+	return qs->crypto[QUIC_CRYPTO_APP] ? qs->crypto[QUIC_CRYPTO_APP]->key_phase : 0;
+}
 
 static inline u64 quic_now(void)
 {

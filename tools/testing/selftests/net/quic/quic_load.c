@@ -26,7 +26,7 @@
 
 #define CIPHER		TLS_CIPHER_AES_GCM_128
 #define BACKLOG		4096
-#define IDLE_KIB_MAX	64	/* per socket; see idle_memory */
+#define IDLE_KIB_MAX	17	/* per socket, QUIC_LOAD_IDLE_KIB; see idle_memory */
 #define SLACK_KIB	512	/* growth tolerated, QUIC_LOAD_SLACK_KIB */
 #define IDLE_TIMEOUT_US	600000000	/* 10 minutes */
 
@@ -300,8 +300,10 @@ static long settle(void)
 /*
  * Idle established connections: what each socket costs in unreclaimable
  * slab, measured as what closing them gives back, and nothing kept
- * afterwards.  The issue's target is 8 KiB a
- * socket; the bound asserted is IDLE_KIB_MAX, against regressions.
+ * afterwards.  The issue's target is 8 KiB a socket; the bound asserted
+ * is IDLE_KIB_MAX, against regressions: 21.4 KiB were measured while the
+ * keys of every level stayed until close, 14.2 KiB with only the 1-RTT
+ * keys kept.
  */
 TEST_F_TIMEOUT(load, idle_memory, 1200)
 {
@@ -316,7 +318,7 @@ TEST_F_TIMEOUT(load, idle_memory, 1200)
 	after = settle();
 	TH_LOG("%ld idle connections: %.1f KiB per socket; %+ld KiB kept after close",
 	       n, (open - after) / (2.0 * n), after - before);
-	EXPECT_LE((open - after) / (2 * n), IDLE_KIB_MAX);
+	EXPECT_LE((open - after) / (2 * n), env_count("QUIC_LOAD_IDLE_KIB", IDLE_KIB_MAX));
 	EXPECT_LE(after - before, env_count("QUIC_LOAD_SLACK_KIB", SLACK_KIB));
 }
 

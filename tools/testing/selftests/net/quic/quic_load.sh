@@ -9,9 +9,10 @@
 # QUIC_LOAD_IDLE, QUIC_LOAD_CYCLES and QUIC_LOAD_RACES set the counts
 # (1000, 1000, 1000 and 100; the long run: 10000 each).  On a kernel with
 # kmemleak (the debug guest, where everything runs ten times slower) the
-# defaults are 200, 200, 200 and 30, and the memory that may stay after
-# close grows to 64 MiB: KASAN's quarantine keeps freed objects a while,
-# and kmemleak is the judge of leaks there.
+# defaults are 200, 200, 200 and 30, the memory that may stay after
+# close grows to 64 MiB (KASAN's quarantine keeps freed objects a while,
+# and kmemleak is the judge of leaks there) and the memory per idle
+# socket (QUIC_LOAD_IDLE_KIB) to 40 KiB, for KASAN's redzones.
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
 
@@ -30,6 +31,7 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	export QUIC_LOAD_CYCLES=${QUIC_LOAD_CYCLES:-200}
 	export QUIC_LOAD_RACES=${QUIC_LOAD_RACES:-30}
 	export QUIC_LOAD_SLACK_KIB=${QUIC_LOAD_SLACK_KIB:-65536}
+	export QUIC_LOAD_IDLE_KIB=${QUIC_LOAD_IDLE_KIB:-40}
 fi
 
 ip netns exec "$NS" "$(dirname "$0")/quic_load"
