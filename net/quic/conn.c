@@ -25,23 +25,25 @@
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
 
-/* The keys of @level, allocated on first use.  Process context: the
- * socket lock held by the user, so the receive path, which reads
- * &quic_sock.crypto under the socket spinlock, waits on the backlog.
+/* The keys of @level, allocated on first use.  Process context, the
+ * socket owned: the receive path and the timers, which read
+ * &quic_sock.crypto under the socket spinlock, wait on the backlog.
  */
-static struct quic_crypto *quic_conn_crypto_get(struct sock *sk, u8 level)
+static struct quic_crypto *quic_conn_keys_alloc(struct sock *sk, u8 level)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	lockdep_assert(lockdep_sock_is_held(sk));
+	sock_owned_by_me(sk);
 	might_sleep();
 	if (!qs->crypto[level])
 		qs->crypto[level] = kzalloc_obj(*qs->crypto[level], GFP_KERNEL_ACCOUNT);
 	return qs->crypto[level];
 }
 
-/* Free the keys of @level: transforms and secrets.  Process context. */
-static void quic_conn_crypto_put(struct sock *sk, u8 level)
+/* Free the keys of @level: transforms and secrets.  Process context,
+ * the socket owned or no longer reachable.
+ */
+static void quic_conn_keys_free(struct sock *sk, u8 level)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
@@ -59,7 +61,7 @@ static void quic_conn_crypto_put(struct sock *sk, u8 level)
 static int quic_conn_initial_keys(struct sock *sk, u32 version, const struct quic_cid *dcid,
 				  bool is_server)
 {
-	struct quic_crypto *c = quic_conn_crypto_get(sk, QUIC_CRYPTO_INITIAL);
+	struct quic_crypto *c = quic_conn_keys_alloc(sk, QUIC_CRYPTO_INITIAL);
 
 	if (!c)
 		return -ENOMEM;
@@ -86,29 +88,34 @@ static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dc
 	quic_output_flush(sk);
 }
 
-/* Transforms of keys no packet may use any more: those of discarded
- * spaces (RFC 9001 sections 4.9.1 and 4.9.2) and, once the handshake is
- * done, the 0-RTT ones (4.9.3).  An idle connection keeps only its 1-RTT
- * keys.  Freed here because freeing a transform may sleep; the receive
- * path only marks the keys unusable.
+/**
+ * quic_conn_free_old_keys - free the keys no packet may use any more
+ * @sk: the connection, owned by the caller, in process context
+ *
+ * Those of discarded spaces (RFC 9001 sections 4.9.1 and 4.9.2) and,
+ * once the handshake is done, the 0-RTT ones (4.9.3): an idle connection
+ * keeps only its 1-RTT keys.  Freeing a transform may sleep, so the
+ * receive path only marks keys unusable and leaves this to the work item
+ * (QUIC_WORK_DISCARD), or to close().
  */
-static void quic_conn_free_old_keys(struct sock *sk)
+void quic_conn_free_old_keys(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 space;
 
-	lockdep_assert(lockdep_sock_is_held(sk));
+	sock_owned_by_me(sk);
+	might_sleep();
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
 		if (qs->space[space].keys_discarded)
-			quic_conn_crypto_put(sk, quic_space_level(space, false));
+			quic_conn_keys_free(sk, quic_space_level(space, false));
 	if (qs->handshake_done)
-		quic_conn_crypto_put(sk, QUIC_CRYPTO_EARLY);
+		quic_conn_keys_free(sk, QUIC_CRYPTO_EARLY);
 }
 
 /* What softirq context cannot do itself, because it may sleep: the next
  * 1-RTT keys after the peer's key update, the new Initial keys after a
- * Retry (setting AEAD keys), and freeing a socket whose closing period
- * ended (releasing the UDP tunnel socket).
+ * Retry (setting AEAD keys), freeing keys no longer usable, and freeing
+ * a socket whose closing period ended (releasing the UDP tunnel socket).
  */
 static void quic_conn_work(struct work_struct *work)
 {
@@ -377,7 +384,7 @@ void quic_conn_free(struct sock *sk)
 	for (i = 0; i < QUIC_SPACE_MAX; i++)
 		quic_space_purge(sk, &qs->space[i]);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
-		quic_conn_crypto_put(sk, i);
+		quic_conn_keys_free(sk, i);
 	quic_streams_free(sk);
 	quic_listener_close(sk);
 	skb_queue_purge(&qs->early_rcv);
@@ -560,6 +567,8 @@ int quic_conn_reconfigure(struct sock *sk)
 	int err;
 
 	if (!qs->is_server && qs->version != qs->config.version) {
+		if (qs->space[QUIC_SPACE_INITIAL].keys_discarded)
+			return -EINVAL;
 		err = quic_conn_initial_keys(sk, qs->config.version, &qs->odcid, false);
 		if (err) {
 			qs->config.version = qs->version;
@@ -670,6 +679,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 	quic_conn_set_local_inet(sk, &qs->local_addr);
 	quic_conn_set_peer_inet(sk, &qs->peer_addr);
 	qs->version = info.version;
+	qs->config.version = info.version;	/* what getsockopt() shows */
 
 	/* The Initial keys come from the ID this Initial went to; after a
 	 * Retry the original one is in the token (RFC 9000 section 7.3).
@@ -903,7 +913,8 @@ static void quic_conn_established(struct sock *sk)
 		quic_conn_confirmed(sk);
 	}
 	quic_conn_issue_cids(sk);
-	quic_conn_work_queue(sk, QUIC_WORK_DISCARD);	/* the 0-RTT keys */
+	if (qs->crypto[QUIC_CRYPTO_EARLY])
+		quic_conn_work_queue(sk, QUIC_WORK_DISCARD);	/* 0-RTT keys go */
 	sk->sk_state_change(sk);
 	sk->sk_write_space(sk);
 }
@@ -929,10 +940,14 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 	if (s->level != QUIC_CRYPTO_APP && s->level != QUIC_CRYPTO_HANDSHAKE &&
 	    s->level != QUIC_CRYPTO_EARLY)
 		return -EINVAL;
+	/* Not again for a level whose keys went (or go) for good. */
+	if (qs->space[quic_level_space(s->level)].keys_discarded ||
+	    (s->level == QUIC_CRYPTO_EARLY && qs->handshake_done))
+		return -EINVAL;
 	c = qs->crypto[s->level];
 	if (c && (s->send ? c->tx.ready : c->rx.ready))
 		return -EINVAL;
-	c = quic_conn_crypto_get(sk, s->level);
+	c = quic_conn_keys_alloc(sk, s->level);
 	if (!c)
 		return -ENOMEM;
 	err = quic_crypto_set_secret(c, qs->version, s->type, s->secret, s->send);
@@ -964,13 +979,13 @@ void quic_space_discard(struct sock *sk, u8 space)
 	quic_space_purge(sk, s);
 	s->keys_discarded = true;
 	c = qs->crypto[quic_space_level(space, false)];
+	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
+	quic_timers_update(sk);
 	if (c) {
 		c->tx.ready = false;
 		c->rx.ready = false;
+		quic_conn_work_queue(sk, QUIC_WORK_DISCARD);
 	}
-	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
-	quic_timers_update(sk);
-	quic_conn_work_queue(sk, QUIC_WORK_DISCARD);
 }
 
 /**
@@ -1070,8 +1085,12 @@ void quic_conn_close(struct sock *sk)
 	 */
 	qs->pace_next = 0;
 	quic_output_flush(sk);
-	quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
-			     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
+	/* A client that sent nothing has no peer to tell: a lone close in an
+	 * Initial, with no ClientHello, would look like a new connection.
+	 */
+	if (qs->is_server || qs->space[QUIC_SPACE_INITIAL].next_pn)
+		quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
+				     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
 	quic_conn_closed(sk, 0);
 }
 

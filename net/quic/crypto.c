@@ -233,8 +233,12 @@ static int quic_crypto_dir_set_key(struct quic_crypto *c, struct quic_crypto_dir
 			return err;
 		}
 		d->req[phase] = aead_request_alloc(d->tfm[phase], GFP_KERNEL_ACCOUNT);
-		if (!d->req[phase])
+		if (!d->req[phase]) {
+			/* No transform without its request: a later try allocates both. */
+			crypto_free_aead(d->tfm[phase]);
+			d->tfm[phase] = NULL;
 			return -ENOMEM;
+		}
 		aead_request_set_callback(d->req[phase], 0, NULL, NULL);
 	}
 

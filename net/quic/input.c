@@ -490,13 +490,12 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return info.len;
 	level = quic_packet_level(info.type);
 	s = &qs->space[quic_level_space(level)];
-	c = qs->crypto[level];
 	if (s->keys_discarded || (level == QUIC_CRYPTO_EARLY && !qs->is_server))
 		return info.len;
-	/* 0-RTT keys go once the handshake is done (RFC 9001 4.9.3). */
-	if (level == QUIC_CRYPTO_EARLY && qs->handshake_done && !quic_rx_ready(qs, level))
-		return info.len;
 	if (!quic_rx_ready(qs, level)) {
+		/* 0-RTT keys go once the handshake is done (RFC 9001 4.9.3). */
+		if (level == QUIC_CRYPTO_EARLY && qs->handshake_done)
+			return info.len;
 		/* RFC 9001 section 5.7: keep it until its keys arrive. */
 		if (skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
 			return info.len;
@@ -504,6 +503,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		__skb_queue_tail(&s->pending, skb);
 		return -EAGAIN;
 	}
+	c = qs->crypto[level];
 	if (quic_crypto_unprotect_header(c, p, info.pn_off, info.len, &pn_len))
 		goto undecryptable;
 	for (i = 0; i < pn_len; i++)

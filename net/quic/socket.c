@@ -307,6 +307,7 @@ static void quic_close(struct sock *sk, long timeout)
 	if (cancel_work_sync(&quic_sk(sk)->work))
 		sock_put(sk);
 	lock_sock(sk);
+	quic_conn_free_old_keys(sk);	/* the work that would was cancelled */
 	quic_unlisten(sk);
 	quic_listener_hs_end(sk);	/* no longer a handshake in progress */
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);

@@ -199,9 +199,11 @@ enum {
  * @peer_scid: Source Connection ID of the peer's first packet, checked
  *	against its initial_source_connection_id
  * @crypto: keys per &enum quic_crypto_level, allocated when the first
- *	key of the level is installed (process context) and freed once no
- *	packet may use them (quic_conn_free_old_keys()); NULL otherwise.
- *	A connection keeps only its 1-RTT keys once confirmed.
+ *	key of the level is installed and freed once no packet may use them
+ *	(quic_conn_free_old_keys()); NULL otherwise.  A confirmed connection
+ *	keeps only its 1-RTT keys.  The pointers change only in process
+ *	context with the socket owned; readers hold the socket lock (owned,
+ *	or the spinlock with the socket not owned by a user).
  * @space: packet number spaces
  * @streams: streams and flow control
  * @peer: the peer's transport parameters, decoded
@@ -337,20 +339,36 @@ extern struct proto quicv6_prot;
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quicv6_proto_ops;
 
-/* Keys of @level able to protect what we send / remove the peer's
- * protection: installed and not discarded.
+/**
+ * quic_tx_ready - keys of a level protect what we send
+ * @qs: the connection, its socket lock held
+ * @level: &enum quic_crypto_level
+ *
+ * Return: the level's keys are installed and not discarded.
  */
 static inline bool quic_tx_ready(const struct quic_sock *qs, u8 level)
 {
 	return qs->crypto[level] && qs->crypto[level]->tx.ready;
 }
 
+/**
+ * quic_rx_ready - keys of a level remove the peer's protection
+ * @qs: the connection, its socket lock held
+ * @level: &enum quic_crypto_level
+ *
+ * Return: the level's keys are installed and not discarded.
+ */
 static inline bool quic_rx_ready(const struct quic_sock *qs, u8 level)
 {
 	return qs->crypto[level] && qs->crypto[level]->rx.ready;
 }
 
-/* The current 1-RTT key phase; 0 before the 1-RTT keys. */
+/**
+ * quic_key_phase - the current 1-RTT key phase
+ * @qs: the connection, its socket lock held
+ *
+ * Return: the key phase bit, 0 before the 1-RTT keys.
+ */
 static inline u8 quic_key_phase(const struct quic_sock *qs)
 {
 	return qs->crypto[QUIC_CRYPTO_APP] ? qs->crypto[QUIC_CRYPTO_APP]->key_phase : 0;

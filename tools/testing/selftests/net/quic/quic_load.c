@@ -318,7 +318,7 @@ TEST_F_TIMEOUT(load, idle_memory, 1200)
 	after = settle();
 	TH_LOG("%ld idle connections: %.1f KiB per socket; %+ld KiB kept after close",
 	       n, (open - after) / (2.0 * n), after - before);
-	EXPECT_LE((open - after) / (2 * n), env_count("QUIC_LOAD_IDLE_KIB", IDLE_KIB_MAX));
+	EXPECT_LE((open - after) / (2.0 * n), env_count("QUIC_LOAD_IDLE_KIB", IDLE_KIB_MAX));
 	EXPECT_LE(after - before, env_count("QUIC_LOAD_SLACK_KIB", SLACK_KIB));
 }
 

@@ -636,4 +636,30 @@ TEST_F(quic, connection_options_need_connection)
 	EXPECT_EQ(ENOPROTOOPT, errno);
 }
 
+/*
+ * A client closed before its handshake sent anything (the ClientHello
+ * comes from user space after connect()) has no peer to tell: nothing
+ * leaves, where a lone CONNECTION_CLOSE in an Initial without a CRYPTO
+ * frame used to, which a server took for a new connection.
+ */
+TEST_F(quic, close_before_hello_sends_nothing)
+{
+	struct sockaddr_storage name;
+	socklen_t len = sizeof(name);
+	struct pollfd pfd;
+	int udp;
+
+	udp = socket(variant->family, SOCK_DGRAM, IPPROTO_UDP);
+	ASSERT_LE(0, udp);
+	ASSERT_EQ(0, bind(udp, (void *)&self->lo, self->alen));
+	ASSERT_EQ(0, getsockname(udp, (void *)&name, &len));
+	ASSERT_EQ(0, connect(self->fd, (void *)&name, len));
+	close(self->fd);
+	pfd.fd = udp;
+	pfd.events = POLLIN;
+	EXPECT_EQ(0, poll(&pfd, 1, 500));
+	close(udp);
+	self->fd = quic_socket(variant->family, variant->type);
+}
+
 TEST_HARNESS_MAIN

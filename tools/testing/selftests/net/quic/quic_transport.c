@@ -384,4 +384,32 @@ TEST(version_negotiation)
 	close(t.lfd);
 }
 
+/*
+ * A client that starts in QUIC v2 (RFC 9369) gets a v2 connection, and
+ * both ends say so: the accepted socket's settings show the version the
+ * connection runs, not the listener's (found with aioquic: a v2 client
+ * was refused by a server program that checked).
+ */
+TEST(version_2_both_ends)
+{
+	struct quic_config c = {};
+	struct _test_data_conn t;
+	socklen_t len = sizeof(c);
+
+	client_version = QUIC_VERSION_V2;
+	establish(_metadata, AF_INET, TLS_CIPHER_AES_GCM_128, &t);
+	ASSERT_EQ(getsockopt(t.cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len), 0);
+	EXPECT_EQ(c.version, QUIC_VERSION_V2);
+	len = sizeof(c);
+	ASSERT_EQ(getsockopt(t.sfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len), 0);
+	EXPECT_EQ(c.version, QUIC_VERSION_V2);
+	len = sizeof(c);
+	ASSERT_EQ(getsockopt(t.lfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len), 0);
+	EXPECT_EQ(c.version, QUIC_VERSION_V1);
+	transfer(_metadata, t.cfd, t.sfd, 65536);
+	close(t.cfd);
+	close(t.sfd);
+	close(t.lfd);
+}
+
 TEST_HARNESS_MAIN
