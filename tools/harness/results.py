@@ -66,18 +66,19 @@ def kselftest(name, lines):
     return res
 
 
-def interop_cases(lines):
-    """tools/quic/interop.sh: "ok CASE" or "not ok CASE: why"."""
+def interop_cases(lines, kind="interop"):
+    """tools/quic/interop.sh and interop-matrix.sh: "ok CASE" or
+    "not ok CASE: why"."""
     res = []
     for line in lines:
         m = re.match(r"^(not ok|ok) (\S+?):?(\s.*)?$", line)
         if m:
-            res.append((0 if m.group(1) == "ok" else 1, f"interop:{m.group(2)}"))
+            res.append((0 if m.group(1) == "ok" else 1, f"{kind}:{m.group(2)}"))
             if m.group(1) != "ok":
-                print(f"# interop: {line}", file=sys.stderr)
+                print(f"# {kind}: {line}", file=sys.stderr)
     ex = [l for l in lines if l.startswith("exit=")]
     if not res or not ex or ex[-1] != "exit=0":
-        res.append((1, "interop:exit-status"))
+        res.append((1, f"{kind}:exit-status"))
     return res
 
 
@@ -103,6 +104,7 @@ def main():
     interop = read("interop.txt")
     if interop is not None or read("kmemleak.txt") is None:
         results += interop_cases(interop or [])
+        results += interop_cases(read("matrix.txt") or [], "matrix")
     sample = read("sample-quic_sample.txt") or []
     ex = [l for l in sample if l.startswith("exit=")]
     results.append((0 if ex == ["exit=0"] else 1, "sample:quic_sample"))

@@ -52,6 +52,10 @@ step handshake-library-compat make -s -C "$top/tools/lib/quic" compat-check \
 # The HTTP/3 and benchmark tools the guest runs (interop.sh).
 step quic-tools-build make -C "$top/tools/quic" OUTPUT="$top/build/quic-tools/" \
 	KHDR_INCLUDES="-isystem $top/build/obj/usr/include"
+# The syzkaller descriptions of the socket API: every option, struct
+# layouts and constants checked against the exported header.
+step syzkaller-descriptions env QUIC_USR_INCLUDE="$top/build/obj/usr/include" \
+	bash "$top/tools/quic/syzkaller/check.sh"
 step series-up-to-date python3 "$h/series.py" check-fresh
 step series-applies-to-tree python3 "$h/series.py" check-apply
 step series-checkpatch python3 "$h/series.py" checkpatch
