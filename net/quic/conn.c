@@ -112,10 +112,34 @@ void quic_conn_free_old_keys(struct sock *sk)
 		quic_conn_keys_free(sk, QUIC_CRYPTO_EARLY);
 }
 
-/* What softirq context cannot do itself, because it may sleep: the next
- * 1-RTT keys after the peer's key update, the new Initial keys after a
- * Retry (setting AEAD keys), freeing keys no longer usable, and freeing
- * a socket whose closing period ended (releasing the UDP tunnel socket).
+/**
+ * quic_conn_work_run - do what the receive path left to process context
+ * @sk: the connection, owned by the caller, in process context
+ *
+ * Everything but QUIC_WORK_FREE: the new Initial keys after a Retry or
+ * Version Negotiation, the next 1-RTT keys after the peer's key update,
+ * and freeing keys no longer usable.  All may sleep (AEAD setup, freeing
+ * transforms).  close() calls it too, for what a cancelled work item
+ * left: the connection may still be flushing and need the next keys.
+ */
+void quic_conn_work_run(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
+		quic_conn_initial_restart(sk, &qs->retry_scid);
+	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
+		quic_conn_initial_restart(sk, &qs->odcid);
+	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing &&
+	    qs->crypto[QUIC_CRYPTO_APP])
+		quic_crypto_prepare_update(qs->crypto[QUIC_CRYPTO_APP]);
+	if (test_and_clear_bit(QUIC_WORK_DISCARD, &qs->work_todo))
+		quic_conn_free_old_keys(sk);
+}
+
+/* Also frees a socket whose closing period ended (QUIC_WORK_FREE), which
+ * releases the UDP tunnel socket and so may sleep too.
  */
 static void quic_conn_work(struct work_struct *work)
 {
@@ -128,15 +152,7 @@ static void quic_conn_work(struct work_struct *work)
 		return;
 	}
 	lock_sock(sk);
-	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
-		quic_conn_initial_restart(sk, &qs->retry_scid);
-	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
-		quic_conn_initial_restart(sk, &qs->odcid);
-	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing &&
-	    qs->crypto[QUIC_CRYPTO_APP])
-		quic_crypto_prepare_update(qs->crypto[QUIC_CRYPTO_APP]);
-	if (test_and_clear_bit(QUIC_WORK_DISCARD, &qs->work_todo))
-		quic_conn_free_old_keys(sk);
+	quic_conn_work_run(sk);
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -567,9 +583,10 @@ int quic_conn_reconfigure(struct sock *sk)
 	int err;
 
 	if (!qs->is_server && qs->version != qs->config.version) {
-		if (qs->space[QUIC_SPACE_INITIAL].keys_discarded)
-			return -EINVAL;
-		err = quic_conn_initial_keys(sk, qs->config.version, &qs->odcid, false);
+		err = -EINVAL;
+		if (!qs->space[QUIC_SPACE_INITIAL].keys_discarded)
+			err = quic_conn_initial_keys(sk, qs->config.version,
+						     &qs->odcid, false);
 		if (err) {
 			qs->config.version = qs->version;
 			return err;
@@ -1076,6 +1093,7 @@ void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type)
 void quic_conn_close(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	bool silent;
 
 	if (qs->closing || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
@@ -1087,11 +1105,15 @@ void quic_conn_close(struct sock *sk)
 	quic_output_flush(sk);
 	/* A client that sent nothing has no peer to tell: a lone close in an
 	 * Initial, with no ClientHello, would look like a new connection.
+	 * Nor has it late packets to answer: no closing period either.
 	 */
-	if (qs->is_server || qs->space[QUIC_SPACE_INITIAL].next_pn)
+	silent = !qs->is_server && !qs->space[QUIC_SPACE_INITIAL].next_pn;
+	if (!silent)
 		quic_conn_send_close(sk, qs->close.errcode, qs->close.frame, true,
 				     qs->close.phrase[0] ? (const char *)qs->close.phrase : NULL);
 	quic_conn_closed(sk, 0);
+	if (silent)
+		qs->close_end = 0;
 }
 
 /**

@@ -27,6 +27,7 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s);
 void quic_conn_confirmed(struct sock *sk);
 void quic_space_discard(struct sock *sk, u8 space);
 void quic_conn_free_old_keys(struct sock *sk);
+void quic_conn_work_run(struct sock *sk);
 void quic_conn_closed(struct sock *sk, int err);
 void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
 void quic_conn_close(struct sock *sk);

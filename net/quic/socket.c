@@ -303,11 +303,15 @@ static void quic_close(struct sock *sk, long timeout)
 {
 	bool linger = false, may_stay;
 
-	/* The work takes the socket lock: wait for it without holding it. */
+	/* The work takes the socket lock: wait for it without holding it,
+	 * then do what it had pending (the flush below may need the next
+	 * 1-RTT keys).  Work queued after this runs on its own reference.
+	 */
 	if (cancel_work_sync(&quic_sk(sk)->work))
 		sock_put(sk);
 	lock_sock(sk);
-	quic_conn_free_old_keys(sk);	/* the work that would was cancelled */
+	quic_conn_work_run(sk);
+	quic_conn_free_old_keys(sk);
 	quic_unlisten(sk);
 	quic_listener_hs_end(sk);	/* no longer a handshake in progress */
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -668,12 +672,13 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 	lock_sock_nested(newsk, SINGLE_DEPTH_NESTING);
 	err = quic_conn_accept(newsk, sk, skb);
 	release_sock(newsk);
-	if (err) {
+out:
+	release_sock(sk);
+	/* Without the listener's lock: close() takes the child's, same class. */
+	if (err && newsk) {
 		newsk->sk_prot->close(newsk, 0);
 		newsk = NULL;
 	}
-out:
-	release_sock(sk);
 	arg->err = err;
 	return newsk;
 }

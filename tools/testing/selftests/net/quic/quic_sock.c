@@ -640,12 +640,14 @@ TEST_F(quic, connection_options_need_connection)
  * A client closed before its handshake sent anything (the ClientHello
  * comes from user space after connect()) has no peer to tell: nothing
  * leaves, where a lone CONNECTION_CLOSE in an Initial without a CRYPTO
- * frame used to, which a server took for a new connection.
+ * frame used to, which a server took for a new connection.  Nor does the
+ * socket stay for a closing period: it has no late packets to answer.
  */
 TEST_F(quic, close_before_hello_sends_nothing)
 {
 	struct sockaddr_storage name;
 	socklen_t len = sizeof(name);
+	char buf[16384], want[64];
 	struct pollfd pfd;
 	int udp;
 
@@ -654,7 +656,14 @@ TEST_F(quic, close_before_hello_sends_nothing)
 	ASSERT_EQ(0, bind(udp, (void *)&self->lo, self->alen));
 	ASSERT_EQ(0, getsockname(udp, (void *)&name, &len));
 	ASSERT_EQ(0, connect(self->fd, (void *)&name, len));
+	len = sizeof(name);
+	ASSERT_EQ(0, getsockname(self->fd, (void *)&name, &len));
+	snprintf(want, sizeof(want), ":%u ", get_port(&name));
+	ASSERT_LT(0, read_file("/proc/net/quic/socks", buf, sizeof(buf)));
+	ASSERT_NE(NULL, strstr(buf, want)) TH_LOG("no %s in:\n%s", want, buf);
 	close(self->fd);
+	ASSERT_LT(0, read_file("/proc/net/quic/socks", buf, sizeof(buf)));
+	EXPECT_EQ(NULL, strstr(buf, want)) TH_LOG("%s still in:\n%s", want, buf);
 	pfd.fd = udp;
 	pfd.events = POLLIN;
 	EXPECT_EQ(0, poll(&pfd, 1, 500));
