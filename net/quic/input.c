@@ -213,8 +213,15 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 	struct sk_buff *skb;
 	int err;
 
-	if (end <= cs->recv_off)
+	if (end <= cs->recv_off) {
+		/* The client sent its Initial data again: it has not seen
+		 * our acknowledgment, so probably not our Initial either
+		 * (RFC 9002 section 6.2.3).
+		 */
+		if (level == QUIC_CRYPTO_INITIAL && quic_sk(sk)->is_server)
+			quic_recovery_hs_resend(sk);
 		return 0;
+	}
 	if (end - cs->recv_off > QUIC_CRYPTO_BUF_MAX) {	/* RFC 9000 7.5 */
 		*errcode = QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
 		return -EPROTO;
@@ -316,8 +323,12 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 	struct quic_sock *qs = quic_sk(sk);
 
 	switch (f->type) {
-	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_PING:
+		/* A client probing in an Initial misses our data there. */
+		if (level == QUIC_CRYPTO_INITIAL && qs->is_server)
+			quic_recovery_hs_resend(sk);
+		return 0;
+	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_DATA_BLOCKED:
 	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
 	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
@@ -496,6 +507,13 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		/* 0-RTT keys go once the handshake is done (RFC 9001 4.9.3). */
 		if (level == QUIC_CRYPTO_EARLY && qs->handshake_done)
 			return info.len;
+		/* A Handshake packet before the ServerHello: the Initial
+		 * that carried it was probably lost; ask for it again.
+		 */
+		if (level == QUIC_CRYPTO_HANDSHAKE && !qs->is_server &&
+		    !qs->space[QUIC_SPACE_INITIAL].crypto.recv_off &&
+		    skb_queue_empty(&s->pending))
+			quic_recovery_hs_resend(sk);
 		/* RFC 9001 section 5.7: keep it until its keys arrive. */
 		if (skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
 			return info.len;

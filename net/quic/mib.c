@@ -33,6 +33,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_RETRY_LOAD]		= "QuicRetryUnderLoad",
 	[QUIC_MIB_ALPN_REFUSED]		= "QuicAlpnRefused",
 	[QUIC_MIB_ALPN_DROPPED]		= "QuicAlpnDropped",
+	[QUIC_MIB_HS_RESEND]		= "QuicHandshakeResends",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

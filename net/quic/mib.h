@@ -36,6 +36,8 @@
  *	dispatcher dropped: no room, not decryptable, a malformed or
  *	oversized ClientHello, or one that never completed; not those it
  *	held when the port's last listener closed
+ * @QUIC_MIB_HS_RESEND: handshake data resent before the probe timeout
+ *	because the peer showed it had missed ours (RFC 9002 section 6.2.3)
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -54,6 +56,7 @@ enum quic_mib_field {
 	QUIC_MIB_RETRY_LOAD,
 	QUIC_MIB_ALPN_REFUSED,
 	QUIC_MIB_ALPN_DROPPED,
+	QUIC_MIB_HS_RESEND,
 	QUIC_MIB_MAX,
 };
 

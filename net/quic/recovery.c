@@ -441,6 +441,35 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 	list_splice(&copies, &s->sendq);
 }
 
+/**
+ * quic_recovery_hs_resend - the peer shows it missed our handshake data
+ * @sk: the connection, locked, in the receive path
+ *
+ * RFC 9002 section 6.2.3: a server that gets the ClientHello again or a
+ * PING in an Initial, or a client that gets Handshake packets before the
+ * ServerHello, may resend its oldest unacknowledged CRYPTO data before
+ * the probe timeout, a few times per connection.  Under heavy loss this
+ * saves the PTO's backoff (1, 3, 7... seconds).  The copies are queued
+ * for the flush that ends the receive path, within the anti-amplification
+ * limit as any packet.  A client whose ClientHello was acknowledged has
+ * nothing to copy: it tells the server with a PING in an Initial.
+ */
+void quic_recovery_hs_resend(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 space;
+
+	if (qs->handshake_done || qs->hs_resends >= QUIC_HS_RESENDS_MAX)
+		return;
+	qs->hs_resends++;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HS_RESEND);
+	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
+		if (!qs->space[space].keys_discarded)
+			quic_probe_copy(sk, &qs->space[space]);
+	if (!qs->is_server && list_empty(&qs->space[QUIC_SPACE_INITIAL].sendq))
+		quic_output_probe(sk, QUIC_SPACE_INITIAL);
+}
+
 /* The timer may fire late for a deadline that moved: with the socket
  * owned, the work waits for release_sock(), which first processes the
  * backlog, whose ACKs may have moved or cancelled it.

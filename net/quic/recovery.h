@@ -12,9 +12,13 @@
 struct sock;
 struct quic_frame;
 
+/* Early resends of handshake data per connection (RFC 9002 6.2.3) */
+#define QUIC_HS_RESENDS_MAX	3
+
 int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 			 u32 *errcode);
 void quic_recovery_restart(struct sock *sk, u8 space);
+void quic_recovery_hs_resend(struct sock *sk);
 void quic_timers_init(struct sock *sk);
 void quic_timers_stop(struct sock *sk);
 void quic_timers_update(struct sock *sk);

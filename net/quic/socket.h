@@ -211,6 +211,8 @@ enum {
  * @dst_cache: route to the peer
  * @dst_cache_ready: @dst_cache is initialized
  * @cong: congestion controller
+ * @hs_resends: handshake data resent early because the peer showed it
+ *	missed ours (RFC 9002 section 6.2.3), at most QUIC_HS_RESENDS_MAX
  * @bytes_in_flight: sum of the sizes of in-flight packets
  * @pto_count: probe timeouts since the last ACK (RFC 9002 section 6.2)
  * @mss: largest UDP payload we send
@@ -304,6 +306,7 @@ struct quic_sock {
 	struct quic_cong		cong;
 	struct dst_cache		dst_cache;
 	bool				dst_cache_ready;
+	u8				hs_resends;
 	u64				bytes_in_flight;
 	u32				pto_count;
 	u32				mss;
