@@ -618,7 +618,7 @@ static struct sock *quic_sk_child(struct sock *lsk, bool kern)
 	return sk;
 }
 
-static int quic_accept_wait(struct sock *sk, long timeo)
+static int quic_accept_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err = 0;
@@ -629,15 +629,15 @@ static int quic_accept_wait(struct sock *sk, long timeo)
 			err = -EINVAL;
 			break;
 		}
-		if (!timeo) {
+		if (!*timeo) {
 			err = -EAGAIN;
 			break;
 		}
 		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
+			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, &timeo, !skb_queue_empty(&quic_sk(sk)->reqs) ||
+		sk_wait_event(sk, timeo, !skb_queue_empty(&quic_sk(sk)->reqs) ||
 			      sk->sk_state != TCP_LISTEN, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
@@ -646,35 +646,48 @@ static int quic_accept_wait(struct sock *sk, long timeo)
 
 static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 {
-	struct sock *newsk = NULL;
+	long timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
+	struct sock *newsk;
 	struct sk_buff *skb;
 	int err;
 
 	lock_sock(sk);
-	err = -EINVAL;
-	if (sk->sk_state != TCP_LISTEN)
-		goto out;
-	/* Each entry is the first datagram of a connection (RFC 9000 14.1). */
-	err = quic_accept_wait(sk, sock_rcvtimeo(sk, arg->flags & O_NONBLOCK));
-	if (err)
-		goto out;
-	skb = quic_listener_next(sk);
-	err = -EAGAIN;
-	if (WARN_ON_ONCE(!skb))	/* readers of the queue hold our lock */
-		goto out;
-	err = -ENOMEM;
-	newsk = quic_sk_child(sk, arg->kern);
-	if (!newsk) {
-		kfree_skb(skb);
-		goto out;
+	for (;;) {
+		newsk = NULL;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		/* Each entry is the first datagram of a connection (RFC 9000 14.1). */
+		err = quic_accept_wait(sk, &timeo);
+		if (err)
+			break;
+		skb = quic_listener_next(sk);
+		err = -EAGAIN;
+		if (WARN_ON_ONCE(!skb))	/* readers of the queue hold our lock */
+			break;
+		err = -ENOMEM;
+		newsk = quic_sk_child(sk, arg->kern);
+		if (!newsk) {
+			kfree_skb(skb);
+			break;
+		}
+		/* The listener's lock is held: the child is of the same class. */
+		lock_sock_nested(newsk, SINGLE_DEPTH_NESTING);
+		err = quic_conn_accept(newsk, sk, skb);
+		release_sock(newsk);
+		if (!err || err == -ENOMEM)
+			break;
+		/* No connection comes of that datagram: a retransmission that
+		 * queued itself just as accept() took its first copy (its ID is
+		 * in use, -EEXIST), or one that does not parse.  Dropped, as TCP
+		 * drops a bad SYN; the next one is waited for.  The child is
+		 * closed without our lock, of the same class.
+		 */
+		release_sock(sk);
+		newsk->sk_prot->close(newsk, 0);
+		lock_sock(sk);
 	}
-	/* The listener's lock is held: the child is of the same class. */
-	lock_sock_nested(newsk, SINGLE_DEPTH_NESTING);
-	err = quic_conn_accept(newsk, sk, skb);
-	release_sock(newsk);
-out:
 	release_sock(sk);
-	/* Without the listener's lock: close() takes the child's, same class. */
 	if (err && newsk) {
 		newsk->sk_prot->close(newsk, 0);
 		newsk = NULL;

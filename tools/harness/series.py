@@ -4,8 +4,15 @@
 
   series.py files            paths the series adds (repository relative)
   series.py glue             glue groups the series applies
-  series.py generate DIR     write the patches and cover letter into DIR
-  series.py check            series/ applies on the base and equals the tree
+  series.py generate DIR     write the parts, each with its patches and
+                             cover letter, into DIR/part1, DIR/part2...
+  series.py check-fresh      series/ is what generate writes
+  series.py check-apply      git am of every part in order gives the tree
+  series.py checkpatch       checkpatch --strict on every patch
+  series.py check-build      every patch builds (W=1, sparse)
+
+The manifest groups the patches in parts ("part: COVER-LETTER-FILE"),
+posted one after the other, each on top of the previous ones.
 """
 import os
 import re
@@ -35,15 +42,24 @@ def tracked(path):
     return sorted(out.split())
 
 
+MAX_PART = 15	# patches a part may have: netdev's limit per posting
+
+
 def parse():
     patches = []
     cur = None
+    part = None
     with open(os.path.join(HERE, "manifest")) as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("patch: "):
+            if line.startswith("part: "):
+                part = line[6:].strip()
+                cur = None
+            elif line.startswith("patch: "):
+                if part is None:
+                    sys.exit("manifest: a patch before the first part:")
                 cur = {"subject": line[7:], "files": [], "glue": [],
-                       "body": [], "head": True}
+                       "body": [], "head": True, "part": part}
                 patches.append(cur)
             elif cur is None:
                 continue
@@ -63,6 +79,20 @@ def parse():
         while p["body"] and p["body"][-1] == "":
             p["body"].pop()
     return patches
+
+
+def parts(patches):
+    """[(cover letter file, [patches])] in order."""
+    out = []
+    for p in patches:
+        if not out or out[-1][0] != p["part"]:
+            out.append((p["part"], []))
+        out[-1][1].append(p)
+    for cover, ps in out:
+        if len(ps) > MAX_PART:
+            sys.exit(f"manifest: {cover}: {len(ps)} patches, "
+                     f"more than {MAX_PART}")
+    return out
 
 
 def all_files():
@@ -91,6 +121,53 @@ def trim_makefile(text, tree, d):
         if any(o.endswith(".o") for o in objs):
             out.append(m.group(1) + " ".join(objs) + "\n")
     return "".join(out)
+
+
+SELFTESTS = "tools/testing/selftests/net/quic"
+
+
+def trim_selftests_makefile(text, tree, d):
+    """Keep the programs whose source is in TREE yet.
+
+    "VAR += NAME" lines name one program or script; rule lines name their
+    programs as $(OUTPUT)/NAME targets, and their recipes follow them.  A
+    paragraph whose program lines all go goes whole, comments included.
+    """
+    def present(name):
+        base = os.path.join(tree, d, name)
+        return any(os.path.exists(base + e) for e in ("", ".c", ".sh"))
+
+    out = []
+    for para in text.split("\n\n"):
+        kept, programs, any_kept, rule_kept = [], 0, False, True
+        for line in para.split("\n"):
+            m = re.match(r"^TEST_\w+\s*\+=\s*(\S+)$", line)
+            targets = re.findall(r"\$\(OUTPUT\)/(\w+)", line.split(":")[0])
+            if line.startswith("\t"):
+                if rule_kept:
+                    kept.append(line)
+                continue
+            if m:
+                programs += 1
+                if present(m.group(1)):
+                    kept.append(line)
+                    any_kept = True
+                continue
+            if targets:
+                programs += 1
+                have = [t for t in targets if present(t)]
+                rule_kept = bool(have)
+                if have:
+                    head, sep, tail = line.partition(":")
+                    head = " ".join(f"$(OUTPUT)/{t}" for t in have)
+                    kept.append(head + sep + tail)
+                    any_kept = True
+                continue
+            kept.append(line)
+        if programs and not any_kept:
+            continue
+        out.append("\n".join(kept))
+    return "\n\n".join(out).rstrip("\n") + "\n"
 
 
 def sh(cmd, cwd=None, env=None):
@@ -142,12 +219,14 @@ def generate(outdir):
             if g != "maintainers":
                 for e in glue.EDITS[g]:
                     glue.edit(tree, *e)
-        mk = os.path.join(REPO, "net/quic/Makefile")
-        if os.path.exists(os.path.join(tree, "net/quic/Makefile")):
-            with open(mk) as f:
-                text = trim_makefile(f.read(), tree, "net/quic")
-            with open(os.path.join(tree, "net/quic/Makefile"), "w") as f:
-                f.write(text)
+        for d, trim in (("net/quic", trim_makefile),
+                        (SELFTESTS, trim_selftests_makefile)):
+            mk = os.path.join(d, "Makefile")
+            if os.path.exists(os.path.join(tree, mk)):
+                with open(os.path.join(REPO, mk)) as f:
+                    text = trim(f.read(), tree, d)
+                with open(os.path.join(tree, mk), "w") as f:
+                    f.write(text)
         glue.maintainers(tree)
         git("add", "-A", "-f", cwd=tree)
         msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
@@ -155,29 +234,44 @@ def generate(outdir):
         subprocess.run(["git", "commit", "-q", "-F", "-"], input=msg,
                        text=True, cwd=tree, env=env, check=True)
     os.makedirs(outdir, exist_ok=True)
-    for f in os.listdir(outdir):
-        if f.endswith(".patch"):
-            os.unlink(os.path.join(outdir, f))
+    sh(["rm", "-rf"] + [os.path.join(outdir, f) for f in os.listdir(outdir)
+                        if f.endswith(".patch") or f.startswith("part")])
     basever = git("log", "-1", "--format=%s", "base", cwd=tree).strip()
-    git("format-patch", "-q", "--cover-letter", "--no-signature",
-        "--subject-prefix=PATCH net-next", "--base=" + git(
-            "rev-parse", "base", cwd=tree).strip(),
-        "-o", outdir, "base..HEAD", cwd=tree, env=env)
-    cover = os.path.join(outdir, "0000-cover-letter.patch")
-    with open(cover) as f:
-        text = f.read()
-    with open(os.path.join(HERE, "cover-letter")) as f:
-        subject, _, blurb = f.read().partition("\n\n")
-    blurb = blurb.rstrip("\n") + f"\n\nBased on: {basever}.\n"
-    text = text.replace("*** SUBJECT HERE ***", subject.strip())
-    text = text.replace("*** BLURB HERE ***", blurb.rstrip("\n"))
-    with open(cover, "w") as f:
-        f.write(text)
+    base = git("rev-parse", "base", cwd=tree).strip()
+    revs = git("rev-list", "--reverse", "base..HEAD", cwd=tree).split()
+    start = 0
+    for n, (cover_file, ps) in enumerate(parts(patches), 1):
+        first = revs[start - 1] if start else base
+        last = revs[start + len(ps) - 1]
+        start += len(ps)
+        d = os.path.join(outdir, f"part{n}")
+        # --base names the base tree; for a later part git adds the
+        # prerequisite-patch-id of each patch of the parts before it.
+        git("format-patch", "-q", "--cover-letter", "--no-signature",
+            "--subject-prefix=PATCH net-next", "--base=" + base,
+            "-o", d, f"{first}..{last}", cwd=tree, env=env)
+        cover = os.path.join(d, "0000-cover-letter.patch")
+        with open(cover) as f:
+            text = f.read()
+        with open(os.path.join(HERE, cover_file)) as f:
+            subject, _, blurb = f.read().partition("\n\n")
+        blurb = blurb.rstrip("\n") + f"\n\nBased on: {basever}.\n"
+        text = text.replace("*** SUBJECT HERE ***", subject.strip())
+        text = text.replace("*** BLURB HERE ***", blurb.rstrip("\n"))
+        with open(cover, "w") as f:
+            f.write(text)
 
 
-def patch_files(d):
-    return sorted(os.path.join(d, f) for f in os.listdir(d)
-                  if f.endswith(".patch"))
+def patch_files(d, covers=False):
+    """The patches of every part of series directory D, in order."""
+    out = []
+    for part in sorted((p for p in os.listdir(d) if p.startswith("part")),
+                       key=lambda p: int(p[4:])):
+        pd = os.path.join(d, part)
+        out += sorted(os.path.join(pd, f) for f in os.listdir(pd)
+                      if f.endswith(".patch") and
+                      (covers or f != "0000-cover-letter.patch"))
+    return out
 
 
 def check_fresh():
@@ -197,8 +291,7 @@ def applied_tree():
     name, email = author()
     env = dict(os.environ, GIT_COMMITTER_NAME=name,
                GIT_COMMITTER_EMAIL=email, GIT_COMMITTER_DATE=DATE)
-    pats = [p for p in patch_files(os.path.join(REPO, "series"))
-            if not p.endswith("0000-cover-letter.patch")]
+    pats = patch_files(os.path.join(REPO, "series"))
     sh(["git", "am", "-q", *pats], cwd=tree, env=env)
     return tree, len(pats)
 
@@ -245,8 +338,6 @@ def checkpatch():
     script = os.path.join(BUILD, "linux", "scripts", "checkpatch.pl")
     bad = 0
     for p in patch_files(os.path.join(REPO, "series")):
-        if p.endswith("0000-cover-letter.patch"):
-            continue
         r = subprocess.run([script, "--strict", "--showfile", "--terse", p],
                            cwd=os.path.join(BUILD, "linux"),
                            capture_output=True, text=True)
