@@ -497,6 +497,11 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	/* RFC 9000 section 17.2.2: a server's Initial has no token. */
 	if (info.type == QUIC_PACKET_INITIAL && info.token_len && !qs->is_server)
 		return info.len;
+	/* Section 14.1: nor does a server take a client's Initial from a
+	 * datagram under 1200 bytes (the anti-amplification budget).
+	 */
+	if (info.type == QUIC_PACKET_INITIAL && qs->is_server && skb->len < 1200)
+		return info.len;
 	if (info.type != QUIC_PACKET_SHORT && info.version != qs->version)
 		return info.len;
 	level = quic_packet_level(info.type);

@@ -38,6 +38,9 @@
  *	held when the port's last listener closed
  * @QUIC_MIB_HS_RESEND: handshake data resent before the probe timeout
  *	because the peer showed it had missed ours (RFC 9002 section 6.2.3)
+ * @QUIC_MIB_ACCEPT_DROPPED: datagrams accept() took from a listener's queue
+ *	and could not make a connection of (a retransmission whose connection
+ *	exists already, a malformed Initial)
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -57,6 +60,7 @@ enum quic_mib_field {
 	QUIC_MIB_ALPN_REFUSED,
 	QUIC_MIB_ALPN_DROPPED,
 	QUIC_MIB_HS_RESEND,
+	QUIC_MIB_ACCEPT_DROPPED,
 	QUIC_MIB_MAX,
 };
 

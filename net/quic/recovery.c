@@ -411,7 +411,7 @@ void quic_timers_update(struct sock *sk)
 /* A probe carries a copy of the oldest data in flight (RFC 9002 6.2.4):
  * if that packet was lost the copy repairs it a round trip sooner.
  */
-static void quic_probe_copy(struct sock *sk, struct quic_space *s)
+static bool quic_probe_copy(struct sock *sk, struct quic_space *s)
 {
 	struct quic_frame_out *f, *c;
 	struct quic_sent_pkt *p;
@@ -438,7 +438,10 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 		}
 		break;
 	}
+	if (list_empty(&copies))
+		return false;
 	list_splice(&copies, &s->sendq);
+	return true;
 }
 
 /**
@@ -457,17 +460,24 @@ static void quic_probe_copy(struct sock *sk, struct quic_space *s)
 void quic_recovery_hs_resend(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	bool sent = false;
 	u8 space;
 
-	if (qs->handshake_done || qs->hs_resends >= QUIC_HS_RESENDS_MAX)
+	if (qs->handshake_done || qs->closing || qs->hs_resends >= QUIC_HS_RESENDS_MAX)
+		return;
+	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
+		if (!qs->space[space].keys_discarded &&
+		    quic_probe_copy(sk, &qs->space[space]))
+			sent = true;
+	if (!sent && !qs->is_server)
+		sent = !quic_output_probe(sk, QUIC_SPACE_INITIAL);
+	/* Nothing in flight yet (a server whose TLS library is still at
+	 * work): nothing lost, no resend used.
+	 */
+	if (!sent)
 		return;
 	qs->hs_resends++;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HS_RESEND);
-	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
-		if (!qs->space[space].keys_discarded)
-			quic_probe_copy(sk, &qs->space[space]);
-	if (!qs->is_server && list_empty(&qs->space[QUIC_SPACE_INITIAL].sendq))
-		quic_output_probe(sk, QUIC_SPACE_INITIAL);
 }
 
 /* The timer may fire late for a deadline that moved: with the socket

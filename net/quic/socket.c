@@ -310,8 +310,12 @@ static void quic_close(struct sock *sk, long timeout)
 	if (cancel_work_sync(&quic_sk(sk)->work))
 		sock_put(sk);
 	lock_sock(sk);
+	/* Not a new Initial after a Retry or Version Negotiation, though:
+	 * the server keeps no state to tell.
+	 */
+	clear_bit(QUIC_WORK_RETRY, &quic_sk(sk)->work_todo);
+	clear_bit(QUIC_WORK_VERSION, &quic_sk(sk)->work_todo);
 	quic_conn_work_run(sk);
-	quic_conn_free_old_keys(sk);
 	quic_unlisten(sk);
 	quic_listener_hs_end(sk);	/* no longer a handshake in progress */
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -610,12 +614,19 @@ static struct sock *quic_sk_child(struct sock *lsk, bool kern)
 	qs->config = lqs->config;
 	qs->local = lqs->local;
 	qs->events = lqs->events;
-	if (quic_sock_set_alpn(sk, lqs->alpn.data, lqs->alpn.len) ||
-	    quic_data_set(&qs->ticket, KERNEL_SOCKPTR(lqs->ticket.data), lqs->ticket.len)) {
-		sk->sk_prot->close(sk, 0);
-		return NULL;
-	}
 	return sk;
+}
+
+/* What of the listener's settings needs memory; @sk is closed on failure
+ * by the caller, once it no longer holds the listener's lock.
+ */
+static int quic_sk_child_inherit(struct sock *sk, struct sock *lsk)
+{
+	struct quic_sock *lqs = quic_sk(lsk);
+
+	return quic_sock_set_alpn(sk, lqs->alpn.data, lqs->alpn.len) ?:
+	       quic_data_set(&quic_sk(sk)->ticket, KERNEL_SOCKPTR(lqs->ticket.data),
+			     lqs->ticket.len);
 }
 
 static int quic_accept_wait(struct sock *sk, long *timeo)
@@ -661,10 +672,10 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 		err = quic_accept_wait(sk, &timeo);
 		if (err)
 			break;
+		/* The ALPN dispatcher may have taken the entry meanwhile. */
 		skb = quic_listener_next(sk);
-		err = -EAGAIN;
-		if (WARN_ON_ONCE(!skb))	/* readers of the queue hold our lock */
-			break;
+		if (!skb)
+			continue;
 		err = -ENOMEM;
 		newsk = quic_sk_child(sk, arg->kern);
 		if (!newsk) {
@@ -673,18 +684,29 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 		}
 		/* The listener's lock is held: the child is of the same class. */
 		lock_sock_nested(newsk, SINGLE_DEPTH_NESTING);
-		err = quic_conn_accept(newsk, sk, skb);
+		err = quic_sk_child_inherit(newsk, sk);
+		if (err)
+			kfree_skb(skb);
+		else
+			err = quic_conn_accept(newsk, sk, skb);
 		release_sock(newsk);
-		if (!err || err == -ENOMEM)
+		if (err != -EEXIST && err != -EINVAL)
 			break;
 		/* No connection comes of that datagram: a retransmission that
 		 * queued itself just as accept() took its first copy (its ID is
-		 * in use, -EEXIST), or one that does not parse.  Dropped, as TCP
-		 * drops a bad SYN; the next one is waited for.  The child is
-		 * closed without our lock, of the same class.
+		 * in use), or one that does not parse.  Dropped, as TCP drops a
+		 * bad SYN, and the next one waited for.  The child is closed
+		 * without our lock: it is of the same class.
 		 */
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ACCEPT_DROPPED);
 		release_sock(sk);
 		newsk->sk_prot->close(newsk, 0);
+		newsk = NULL;
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			goto out;
+		}
+		cond_resched();
 		lock_sock(sk);
 	}
 	release_sock(sk);
@@ -692,6 +714,7 @@ static struct sock *quic_accept(struct sock *sk, struct proto_accept_arg *arg)
 		newsk->sk_prot->close(newsk, 0);
 		newsk = NULL;
 	}
+out:
 	arg->err = err;
 	return newsk;
 }

@@ -61,6 +61,9 @@ step series-applies-to-tree python3 "$h/series.py" check-apply
 step series-checkpatch python3 "$h/series.py" checkpatch
 step series-each-patch-builds python3 "$h/series.py" check-build
 step kernel-build-m bash "$h/kernel.sh" m
+# What netdev's build bots also build: clang W=1 and 32-bit x86 W=1.
+step kernel-build-clang-w1 bash "$h/kernel.sh" clang
+step kernel-build-i386-w1 bash "$h/kernel.sh" i386
 
 if step guest-boot bash "$h/vm.sh"; then
 	while read -r st name; do

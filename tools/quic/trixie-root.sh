@@ -159,13 +159,6 @@ chroot "$root" apt-get update -q
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-cffi-backend
 chroot "$root" apt-get check -q
 chroot "$root" apt-get clean
-# The guest sees this root read-only, and a module without its .pyc is
-# compiled again at every start, which under TCG costs seconds.  Debian's
-# postinst scripts compile their modules already; this makes sure of it
-# (a no-op when every .pyc is there and up to date).
-chroot "$root" python3 -m compileall -q -j 0 /usr/lib/python3/dist-packages \
-	"$(chroot "$root" python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')" \
-	> /dev/null
 umount "$root/proc"
 trap - EXIT
 
