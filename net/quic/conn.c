@@ -14,13 +14,16 @@
 #include <net/tls.h>
 #include <net/transp_v6.h>
 
-#include "input.h"
+#include "conn.h"
 #include "listen.h"
 #include "mib.h"
+#include "output.h"
 #include "packet.h"
+#include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
 #include "token.h"
+#include "udp.h"
 
 #define QUIC_CID_ISSUE		4	/* IDs we offer, within the peer's limit */
 #define QUIC_MAX_ACK_DELAY_US	25000
@@ -72,8 +75,9 @@ static int quic_conn_initial_keys(struct sock *sk, u32 version, const struct qui
  * new Initial keys, from the server's new connection ID (RFC 9001 section
  * 5.2) or for the version picked (RFC 9368 section 2.1), then everything
  * the Initial space had in flight goes again (RFC 9002 section 6.3).
+ * Returns true when the keys changed.
  */
-static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dcid)
+static bool quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dcid)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int err;
@@ -81,11 +85,10 @@ static void quic_conn_initial_restart(struct sock *sk, const struct quic_cid *dc
 	err = quic_conn_initial_keys(sk, qs->version, dcid, false);
 	if (err) {
 		quic_conn_closed(sk, err);
-		return;
+		return false;
 	}
 	quic_recovery_restart(sk, QUIC_SPACE_INITIAL);
-	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
-	quic_output_flush(sk);
+	return true;
 }
 
 /**
@@ -116,55 +119,34 @@ void quic_conn_free_old_keys(struct sock *sk)
  * quic_conn_work_run - do what the receive path left to process context
  * @sk: the connection, owned by the caller, in process context
  *
- * Everything but QUIC_WORK_FREE: the new Initial keys after a Retry or
+ * Everything but QUIC_WORK_FREE: the close of a connection whose keys
+ * reached their AEAD limit, the new Initial keys after a Retry or
  * Version Negotiation, the next 1-RTT keys after the peer's key update,
  * and freeing keys no longer usable.  All may sleep (AEAD setup, freeing
  * transforms).  close() calls it too, for what a cancelled work item
  * left: the connection may still be flushing and need the next keys.
+ *
+ * Return: true when the Initial keys changed: the caller processes the
+ * Initial packets that waited for them (quic_packets_replay()) and flushes.
  */
-void quic_conn_work_run(struct sock *sk)
+bool quic_conn_work_run(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	bool restarted = false;
 
 	sock_owned_by_me(sk);
+	if (test_and_clear_bit(QUIC_WORK_AEAD_LIMIT, &qs->work_todo) && !qs->closing)
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
 	if (test_and_clear_bit(QUIC_WORK_RETRY, &qs->work_todo) && !qs->closing)
-		quic_conn_initial_restart(sk, &qs->retry_scid);
+		restarted |= quic_conn_initial_restart(sk, &qs->retry_scid);
 	if (test_and_clear_bit(QUIC_WORK_VERSION, &qs->work_todo) && !qs->closing)
-		quic_conn_initial_restart(sk, &qs->odcid);
+		restarted |= quic_conn_initial_restart(sk, &qs->odcid);
 	if (test_and_clear_bit(QUIC_WORK_KEYS, &qs->work_todo) && !qs->closing &&
 	    qs->crypto[QUIC_CRYPTO_APP])
 		quic_crypto_prepare_update(qs->crypto[QUIC_CRYPTO_APP]);
 	if (test_and_clear_bit(QUIC_WORK_DISCARD, &qs->work_todo))
 		quic_conn_free_old_keys(sk);
-}
-
-/* Also frees a socket whose closing period ended (QUIC_WORK_FREE), which
- * releases the UDP tunnel socket and so may sleep too.
- */
-static void quic_conn_work(struct work_struct *work)
-{
-	struct quic_sock *qs = container_of(work, struct quic_sock, work);
-	struct sock *sk = &qs->inet.sk;
-
-	if (test_and_clear_bit(QUIC_WORK_FREE, &qs->work_todo)) {
-		quic_close_final(sk);
-		sock_put(sk);
-		return;
-	}
-	lock_sock(sk);
-	quic_conn_work_run(sk);
-	release_sock(sk);
-	sock_put(sk);
-}
-
-static void quic_conn_work_queue(struct sock *sk, int what)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	set_bit(what, &qs->work_todo);
-	sock_hold(sk);
-	if (!schedule_work(&qs->work))
-		sock_put(sk);
+	return restarted;
 }
 
 /**
@@ -175,8 +157,9 @@ void quic_conn_key_updated(struct sock *sk)
 {
 	u8 phase = quic_key_phase(quic_sk(sk));
 
+	quic_sock_assert_locked(sk);
 	quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
-	quic_conn_work_queue(sk, QUIC_WORK_KEYS);
+	quic_work_queue(sk, QUIC_WORK_KEYS);
 }
 
 /**
@@ -199,6 +182,7 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
 	u8 tag[QUIC_TAG_LEN];
 	u8 *token;
 
+	quic_sock_assert_locked(sk);
 	if (!c || qs->is_server || qs->retried || qs->peer_scid_known ||
 	    info->version != qs->version || !info->token_len ||
 	    info->token_len > QUIC_TOKEN_MAX_LEN)
@@ -224,7 +208,7 @@ void quic_conn_retry_rcv(struct sock *sk, const struct quic_packet_info *info, c
 	/* Nothing goes out or comes in at this level until the new keys. */
 	c->tx.ready = false;
 	c->rx.ready = false;
-	quic_conn_work_queue(sk, QUIC_WORK_RETRY);
+	quic_work_queue(sk, QUIC_WORK_RETRY);
 }
 
 /**
@@ -248,6 +232,7 @@ void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info,
 	const u8 *w;
 	int i;
 
+	quic_sock_assert_locked(sk);
 	/* After a Retry the server has answered: VN no longer applies. */
 	if (!qs->crypto[QUIC_CRYPTO_INITIAL] || qs->is_server || qs->peer_scid_known ||
 	    qs->version_negotiated || qs->retried || v == end ||
@@ -267,7 +252,7 @@ void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info,
 			/* Nothing goes out at this level until the new keys. */
 			qs->crypto[QUIC_CRYPTO_INITIAL]->tx.ready = false;
 			qs->crypto[QUIC_CRYPTO_INITIAL]->rx.ready = false;
-			quic_conn_work_queue(sk, QUIC_WORK_VERSION);
+			quic_work_queue(sk, QUIC_WORK_VERSION);
 			return;
 		}
 	}
@@ -318,6 +303,7 @@ int quic_conn_key_update(struct sock *sk)
 	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_APP];
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (!qs->handshake_done || qs->closing || !c)
 		return -ENOTCONN;
 	if (!qs->confirmed || qs->key_update_pending)
@@ -331,34 +317,6 @@ int quic_conn_key_update(struct sock *sk)
 	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
 	quic_crypto_prepare_update(c);	/* for the update after this one */
 	return 0;
-}
-
-/**
- * quic_conn_aead_check - act on the AEAD limits before sending
- * @sk: the connection, locked
- *
- * RFC 9001 section 6.6: keys near their confidentiality limit are
- * replaced by a key update, from the keys prepared ahead so that this
- * works in softirq too; keys at their limit, or an integrity limit
- * reached, end the connection with AEAD_LIMIT_REACHED.
- */
-void quic_conn_aead_check(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_APP];
-
-	if (!c)
-		return;
-	if (quic_crypto_limit_reached(c)) {
-		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
-		return;
-	}
-	if (!quic_crypto_update_due(c) || !qs->confirmed || qs->key_update_pending ||
-	    quic_crypto_key_update(c))
-		return;
-	qs->key_update_pending = true;
-	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
-	quic_conn_work_queue(sk, QUIC_WORK_KEYS);	/* for the update after */
 }
 
 /**
@@ -380,8 +338,6 @@ void quic_conn_init(struct sock *sk)
 	skb_queue_head_init(&qs->reqs);
 	skb_queue_head_init(&qs->reqs_0rtt);
 	skb_queue_head_init(&qs->early_rcv);
-	quic_timers_init(sk);
-	INIT_WORK(&qs->work, quic_conn_work);
 }
 
 /**
@@ -674,10 +630,15 @@ static void quic_conn_check_token(struct sock *sk, const struct quic_packet_info
  * @sk: the new socket
  * @lsk: the listener it comes from
  * @skb: the first datagram
+ * @odcid: returns the ID the client's first Initial went to
  *
- * Return: 0 or a negative errno; @skb is consumed either way.
+ * The connection is set up but @skb is not processed: the caller hands it
+ * and @odcid to quic_packet_rcv_first().
+ *
+ * Return: 0, or a negative errno with @skb consumed.
  */
-int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
+int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb,
+		     struct quic_cid *odcid)
 {
 	struct quic_sock *qs = quic_sk(sk), *lqs = quic_sk(lsk);
 	struct quic_packet_info info;
@@ -730,13 +691,7 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb)
 		goto out;
 
 	quic_listener_hs_begin(sk);
-	quic_packet_rcv(sk, skb);
-	/* Datagrams of the same connection that arrived before the ID was
-	 * in the table wait on the listener too: Initials are processed now,
-	 * 0-RTT ones wait for the early keys.
-	 */
-	quic_listener_take(lsk, sk, &first);
-	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
+	*odcid = first;
 	return 0;
 out:
 	if (first.len)
@@ -903,6 +858,7 @@ void quic_conn_confirmed(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_sock_assert_locked(sk);
 	if (qs->confirmed)
 		return;
 	qs->confirmed = true;
@@ -931,7 +887,7 @@ static void quic_conn_established(struct sock *sk)
 	}
 	quic_conn_issue_cids(sk);
 	if (qs->crypto[QUIC_CRYPTO_EARLY])
-		quic_conn_work_queue(sk, QUIC_WORK_DISCARD);	/* 0-RTT keys go */
+		quic_work_queue(sk, QUIC_WORK_DISCARD);	/* 0-RTT keys go */
 	sk->sk_state_change(sk);
 	sk->sk_write_space(sk);
 }
@@ -941,8 +897,9 @@ static void quic_conn_established(struct sock *sk)
  * @sk: the connection
  * @s: the secret, its level, direction and cipher suite
  *
- * Both 1-RTT secrets complete the handshake for the kernel.  Packets that
- * arrived early for the level are processed now.
+ * Both 1-RTT secrets complete the handshake for the kernel.  The caller
+ * then processes the packets that arrived early for the level
+ * (quic_packets_replay()) and flushes.
  *
  * Return: 0 or a negative errno.
  */
@@ -972,37 +929,7 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 		return err;
 	if (s->level == QUIC_CRYPTO_APP && c->tx.ready && c->rx.ready)
 		quic_conn_established(sk);
-	if (!s->send)
-		quic_packets_replay(sk, s->level);
-	quic_output_flush(sk);
 	return 0;
-}
-
-/**
- * quic_space_discard - drop the keys and state of a space
- * @sk: the connection
- * @space: &enum quic_space_id
- *
- * This may run in softirq context: the work item frees the transforms.
- */
-void quic_space_discard(struct sock *sk, u8 space)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_space *s = &qs->space[space];
-	struct quic_crypto *c;
-
-	if (s->keys_discarded)
-		return;
-	quic_space_purge(sk, s);
-	s->keys_discarded = true;
-	c = qs->crypto[quic_space_level(space, false)];
-	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
-	quic_timers_update(sk);
-	if (c) {
-		c->tx.ready = false;
-		c->rx.ready = false;
-		quic_conn_work_queue(sk, QUIC_WORK_DISCARD);
-	}
 }
 
 /**
@@ -1014,6 +941,7 @@ void quic_conn_closed(struct sock *sk, int err)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_sock_assert_locked(sk);
 	if (qs->closing)
 		return;
 	qs->closing = true;
@@ -1036,7 +964,7 @@ void quic_conn_closed(struct sock *sk, int err)
 	if (qs->flushing) {	/* orphaned: what close() would have done */
 		qs->flushing = false;
 		if (!quic_conn_linger(sk))
-			quic_conn_work_queue(sk, QUIC_WORK_FREE);
+			quic_work_queue(sk, QUIC_WORK_FREE);
 	}
 }
 
@@ -1077,6 +1005,7 @@ void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_sock_assert_locked(sk);
 	if (qs->closing)
 		return;
 	quic_conn_send_close(sk, errcode, frame_type, false, NULL);
@@ -1103,6 +1032,11 @@ void quic_conn_close(struct sock *sk)
 	 */
 	qs->pace_next = 0;
 	quic_output_flush(sk);
+	/* Keys at their AEAD limit: the close says so (RFC 9001 6.6). */
+	if (test_and_clear_bit(QUIC_WORK_AEAD_LIMIT, &qs->work_todo)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
+		return;
+	}
 	/* A client that sent nothing has no peer to tell: a lone close in an
 	 * Initial, with no ClientHello, would look like a new connection.
 	 * Nor has it late packets to answer: no closing period either.
@@ -1130,6 +1064,7 @@ void quic_conn_closing_rcv(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	const char *phrase = NULL;
 
+	quic_sock_assert_locked(sk);
 	if (!qs->close_sent || quic_now() >= qs->close_end)
 		return;
 	qs->close_rcvd++;
@@ -1182,6 +1117,7 @@ bool quic_conn_flush(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_sock_assert_locked(sk);
 	if (qs->closing || sk->sk_state != TCP_ESTABLISHED || !qs->udp ||
 	    !sk->sk_net_refcnt || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) ||
 	    !quic_streams_send_pending(&qs->streams))
@@ -1213,7 +1149,7 @@ void quic_conn_flush_check(struct sock *sk)
  */
 void quic_conn_linger_end(struct sock *sk)
 {
-	quic_conn_work_queue(sk, QUIC_WORK_FREE);
+	quic_work_queue(sk, QUIC_WORK_FREE);
 }
 
 static int quic_conn_retire_dest(struct sock *sk, u64 prior_to)
@@ -1259,6 +1195,7 @@ int quic_conn_new_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *errc
 	struct quic_cid cid = {};
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (!qs->peer_scid.len) {	/* zero-length IDs cannot have others */
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		return -EPROTO;
@@ -1308,6 +1245,7 @@ int quic_conn_retire_cid_rcv(struct sock *sk, const struct quic_frame *f, u32 *e
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid_entry *e;
 
+	quic_sock_assert_locked(sk);
 	if (f->value >= qs->scids.next_seq) {
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		return -EPROTO;

@@ -12,13 +12,18 @@
 #include <net/sock.h>
 #include <net/udp.h>
 
+#include "conn.h"
 #include "input.h"
 #include "listen.h"
 #include "mib.h"
+#include "output.h"
 #include "packet.h"
+#include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
+#include "timer.h"
 #include "token.h"
+#include "udp.h"
 #include "wire.h"
 
 #define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
@@ -219,7 +224,7 @@ static int quic_crypto_frame_rcv(struct sock *sk, u8 level, const struct quic_fr
 		 * (RFC 9002 section 6.2.3).
 		 */
 		if (level == QUIC_CRYPTO_INITIAL && quic_sk(sk)->is_server)
-			quic_recovery_hs_resend(sk);
+			quic_timer_hs_resend(sk);
 		return 0;
 	}
 	if (end - cs->recv_off > QUIC_CRYPTO_BUF_MAX) {	/* RFC 9000 7.5 */
@@ -326,7 +331,7 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 	case QUIC_FRAME_PING:
 		/* A client probing in an Initial misses our data there. */
 		if (level == QUIC_CRYPTO_INITIAL && qs->is_server)
-			quic_recovery_hs_resend(sk);
+			quic_timer_hs_resend(sk);
 		return 0;
 	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_DATA_BLOCKED:
@@ -518,7 +523,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		if (level == QUIC_CRYPTO_HANDSHAKE && !qs->is_server &&
 		    !qs->space[QUIC_SPACE_INITIAL].crypto.recv_off &&
 		    skb_queue_empty(&s->pending))
-			quic_recovery_hs_resend(sk);
+			quic_timer_hs_resend(sk);
 		/* RFC 9001 section 5.7: keep it until its keys arrive. */
 		if (skb_queue_len(&s->pending) >= QUIC_PENDING_MAX)
 			return info.len;
@@ -620,6 +625,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	u8 dcid_len;
 	int n;
 
+	quic_sock_assert_locked(sk);
 	if (qs->closing || quic_is_listen(sk) || !qs->udp) {
 		if (qs->closing && qs->udp)
 			quic_conn_closing_rcv(sk);
@@ -659,8 +665,28 @@ void quic_packets_replay(struct sock *sk, u8 level)
 	struct sk_buff_head q;
 	struct sk_buff *skb;
 
+	quic_sock_assert_locked(sk);
 	__skb_queue_head_init(&q);
 	skb_queue_splice_init(&s->pending, &q);
 	while ((skb = __skb_dequeue(&q)))
 		quic_packet_rcv(sk, skb);
+}
+
+/**
+ * quic_packet_rcv_first - process the datagram a server connection was made of
+ * @sk: the new connection, set up by quic_conn_accept()
+ * @lsk: the listener it comes from
+ * @skb: the datagram
+ * @odcid: the ID the client's first Initial went to
+ */
+void quic_packet_rcv_first(struct sock *sk, struct sock *lsk, struct sk_buff *skb,
+			   const struct quic_cid *odcid)
+{
+	quic_packet_rcv(sk, skb);
+	/* Datagrams of the same connection that arrived before the ID was
+	 * in the table wait on the listener too: Initials are processed now,
+	 * 0-RTT ones wait for the early keys.
+	 */
+	quic_listener_take(lsk, sk, odcid);
+	quic_packets_replay(sk, QUIC_CRYPTO_INITIAL);
 }

@@ -29,20 +29,27 @@
 #include "hello.h"
 #include "listen.h"
 #include "mib.h"
+#include "output.h"
 #include "packet.h"
 #include "socket.h"
 #include "token.h"
+#include "udp.h"
 #include "wire.h"
 
 #define QUIC_LISTEN_0RTT_MAX	16	/* 0-RTT packets a listener keeps */
 
 #define QUIC_LISTENERS_MAX	16	/* listeners sharing a port */
 #define QUIC_REQS_BUCKETS	256	/* of &quic_sock.reqs_ids */
+
 #define QUIC_DISPATCH_BACKLOG	64	/* datagrams waiting for the dispatcher */
 #define QUIC_DISPATCH_CONNS	16	/* connections being routed at once */
 #define QUIC_DISPATCH_DGRAMS	8	/* datagrams one of them may hold */
+
 #define QUIC_DISPATCH_WAIT	(3 * HZ) /* to complete a ClientHello */
 #define QUIC_DISPATCH_NAMES	32	/* client ALPN names looked at */
+
+/* Keyed so that a peer cannot choose IDs that all fall in one bucket. */
+static u32 quic_reqs_seed __read_mostly;
 
 /* Who listens on which port: listen() and close() only, process context.
  * The receive path and the dispatcher read the lists under RCU.
@@ -206,7 +213,7 @@ static u16 *quic_reqs_bucket(struct quic_sock *lqs, const struct sk_buff *skb)
 
 	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &len))
 		len = 0;
-	return &lqs->reqs_ids[jhash(dcid, len, 0) % QUIC_REQS_BUCKETS];
+	return &lqs->reqs_ids[jhash(dcid, len, quic_reqs_seed) % QUIC_REQS_BUCKETS];
 }
 
 /* Under the queue lock: @skb leaves a listener queue. */
@@ -981,6 +988,7 @@ int quic_listener_add(struct sock *lsk)
 	struct quic_dispatch *d = NULL;
 	int err = 0;
 
+	net_get_random_once(&quic_reqs_seed, sizeof(quic_reqs_seed));
 	if (!qs->reqs_ids) {
 		qs->reqs_ids = kcalloc(QUIC_REQS_BUCKETS, sizeof(*qs->reqs_ids),
 				       GFP_KERNEL_ACCOUNT);

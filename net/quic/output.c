@@ -14,215 +14,16 @@
 #include <net/udp_tunnel.h>
 
 #include "mib.h"
+#include "output.h"
 #include "packet.h"
+#include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
+#include "udp.h"
 #include "wire.h"
 
 #define QUIC_MIN_DATAGRAM	1200	/* RFC 9000 section 14.1 */
 #define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
-
-static struct kmem_cache *quic_sent_cache;
-
-/**
- * quic_level_space - the packet number space of an encryption level
- * @level: &enum quic_crypto_level
- *
- * Return: &enum quic_space_id
- */
-u8 quic_level_space(u8 level)
-{
-	switch (level) {
-	case QUIC_CRYPTO_INITIAL:
-		return QUIC_SPACE_INITIAL;
-	case QUIC_CRYPTO_HANDSHAKE:
-		return QUIC_SPACE_HANDSHAKE;
-	}
-	return QUIC_SPACE_APP;
-}
-
-/**
- * quic_space_level - the encryption level a space's packets use
- * @space: &enum quic_space_id
- * @early: 0-RTT rather than 1-RTT for the application space
- *
- * Return: &enum quic_crypto_level
- */
-u8 quic_space_level(u8 space, bool early)
-{
-	switch (space) {
-	case QUIC_SPACE_INITIAL:
-		return QUIC_CRYPTO_INITIAL;
-	case QUIC_SPACE_HANDSHAKE:
-		return QUIC_CRYPTO_HANDSHAKE;
-	}
-	return early ? QUIC_CRYPTO_EARLY : QUIC_CRYPTO_APP;
-}
-
-void quic_space_init(struct quic_space *s)
-{
-	memset(s, 0, sizeof(*s));
-	INIT_LIST_HEAD(&s->sendq);
-	INIT_LIST_HEAD(&s->sent);
-	skb_queue_head_init(&s->pending);
-	s->crypto.reasm = RB_ROOT;
-	s->largest_acked = -1;
-	s->largest_recv = -1;
-}
-
-/**
- * quic_frame_alloc - a frame buffer charged to the socket's send buffer
- * @sk: the socket, locked
- * @len: room for the encoded frame
- * @gfp: allocation flags
- *
- * The memory is scheduled against the protocol's limits (&proto.sysctl_mem)
- * and the socket's memory cgroup, and counted in sk_wmem_queued until
- * quic_frame_free().
- *
- * Return: the frame, or NULL.
- */
-struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp)
-{
-	struct quic_frame_out *f;
-	size_t size;
-
-	size = kmalloc_size_roundup(struct_size(f, data, len));
-	if (!sk_wmem_schedule(sk, size))
-		return NULL;
-	/* Charged to the socket's memory cgroup by sk_mem_charge() */
-	f = kmalloc(size, gfp | __GFP_NOWARN);
-	if (!f)
-		return NULL;
-	memset(f, 0, sizeof(*f));
-	f->stream_id = -1;
-	f->truesize = size;
-	sk_wmem_queued_add(sk, size);
-	sk_mem_charge(sk, size);
-	return f;
-}
-
-void quic_frame_free(struct sock *sk, struct quic_frame_out *f)
-{
-	sk_wmem_queued_add(sk, -(int)f->truesize);
-	sk_mem_uncharge(sk, f->truesize);
-	kfree(f);
-}
-
-/**
- * quic_frame_queue_out - queue an encoded frame for sending
- * @sk: the socket
- * @level: encryption level it must go in
- * @f: the frame
- */
-void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f)
-{
-	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
-
-	list_add_tail(&f->list, &s->sendq);
-}
-
-/**
- * quic_frame_queue - encode a control frame and queue it
- * @sk: the socket, locked
- * @level: encryption level
- * @fr: the frame
- *
- * Return: 0 or -ENOMEM.
- */
-int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
-{
-	u32 room = 64 + fr->bytes.len;	/* fixed fields fit in 64 bytes */
-	struct quic_frame_out *f;
-	int len;
-
-	f = quic_frame_alloc(sk, room, gfp_any());
-	if (!f)
-		return -ENOMEM;
-	len = quic_frame_encode(f->data, room, fr);
-	if (WARN_ON_ONCE(len < 0)) {
-		quic_frame_free(sk, f);
-		return len;
-	}
-	f->len = len;
-	f->type = fr->type;
-	quic_frame_queue_out(sk, level, f);
-	return 0;
-}
-
-/* Frames the peer makes us send in answer to its own (PATH_RESPONSE,
- * NEW_CONNECTION_ID and RETIRE_CONNECTION_ID) may use
- * QUIC_REPLY_SLACK bytes beyond the send buffer, which user data never
- * does: a peer that withholds its ACKs cannot grow the queue further.
- */
-#define QUIC_REPLY_SLACK	(64 * 1024)
-
-/**
- * quic_frame_reply_room - may the peer make us queue more frames?
- * @sk: the socket
- *
- * Checked before a frame that asks for replies changes any state: the
- * packet that carries it is then dropped unacknowledged, and the peer
- * sends it again later.
- *
- * Return: false over the bound.
- */
-bool quic_frame_reply_room(const struct sock *sk)
-{
-	return READ_ONCE(sk->sk_wmem_queued) <= READ_ONCE(sk->sk_sndbuf) + QUIC_REPLY_SLACK;
-}
-
-/**
- * quic_frame_queue_reply - queue a frame the peer asked for
- * @sk: the socket, locked
- * @level: encryption level
- * @fr: the frame
- *
- * Return: 0, or -ENOBUFS over the bound of quic_frame_reply_room().
- */
-int quic_frame_queue_reply(struct sock *sk, u8 level, const struct quic_frame *fr)
-{
-	if (!quic_frame_reply_room(sk))
-		return -ENOBUFS;
-	return quic_frame_queue(sk, level, fr) ? -ENOBUFS : 0;
-}
-
-static void quic_frames_free(struct sock *sk, struct list_head *head)
-{
-	struct quic_frame_out *f, *tmp;
-
-	list_for_each_entry_safe(f, tmp, head, list) {
-		list_del(&f->list);
-		quic_frame_free(sk, f);
-	}
-}
-
-/**
- * quic_space_purge - drop everything a space holds
- * @sk: the socket
- * @s: the space
- *
- * In-flight packets leave bytes_in_flight (RFC 9002 section 6.4).
- */
-void quic_space_purge(struct sock *sk, struct quic_space *s)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_sent_pkt *p, *tmp;
-
-	list_for_each_entry_safe(p, tmp, &s->sent, list) {
-		if (p->in_flight)
-			qs->bytes_in_flight -= p->size;
-		quic_frames_free(sk, &p->frames);
-		list_del(&p->list);
-		kmem_cache_free(quic_sent_cache, p);
-	}
-	quic_frames_free(sk, &s->sendq);
-	skb_queue_purge(&s->pending);
-	quic_reasm_purge(&s->crypto.reasm);
-	s->crypto.reasm_mem = 0;
-	s->ack_eliciting_in_flight = 0;
-	s->loss_time = 0;
-}
 
 /* Route from @s to @d, as the UDP socket @usk; a wildcard source address
  * in @s is replaced by the route's.  The dst comes back referenced.
@@ -646,17 +447,9 @@ static int quic_packet_add_ack(struct sock *sk, struct quic_pkt_builder *b,
 
 static struct quic_sent_pkt *quic_sent_alloc(struct quic_pkt_builder *b)
 {
-	struct quic_sent_pkt *p;
-
-	if (b->pkt)
-		return b->pkt;
-	p = kmem_cache_zalloc(quic_sent_cache, GFP_ATOMIC);
-	if (!p)
-		return NULL;
-	INIT_LIST_HEAD(&p->frames);
-	p->pn = b->pn;
-	b->pkt = p;
-	return p;
+	if (!b->pkt)
+		b->pkt = quic_sent_new(b->pn);
+	return b->pkt;
 }
 
 /* Move queued frames that fit into the packet; they stay attached to it
@@ -815,7 +608,7 @@ static void quic_packet_abort(struct sock *sk, struct quic_pkt_builder *b,
 {
 	if (b->pkt) {
 		list_splice(&b->pkt->frames, &s->sendq);
-		kmem_cache_free(quic_sent_cache, b->pkt);
+		quic_sent_free(b->pkt);
 	}
 	quic_packet_drop_skb(b, bt);
 }
@@ -980,6 +773,33 @@ static int quic_level_tx(struct quic_sock *qs, u8 space)
 	return -1;
 }
 
+/* RFC 9001 section 6.6: keys near their confidentiality limit are
+ * replaced by a key update, from the keys prepared ahead so that this
+ * works in softirq too.  Keys at their limit, or past the integrity
+ * limit, protect no more data or probes (a CONNECTION_CLOSE still goes):
+ * the connection's work item, or close(), ends the connection with
+ * AEAD_LIMIT_REACHED.  Returns false when nothing may be sent.
+ */
+static bool quic_output_aead_check(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c = qs->crypto[QUIC_CRYPTO_APP];
+
+	if (!c)
+		return true;
+	if (quic_crypto_limit_reached(c)) {
+		quic_work_queue(sk, QUIC_WORK_AEAD_LIMIT);
+		return false;
+	}
+	if (!quic_crypto_update_due(c) || !qs->confirmed || qs->key_update_pending ||
+	    quic_crypto_key_update(c))
+		return true;
+	qs->key_update_pending = true;
+	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
+	quic_work_queue(sk, QUIC_WORK_KEYS);	/* for the update after */
+	return true;
+}
+
 /**
  * quic_output_flush - send what is queued, as far as allowed
  * @sk: the connection
@@ -993,10 +813,8 @@ int quic_output_flush(struct sock *sk)
 	int space, level, err = 0;
 	u64 now_ns;
 
-	if (qs->closing || !qs->udp)
-		return 0;
-	quic_conn_aead_check(sk);
-	if (qs->closing)
+	quic_sock_assert_locked(sk);
+	if (qs->closing || !qs->udp || !quic_output_aead_check(sk))
 		return 0;
 	now_ns = ktime_get_ns();
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
@@ -1047,7 +865,9 @@ int quic_output_probe(struct sock *sk, u8 space)
 	struct quic_sock *qs = quic_sk(sk);
 	int level = quic_level_tx(qs, space);
 
-	if (level < 0 || qs->closing)
+	quic_sock_assert_locked(sk);
+	if (level < 0 || qs->closing ||
+	    (level == QUIC_CRYPTO_APP && !quic_output_aead_check(sk)))
 		return -ENOKEY;
 	if (quic_amplification_blocked(qs))
 		return -EAGAIN;
@@ -1074,6 +894,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	struct quic_frame fr = {};
 	int err, len;
 
+	quic_sock_assert_locked(sk);
 	if (!quic_tx_ready(qs, level) || !qs->udp)
 		return -ENOKEY;
 	fr.type = app ? QUIC_FRAME_CONNECTION_CLOSE_APP : QUIC_FRAME_CONNECTION_CLOSE;
@@ -1100,24 +921,4 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	}
 	s->next_pn++;
 	return quic_xmit(sk, b.skb);
-}
-
-int quic_output_init(void)
-{
-	quic_sent_cache = KMEM_CACHE(quic_sent_pkt, SLAB_ACCOUNT);
-	return quic_sent_cache ? 0 : -ENOMEM;
-}
-
-void quic_output_exit(void)
-{
-	kmem_cache_destroy(quic_sent_cache);
-}
-
-/**
- * quic_sent_free - free a sent packet record
- * @p: the record, already unlinked; its frames are freed separately
- */
-void quic_sent_free(struct quic_sent_pkt *p)
-{
-	kmem_cache_free(quic_sent_cache, p);
 }

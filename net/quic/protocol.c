@@ -102,12 +102,12 @@ static int __init quic_init(void)
 	if (err)
 		goto out_sock;
 	quic_token_init();
-	err = quic_output_init();
+	err = quic_space_cache_init();
 	if (err)
 		goto out_cid;
 	err = quic_mib_init();
 	if (err)
-		goto out_output;
+		goto out_space;
 	err = quic_proc_init();
 	if (err)
 		goto out_mib;
@@ -126,8 +126,8 @@ out_proc:
 	quic_proc_exit();
 out_mib:
 	quic_mib_exit();
-out_output:
-	quic_output_exit();
+out_space:
+	quic_space_cache_exit();
 out_cid:
 	quic_cid_exit();
 out_sock:
@@ -142,7 +142,7 @@ static void __exit quic_exit(void)
 	rcu_barrier();	/* connection IDs and sockets freed after RCU */
 	quic_proc_exit();
 	quic_mib_exit();
-	quic_output_exit();
+	quic_space_cache_exit();
 	quic_cid_exit();
 	quic_sock_exit();
 }

@@ -4,8 +4,8 @@
  * Loss detection (RFC 9002 section 6 and appendix A): acknowledgments
  * free what they cover and feed RTT and congestion control; packets left
  * behind by three packet numbers or by 9/8 RTT are lost and their frames
- * go back to the send queue; the probe timeout sends probes.  Also the
- * delayed ACK, idle and pacing timers.
+ * go back to the send queue; the probe timeout asks for probes.  Also
+ * the arming of the connection timers; timer.c acts when they fire.
  */
 
 #include <linux/hrtimer.h>
@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "mib.h"
+#include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
 
@@ -159,6 +160,7 @@ void quic_recovery_restart(struct sock *sk, u8 space)
 	struct quic_sent_pkt *p, *tmp;
 	LIST_HEAD(requeue);
 
+	quic_sock_assert_locked(sk);
 	list_for_each_entry_safe(p, tmp, &s->sent, list)
 		quic_packet_lost(sk, s, p, &requeue);
 	list_splice(&requeue, &s->sendq);
@@ -220,6 +222,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	u64 now = quic_now();
 	u32 i;
 
+	quic_sock_assert_locked(sk);
 	if (f->ack.largest >= s->next_pn) {	/* RFC 9000 section 13.1 */
 		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		return -EPROTO;
@@ -367,6 +370,36 @@ static u64 quic_loss_time(struct quic_sock *qs, u8 *space)
 }
 
 /**
+ * quic_space_discard - drop the keys and state of a space
+ * @sk: the connection
+ * @space: &enum quic_space_id
+ *
+ * RFC 9002 section 6.4: its packets leave bytes_in_flight and the probe
+ * timeout starts over.  This may run in softirq context: the work item
+ * frees the transforms.
+ */
+void quic_space_discard(struct sock *sk, u8 space)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[space];
+	struct quic_crypto *c;
+
+	quic_sock_assert_locked(sk);
+	if (s->keys_discarded)
+		return;
+	quic_space_purge(sk, s);
+	s->keys_discarded = true;
+	c = qs->crypto[quic_space_level(space, false)];
+	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
+	quic_timers_update(sk);
+	if (c) {
+		c->tx.ready = false;
+		c->rx.ready = false;
+		quic_work_queue(sk, QUIC_WORK_DISCARD);
+	}
+}
+
+/**
  * quic_timer_set - arm a connection timer
  * @sk: the connection
  * @t: one of its timers
@@ -392,6 +425,7 @@ void quic_timers_update(struct sock *sk)
 	u8 space;
 	u64 t;
 
+	quic_sock_assert_locked(sk);
 	if (qs->closing)
 		return;
 	t = quic_loss_time(qs, &space);
@@ -408,11 +442,19 @@ void quic_timers_update(struct sock *sk)
 		quic_timer_set(sk, &qs->loss_timer, t);
 }
 
-/* A probe carries a copy of the oldest data in flight (RFC 9002 6.2.4):
- * if that packet was lost the copy repairs it a round trip sooner.
+/**
+ * quic_recovery_probe_copy - queue a copy of the oldest data in flight
+ * @sk: the connection, locked
+ * @space: &enum quic_space_id
+ *
+ * A probe carries it (RFC 9002 6.2.4): if that packet was lost the copy
+ * repairs it a round trip sooner.
+ *
+ * Return: true if something was queued.
  */
-static bool quic_probe_copy(struct sock *sk, struct quic_space *s)
+bool quic_recovery_probe_copy(struct sock *sk, u8 space)
 {
+	struct quic_space *s = &quic_sk(sk)->space[space];
 	struct quic_frame_out *f, *c;
 	struct quic_sent_pkt *p;
 	LIST_HEAD(copies);
@@ -444,42 +486,6 @@ static bool quic_probe_copy(struct sock *sk, struct quic_space *s)
 	return true;
 }
 
-/**
- * quic_recovery_hs_resend - the peer shows it missed our handshake data
- * @sk: the connection, locked, in the receive path
- *
- * RFC 9002 section 6.2.3: a server that gets the ClientHello again or a
- * PING in an Initial, or a client that gets Handshake packets before the
- * ServerHello, may resend its oldest unacknowledged CRYPTO data before
- * the probe timeout, a few times per connection.  Under heavy loss this
- * saves the PTO's backoff (1, 3, 7... seconds).  The copies are queued
- * for the flush that ends the receive path, within the anti-amplification
- * limit as any packet.  A client whose ClientHello was acknowledged has
- * nothing to copy: it tells the server with a PING in an Initial.
- */
-void quic_recovery_hs_resend(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	bool sent = false;
-	u8 space;
-
-	if (qs->handshake_done || qs->closing || qs->hs_resends >= QUIC_HS_RESENDS_MAX)
-		return;
-	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_APP; space++)
-		if (!qs->space[space].keys_discarded &&
-		    quic_probe_copy(sk, &qs->space[space]))
-			sent = true;
-	if (!sent && !qs->is_server)
-		sent = !quic_output_probe(sk, QUIC_SPACE_INITIAL);
-	/* Nothing in flight yet (a server whose TLS library is still at
-	 * work): nothing lost, no resend used.
-	 */
-	if (!sent)
-		return;
-	qs->hs_resends++;
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HS_RESEND);
-}
-
 /* The timer may fire late for a deadline that moved: with the socket
  * owned, the work waits for release_sock(), which first processes the
  * backlog, whose ACKs may have moved or cancelled it.
@@ -498,63 +504,34 @@ static bool quic_loss_timer_due(struct quic_sock *qs)
 	return t && t <= now + jiffies_to_usecs(1);
 }
 
-/* RFC 9002 appendix A.9 */
-static void quic_on_loss_timeout(struct sock *sk)
+/**
+ * quic_recovery_timeout - the loss detection timer fired (RFC 9002 A.9)
+ * @sk: the connection, locked
+ * @space: returns the space to probe, for QUIC_TIMEOUT_PROBE
+ *
+ * Return: what the caller sends: QUIC_TIMEOUT_NONE when the deadline
+ * moved (the timer is armed again), QUIC_TIMEOUT_LOST when packets were
+ * declared lost (their frames wait in the send queues), QUIC_TIMEOUT_PROBE
+ * for a probe timeout (a copy of the oldest data in flight is queued).
+ */
+enum quic_timeout quic_recovery_timeout(struct sock *sk, u8 *space)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u8 space;
 
-	if (qs->closing)
-		return;
+	quic_sock_assert_locked(sk);
 	if (!quic_loss_timer_due(qs)) {
 		quic_timers_update(sk);
-		return;
+		return QUIC_TIMEOUT_NONE;
 	}
-	if (quic_loss_time(qs, &space)) {
-		quic_detect_lost(sk, space, quic_now());
-		quic_output_flush(sk);
-		return;
+	if (quic_loss_time(qs, space)) {
+		quic_detect_lost(sk, *space, quic_now());
+		return QUIC_TIMEOUT_LOST;
 	}
-	quic_pto_time(qs, &space);
+	quic_pto_time(qs, space);
 	qs->pto_count++;
 	if (quic_any_in_flight(qs))
-		quic_probe_copy(sk, &qs->space[space]);
-	quic_output_probe(sk, space);
-	quic_output_flush(sk);
-	quic_timers_update(sk);
-}
-
-static void quic_on_ack_timeout(struct sock *sk)
-{
-	struct quic_space *s = &quic_sk(sk)->space[QUIC_SPACE_APP];
-
-	if (!s->ack_pending)
-		return;
-	s->ack_immediate = true;
-	quic_output_flush(sk);
-}
-
-static void quic_on_idle_timeout(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	u64 now = quic_now(), end;
-
-	if (qs->lingering) {
-		quic_conn_linger_end(sk);
-		return;
-	}
-	if (qs->closing || !qs->idle_timeout)
-		return;
-	/* RFC 9000 section 10.1: at least three PTOs; an orphan that is
-	 * flushing counts from the last data the peer took.
-	 */
-	end = qs->flushing ? min(qs->flush_progress, qs->last_activity) : qs->last_activity;
-	end += max_t(u64, qs->idle_timeout, 3ULL * quic_rtt_pto(&qs->rtt, true));
-	if (end > now) {
-		quic_timer_set(sk, &qs->idle_timer, end);
-		return;
-	}
-	quic_conn_closed(sk, -ETIMEDOUT);	/* silently, section 10.1 */
+		quic_recovery_probe_copy(sk, *space);
+	return QUIC_TIMEOUT_PROBE;
 }
 
 /**
@@ -583,54 +560,6 @@ void quic_idle_timer_arm(struct sock *sk)
 		quic_timer_set(sk, &qs->idle_timer, qs->last_activity + qs->idle_timeout);
 }
 
-/* Timers run in softirq: with the socket owned by user, the work waits
- * for release_sock(), which calls quic_release_cb().
- */
-static void quic_timer_run(struct sock *sk, int bit, void (*fn)(struct sock *sk))
-{
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
-		fn(sk);
-	else if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
-		sock_hold(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);	/* taken when the timer was armed */
-}
-
-static void quic_loss_timer_fn(struct timer_list *t)
-{
-	struct quic_sock *qs = timer_container_of(qs, t, loss_timer);
-
-	quic_timer_run(&qs->inet.sk, QUIC_DEFER_LOSS, quic_on_loss_timeout);
-}
-
-static void quic_ack_timer_fn(struct timer_list *t)
-{
-	struct quic_sock *qs = timer_container_of(qs, t, ack_timer);
-
-	quic_timer_run(&qs->inet.sk, QUIC_DEFER_ACK, quic_on_ack_timeout);
-}
-
-static void quic_idle_timer_fn(struct timer_list *t)
-{
-	struct quic_sock *qs = timer_container_of(qs, t, idle_timer);
-
-	quic_timer_run(&qs->inet.sk, QUIC_DEFER_IDLE, quic_on_idle_timeout);
-}
-
-static void quic_on_pace_timeout(struct sock *sk)
-{
-	quic_output_flush(sk);
-}
-
-static enum hrtimer_restart quic_pace_timer_fn(struct hrtimer *t)
-{
-	struct quic_sock *qs = container_of(t, struct quic_sock, pace_timer);
-
-	quic_timer_run(&qs->inet.sk, QUIC_DEFER_PACE, quic_on_pace_timeout);
-	return HRTIMER_NORESTART;
-}
-
 /**
  * quic_pace_timer_arm - flush again when pacing lets the next packet go
  * @sk: the connection, locked
@@ -653,43 +582,6 @@ void quic_pace_timer_arm(struct sock *sk, u64 when_ns)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PACING_WAIT);
 	}
 	hrtimer_start(t, ns_to_ktime(when_ns), HRTIMER_MODE_ABS_PINNED_SOFT);
-}
-
-/**
- * quic_release_cb - run timer work deferred while the socket was owned
- * @sk: the socket
- */
-void quic_release_cb(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	if (test_and_clear_bit(QUIC_DEFER_LOSS, &qs->deferred)) {
-		quic_on_loss_timeout(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(QUIC_DEFER_ACK, &qs->deferred)) {
-		quic_on_ack_timeout(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(QUIC_DEFER_IDLE, &qs->deferred)) {
-		quic_on_idle_timeout(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(QUIC_DEFER_PACE, &qs->deferred)) {
-		quic_on_pace_timeout(sk);
-		__sock_put(sk);
-	}
-}
-
-void quic_timers_init(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	timer_setup(&qs->loss_timer, quic_loss_timer_fn, 0);
-	timer_setup(&qs->ack_timer, quic_ack_timer_fn, 0);
-	timer_setup(&qs->idle_timer, quic_idle_timer_fn, 0);
-	hrtimer_setup(&qs->pace_timer, quic_pace_timer_fn, CLOCK_MONOTONIC,
-		      HRTIMER_MODE_ABS_PINNED_SOFT);
 }
 
 /**

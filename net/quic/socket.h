@@ -12,14 +12,15 @@
 #include <net/ipv6.h>
 #include <uapi/linux/quic.h>
 
+#include "addr.h"
 #include "cid.h"
 #include "cong.h"
-#include "conn.h"
 #include "crypto.h"
-#include "output.h"
 #include "param.h"
+#include "space.h"
 #include "stream.h"
-#include "udp.h"
+
+struct quic_udp_sock;
 
 #define QUIC_ALPN_MAX_LEN	128	/* comma-separated list */
 #define QUIC_TOKEN_MAX_LEN	256
@@ -44,41 +45,6 @@ static inline void quic_data_free(struct quic_data *d)
 }
 
 /**
- * enum quic_rcv_kind - what an skb on the receive queue holds
- * @QUIC_RCV_STREAM: stream data
- * @QUIC_RCV_HANDSHAKE: TLS handshake data of one encryption level
- * @QUIC_RCV_DATAGRAM: an unreliable datagram (RFC 9221)
- * @QUIC_RCV_EVENT: an event: type byte, then its structure
- */
-enum quic_rcv_kind {
-	QUIC_RCV_STREAM,
-	QUIC_RCV_HANDSHAKE,
-	QUIC_RCV_DATAGRAM,
-	QUIC_RCV_EVENT,
-};
-
-/**
- * struct quic_rcv_cb - skb->cb of what waits on the receive queue, and of
- *	stream data waiting for reassembly
- * @stream_id: the stream of stream data
- * @offset: stream offset of the first byte
- * @read: bytes already copied to the user
- * @kind: &enum quic_rcv_kind
- * @level: encryption level of handshake data
- * @fin: the last data of the stream
- */
-struct quic_rcv_cb {
-	s64	stream_id;
-	u64	offset;
-	u32	read;
-	u8	kind;
-	u8	level;
-	bool	fin;
-};
-
-#define QUIC_RCV_CB(skb)	((struct quic_rcv_cb *)&((skb)->cb[0]))
-
-/**
  * struct quic_pkt_cb - skb->cb of a received datagram being processed
  * @offset: where the next coalesced packet starts
  * @time: arrival time, in microseconds
@@ -93,13 +59,17 @@ struct quic_pkt_cb {
 #define QUIC_PKT_CB(skb)	((struct quic_pkt_cb *)&((skb)->cb[0]))
 
 /* Bits of &quic_sock.deferred: timer work that found the socket owned by
- * user context, done by release_sock() through &proto.release_cb.
+ * user context, done by release_sock() through &proto.release_cb; each
+ * holds a reference on the socket.  QUIC_DEFER_FLUSH, set by the owner,
+ * holds none: a layer below the transmit path queued a frame to go out
+ * when the owner releases the socket (or sleeps).
  */
 enum {
 	QUIC_DEFER_LOSS,
 	QUIC_DEFER_ACK,
 	QUIC_DEFER_IDLE,
 	QUIC_DEFER_PACE,
+	QUIC_DEFER_FLUSH,
 };
 
 /* Bits of &quic_sock.work_todo: what the receive path leaves to the
@@ -113,6 +83,7 @@ enum {
 				 * socket the user closed is over
 				 */
 	QUIC_WORK_DISCARD,	/* free the keys no packet may use */
+	QUIC_WORK_AEAD_LIMIT,	/* close: the 1-RTT keys reached their limit */
 };
 
 /**
@@ -212,7 +183,7 @@ enum {
  * @dst_cache_ready: @dst_cache is initialized
  * @cong: congestion controller
  * @hs_resends: handshake data resent early because the peer showed it
- *	missed ours (RFC 9002 section 6.2.3), at most QUIC_HS_RESENDS_MAX
+ *	missed ours (RFC 9002 section 6.2.3), at most QUIC_HS_RESENDS_MAX (timer.h)
  * @bytes_in_flight: sum of the sizes of in-flight packets
  * @pto_count: probe timeouts since the last ACK (RFC 9002 section 6.2)
  * @mss: largest UDP payload we send
@@ -337,6 +308,18 @@ static inline struct quic_sock *quic_sk(const struct sock *sk)
 	return (struct quic_sock *)sk;
 }
 
+/**
+ * quic_sock_assert_locked - the caller holds the connection's lock
+ * @sk: the connection
+ *
+ * The socket lock in either of its forms (see &struct quic_sock): owned in
+ * process context, or its spinlock in the receive path and the timers.
+ */
+static inline void quic_sock_assert_locked(const struct sock *sk)
+{
+	lockdep_assert(lockdep_sock_is_held(sk));
+}
+
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 extern const struct proto_ops quic_proto_ops;
@@ -387,14 +370,31 @@ static inline bool quic_is_listen(const struct sock *sk)
 	return sk->sk_state == TCP_LISTEN;
 }
 
+/* Room in the send buffer for more frames from the user */
+static inline bool quic_wmem_ready(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
+}
+
+/**
+ * quic_work_queue - leave @what to the connection's work item
+ * @sk: the connection
+ * @what: a QUIC_WORK_* bit
+ *
+ * For the paths that cannot sleep; the work item holds a reference on
+ * @sk until it ran.
+ */
+static inline void quic_work_queue(struct sock *sk, int what)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	set_bit(what, &qs->work_todo);
+	sock_hold(sk);
+	if (!schedule_work(&qs->work))
+		sock_put(sk);
+}
+
 void quic_close_final(struct sock *sk);
-int quic_rcv_charge(struct sock *sk, struct sk_buff *skb);
-int quic_rcv_enqueue(struct sock *sk, struct sk_buff *skb);
-bool quic_reasm_holds(struct rb_root *q, u64 off, u64 end);
-void quic_reasm_purge(struct rb_root *q);
-bool quic_reasm_insert(struct rb_root *q, struct sk_buff *skb);
-struct sk_buff *quic_reasm_next(struct rb_root *q, u64 off);
-int quic_event_deliver(struct sock *sk, u8 type, const void *data, u32 len);
 
 struct seq_file;
 

@@ -13,6 +13,7 @@
 #include <net/sock.h>
 #include <net/tls.h>
 
+#include "rcvq.h"
 #include "socket.h"
 
 /* The layouts existing programs were built with (quic-abi). */

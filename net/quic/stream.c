@@ -14,7 +14,9 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "rcvq.h"
 #include "socket.h"
+#include "stream.h"
 #include "wire.h"
 
 /* Bounds of the stream hash: the peer may have up to its two limits of
@@ -354,6 +356,7 @@ static int quic_stream_wait_open(struct sock *sk, struct quic_stream_limits *l, 
 
 /* RFC 9000 section 4.6: tell the peer once per limit value that it holds
  * us back; a blocked sender that retries must not queue a frame each time.
+ * The frame goes out when the caller releases the socket, or sleeps.
  */
 static void quic_stream_blocked(struct sock *sk, struct quic_stream_limits *l, bool uni)
 {
@@ -366,7 +369,7 @@ static void quic_stream_blocked(struct sock *sk, struct quic_stream_limits *l, b
 	if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
 		return;
 	l->blocked = true;
-	quic_output_flush(sk);
+	set_bit(QUIC_DEFER_FLUSH, &quic_sk(sk)->deferred);
 }
 
 /**
@@ -391,6 +394,7 @@ int quic_stream_open(struct sock *sk, s64 *id, u32 flags, bool nonblock)
 	u64 n;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (!next && (!quic_stream_id_valid(*id) || !quic_stream_is_local(t, *id)))
 		return -EINVAL;
 	type = next ? (flags & MSG_QUIC_STREAM_UNI ? QUIC_STREAM_UNI : 0) | t->is_server
@@ -436,6 +440,7 @@ int quic_stream_send_get(struct sock *sk, s64 id, u32 flags, bool nonblock,
 	struct quic_stream *st;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (!quic_stream_id_valid(id))
 		return -EINVAL;
 	st = quic_stream_get(sk, id);
@@ -618,6 +623,7 @@ int quic_stream_rcv_data(struct sock *sk, const struct quic_frame *f, u32 *errco
 	int err, rmem;
 	u64 limit;
 
+	quic_sock_assert_locked(sk);
 	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
 	if (err || !st)
 		return err;
@@ -685,6 +691,7 @@ int quic_stream_rcv_reset(struct sock *sk, const struct quic_frame *f, u32 *errc
 	struct quic_stream *st;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	err = quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
 	if (err || !st)
 		return err;
@@ -711,6 +718,7 @@ void quic_stream_drop_unsent(struct sock *sk, s64 id)
 	struct quic_space *s = &quic_sk(sk)->space[QUIC_SPACE_APP];
 	struct quic_frame_out *f, *tmp;
 
+	quic_sock_assert_locked(sk);
 	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
 		if (f->stream_id != id || f->type != QUIC_FRAME_STREAM)
 			continue;
@@ -756,6 +764,7 @@ int quic_stream_rcv_stop(struct sock *sk, const struct quic_frame *f, u32 *errco
 	struct quic_stream *st;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	err = quic_stream_rcv_get(sk, f->stream.id, true, &st, errcode);
 	if (err || !st)
 		return err;
@@ -785,6 +794,7 @@ int quic_stream_rcv_blocked(struct sock *sk, const struct quic_frame *f, u32 *er
 {
 	struct quic_stream *st;
 
+	quic_sock_assert_locked(sk);
 	return quic_stream_rcv_get(sk, f->stream.id, false, &st, errcode);
 }
 
@@ -805,6 +815,7 @@ int quic_stream_rcv_max_data(struct sock *sk, const struct quic_frame *f, u32 *e
 	struct quic_stream *st;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (f->type == QUIC_FRAME_MAX_DATA) {
 		if (f->value > t->send_max) {
 			t->send_max = f->value;
@@ -838,6 +849,7 @@ int quic_stream_rcv_max_streams(struct sock *sk, const struct quic_frame *f, u32
 	struct quic_stream_limits *l = uni ? &t->local_uni : &t->local_bidi;
 	u64 ev;
 
+	quic_sock_assert_locked(sk);
 	if (f->value <= l->max)
 		return 0;
 	l->max = f->value;
@@ -860,6 +872,7 @@ void quic_stream_acked(struct sock *sk, s64 id, u8 type, u32 len, bool fin)
 {
 	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
 
+	quic_sock_assert_locked(sk);
 	if (!st)
 		return;
 	if (type == QUIC_FRAME_RESET_STREAM) {
@@ -932,6 +945,7 @@ void quic_stream_read(struct sock *sk, s64 id, u32 len, bool fin)
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 	struct quic_stream *st;
 
+	quic_sock_assert_locked(sk);
 	t->recv_read += len;
 	quic_credit(sk, t->recv_read, &t->recv_max, t->recv_window, QUIC_FRAME_MAX_DATA, 0);
 	st = quic_stream_find(t, id);
@@ -960,6 +974,7 @@ int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
 {
 	struct quic_stream *st;
 
+	quic_sock_assert_locked(sk);
 	if (!quic_stream_id_valid(id) ||
 	    (!quic_stream_is_local(&quic_sk(sk)->streams, id) && quic_stream_is_uni(id)))
 		return -EINVAL;		/* not one we send on */
@@ -985,6 +1000,7 @@ int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 	struct quic_stream *st;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	if (!quic_stream_id_valid(id) ||
 	    (quic_stream_is_local(&quic_sk(sk)->streams, id) && quic_stream_is_uni(id)))
 		return -EINVAL;		/* not one we receive on */

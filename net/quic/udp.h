@@ -7,25 +7,13 @@
 #ifndef __NET_QUIC_UDP_H
 #define __NET_QUIC_UDP_H
 
-#include <linux/in6.h>
 #include <linux/refcount.h>
-#include <linux/in.h>
 #include <linux/uidgid.h>
+
+#include "addr.h"
 
 struct quic_dispatch;
 struct sk_buff;
-
-/**
- * union quic_addr - an IPv4 or IPv6 socket address
- * @sa: generic view, for the family
- * @v4: AF_INET address
- * @v6: AF_INET6 address
- */
-union quic_addr {
-	struct sockaddr		sa;
-	struct sockaddr_in	v4;
-	struct sockaddr_in6	v6;
-};
 
 /**
  * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
@@ -68,8 +56,6 @@ struct seq_file;
 int quic_udp_seq_show(struct seq_file *seq, void *v);
 struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *addr);
 void quic_udp_sock_put(struct quic_udp_sock *us);
-void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
-			union quic_addr *dst);
 
 static inline void quic_udp_sock_hold(struct quic_udp_sock *us)
 {

@@ -12,7 +12,7 @@
 # and C=1 then silently checks nothing.
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v6
+stamp=/var/lib/quic-harness-deps.v7
 sparse_dir=$HOME/.cache/quic-sparse
 [ -e "$stamp" ] && [ -x "$sparse_dir/bin/sparse" ] &&
 	[ "${1:-}" != "--force" ] && exit 0
@@ -58,7 +58,7 @@ apt-get install -y -qq --no-install-recommends \
 	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping \
 	python3-argcomplete python3-requests udev kbd file util-linux-extra \
 	libgnutls28-dev pkg-config sparse valgrind openssl \
-	clang-19 lld-19 llvm-19 \
+	clang-19 lld-19 llvm-19 debootstrap coccinelle python3-docutils \
 	>/dev/null
 
 # The foreign QUIC stack for interop (ngtcp2's GnuTLS client and server) and

@@ -6,7 +6,7 @@
 # With a COMMAND, run that instead of the tests (make run).  Without, the
 # kernel sample, the kselftests, the HTTP/3 interop cases
 # (tools/quic/interop.sh with the tools in build/quic-tools) and the
-# interop runner's scenarios against ngtcp2 (interop-matrix.sh).  "debug" is
+# interop runner's scenarios against ngtcp2 and aioquic (matrix-ci.sh).  "debug" is
 # the run on the KASAN/lockdep/kmemleak kernel: the sample and the
 # kselftests, then a kmemleak scan whose report goes to OUT/kmemleak.txt.
 out=$1 kst=$2
@@ -52,18 +52,9 @@ else
 		tools=$(dirname "$kst")/quic-tools
 		bash "$(dirname "$0")/../quic/interop.sh" "$tools" > "$out/interop.txt" 2>&1
 		echo "exit=$?" >> "$out/interop.txt"
-		# The interop runner's scenarios against ngtcp2, both roles
-		# (about 2 minutes).  The two at 30% loss or corruption take
-		# 100 s each and a handshake there may still miss quic_h3's
-		# 15 s limit now and then: they run by hand (README).
-		cases=
-		for s in handshake transfer retry resumption zerortt http3 multiplexing \
-			 keyupdate chacha20 v2 transferloss transfercorruption blackhole \
-			 amplificationlimit ipv6; do
-			cases="$cases ngtcp2-*-$s"
-		done
-		MATRIX_STACKS=ngtcp2 MATRIX_CASES=$cases \
-			bash "$(dirname "$0")/../quic/interop-matrix.sh" "$tools" \
+		# The interop runner's scenarios against ngtcp2 and aioquic,
+		# both roles (matrix-ci.sh says which and why).
+		timeout 600 bash "$(dirname "$0")/../quic/matrix-ci.sh" "$tools" \
 			> "$out/matrix.txt" 2>&1
 		echo "exit=$?" >> "$out/matrix.txt"
 	fi

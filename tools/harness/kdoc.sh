@@ -11,3 +11,8 @@ if [ -n "$out" ]; then
 	exit 1
 fi
 echo "kernel-doc: $(echo $files | wc -w) files clean"
+# The documentation is plain reST (no Sphinx directive of the kernel's):
+# docutils checks its syntax without a whole "make htmldocs".
+rst=Documentation/networking/quic.rst
+/usr/bin/rst2html --halt=warning --report=warning "$rst" > /dev/null
+echo "reST: $rst clean"

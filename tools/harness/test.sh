@@ -52,6 +52,9 @@ step handshake-library-compat make -s -C "$top/tools/lib/quic" compat-check \
 # The HTTP/3 and benchmark tools the guest runs (interop.sh).
 step quic-tools-build make -C "$top/tools/quic" OUTPUT="$top/build/quic-tools/" \
 	KHDR_INCLUDES="-isystem $top/build/obj/usr/include"
+# The second foreign stack, aioquic, lives in a Debian trixie root the guest
+# chroots into (made once, then reused from ~/.cache).
+step aioquic-trixie-root timeout 900 bash "$top/tools/quic/trixie-root.sh"
 # The syzkaller descriptions of the socket API: every option, struct
 # layouts and constants checked against the exported header.
 step syzkaller-descriptions env QUIC_USR_INCLUDE="$top/build/obj/usr/include" \
@@ -64,8 +67,10 @@ step kernel-build-m bash "$h/kernel.sh" m
 # What netdev's build bots also build: clang W=1 and 32-bit x86 W=1.
 step kernel-build-clang-w1 bash "$h/kernel.sh" clang
 step kernel-build-i386-w1 bash "$h/kernel.sh" i386
+# Coccinelle, report mode, every semantic patch of the tree on net/quic.
+step coccicheck bash "$h/coccicheck.sh"
 
-if step guest-boot bash "$h/vm.sh"; then
+if step guest-boot env QUIC_VM_TIMEOUT=1500 bash "$h/vm.sh"; then
 	while read -r st name; do
 		result "$name" "$st"
 	done < <(python3 "$h/results.py" "$top/build/guest-out")

@@ -47,17 +47,40 @@ without a datagram received (the server only with --count).
 
 Environment: AIOQUIC_PEER_DEBUG=1 turns on aioquic's debug log (stderr);
 AIOQUIC_PEER_QLOG=DIR writes a qlog file per connection to DIR.
+
+  aioquic_peer.py forkserver DIR
+
+Python and aioquic take about 10 s to start under emulation (a TCG guest),
+longer than most interop cells take with a native peer.  The fork server
+pays that once: it imports everything, then runs each client or server
+that a caller asks for in a child forked from it.  A caller (see
+tools/quic/aioquic-selftest.sh) makes a directory REQ, writes the command
+line into REQ/args (NUL-terminated words), makes the FIFO REQ/ret and holds
+it open, then writes "PID REQ" to the FIFO DIR/ctl, PID being its own
+process.  The child takes PID's network namespace and PID's stdin, stdout
+and stderr (setns() and pidfd_getfd() on a pidfd of PID), and the
+AIOQUIC_PEER_* variables of PID's environment; so it runs as if PID had
+executed aioquic_peer.py itself.  The server writes "pid N" (the child)
+or "error WHY" to REQ/ret, then the child's status ("exit N" or "signal
+N") once it ended, and closes REQ/ret.  It needs root (setns,
+pidfd_getfd) and a kernel of 5.8 or later.
 """
 
 import argparse
 import asyncio
+import ctypes
 import dataclasses
+import errno
+import gc
 import logging
 import os
 import pickle
+import select
+import signal
 import socket
 import ssl
 import sys
+import traceback
 
 from aioquic.asyncio import connect, serve
 from aioquic.asyncio.protocol import QuicConnectionProtocol
@@ -636,6 +659,178 @@ def parse_args(argv):
     return args
 
 
+# --- fork server -----------------------------------------------------------
+
+SYS_PIDFD_GETFD = 438  # the same number on every architecture
+PEER_ENV = ("AIOQUIC_PEER_DEBUG", "AIOQUIC_PEER_QLOG")
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def pidfd_getfd(pidfd, fd):
+    new = _libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+    if new < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return new
+
+
+def caller_env(pid):
+    """The AIOQUIC_PEER_* variables of process @pid."""
+    env = {}
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        for item in f.read().split(b"\0"):
+            name, _, value = item.decode(errors="replace").partition("=")
+            if name in PEER_ENV:
+                env[name] = value
+    return env
+
+
+def exit_code(e):
+    """What the interpreter would exit with for SystemExit @e."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    print(e.code, file=sys.stderr)
+    return 1
+
+
+def forked_child(pidfd, caller, argv):
+    """In the child: become the caller's aioquic_peer.py ARGV; never
+    returns.  Anything going wrong before main() is said on the caller's
+    stderr when that was taken, else on the fork server's."""
+    rc = 1
+    try:
+        os.setsid()  # signals for the fork server's group are not ours
+        # The caller's descriptors first, so that a failure after this
+        # is told on the caller's stderr.
+        for fd in (0, 1, 2):
+            try:
+                new = pidfd_getfd(pidfd, fd)
+            except OSError as e:
+                if e.errno != errno.EBADF:  # EBADF: closed in the caller
+                    raise
+                new = os.open(os.devnull, os.O_RDWR)
+            os.dup2(new, fd)
+            os.close(new)
+        os.setns(pidfd, os.CLONE_NEWNET)
+        env = caller_env(caller)
+        # Nothing of the fork server's (its FIFO, other callers' pidfds)
+        # may live on in the child.
+        os.closerange(3, pidfd)
+        os.closerange(pidfd + 1, os.sysconf("SC_OPEN_MAX"))
+        os.close(pidfd)
+        for name in PEER_ENV:
+            os.environ.pop(name, None)
+        os.environ.update(env)
+        rc = main(argv)
+    except SystemExit as e:
+        rc = exit_code(e)
+    except BaseException:
+        traceback.print_exc()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(rc & 0xff if isinstance(rc, int) else 1)
+
+
+def forkserver(ctl_dir):
+    ctl_path = os.path.join(ctl_dir, "ctl")
+    os.mkfifo(ctl_path)
+    # Read and write: a caller's close never gives EOF, and callers never
+    # block opening it.
+    ctl = os.open(ctl_path, os.O_RDWR)
+    # Objects that exist now are never freed: keep the collector from
+    # touching (and so copying) them in every child.
+    gc.freeze()
+    poll = select.poll()
+    poll.register(ctl, select.POLLIN)
+    children = {}  # pidfd -> (pid, ret fd)
+    pending = b""
+    say(f"ready, pid {os.getpid()}")
+    while True:
+        for fd, _ in poll.poll():
+            if fd == ctl:
+                pending += os.read(ctl, 4096)
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    spawn(line.decode(errors="replace"), children, poll)
+                continue
+            pid, ret = children.pop(fd)
+            poll.unregister(fd)
+            os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            if os.WIFSIGNALED(status):
+                word = f"signal {os.WTERMSIG(status)}"
+            else:
+                word = f"exit {os.waitstatus_to_exitcode(status)}"
+            try:
+                os.write(ret, f"{word}\n".encode())
+            except OSError:
+                pass  # the caller is gone
+            os.close(ret)
+
+
+def spawn(line, children, poll):
+    """One request: "PID REQ"; answers "pid N" on REQ/ret, or "error WHY"."""
+    try:
+        caller, req = line.split(" ", 1)
+        caller = int(caller)
+        # The caller holds REQ/ret open (for reading and writing) before
+        # it asks: a non-blocking open for writing finds it, or fails when
+        # the caller went away.
+        ret = os.open(os.path.join(req, "ret"), os.O_WRONLY | os.O_NONBLOCK)
+    except (ValueError, OSError) as e:
+        say(f"bad request {line!r}: {e}")
+        return
+    try:
+        with open(os.path.join(req, "args"), "rb") as f:
+            argv = [w.decode() for w in f.read().split(b"\0")[:-1]]
+        pidfd = os.pidfd_open(caller)
+    except (ValueError, OSError) as e:
+        try:
+            os.write(ret, f"error {e}\n".encode())
+        except OSError:
+            pass
+        os.close(ret)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        os.close(pidfd)
+        try:
+            os.write(ret, f"error fork: {e}\n".encode())
+        except OSError:
+            pass
+        os.close(ret)
+        return
+    if pid == 0:
+        os.close(ret)
+        forked_child(pidfd, caller, argv)
+    os.close(pidfd)
+    try:
+        child = os.pidfd_open(pid)
+    except OSError as e:
+        # Without a pidfd its end cannot be watched: stop it, say why.
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        try:
+            os.write(ret, f"error pidfd_open: {e}\n".encode())
+        except OSError:
+            pass
+        os.close(ret)
+        return
+    children[child] = (pid, ret)
+    poll.register(child, select.POLLIN)
+    try:
+        os.write(ret, f"pid {pid}\n".encode())
+    except OSError:
+        pass  # the caller is gone; the child's status is not wanted
+
+
 def main(argv):
     global prog
 
@@ -652,4 +847,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["forkserver"] and len(sys.argv) == 3:
+        prog = "aioquic_peer forkserver"
+        forkserver(sys.argv[2])
     sys.exit(main(sys.argv[1:]))

@@ -5,7 +5,7 @@
 1. Every QUIC_SOCKOPT_* of include/uapi/linux/quic.h has a setsockopt$ and a
    getsockopt$ description for both families, or a "no ...:" comment; the
    directions described are exactly those quic_do_setsockopt() and
-   quic_do_getsockopt() in net/quic/socket.c handle.
+   quic_do_getsockopt() in net/quic/sockopt.c handle.
 2. Every structure named after a C struct or union of the header has its
    sizeof() and the offsetof() of every field, as the C compiler sees them;
    every struct or union of the header is described.
@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 DESC = os.environ.get('QUIC_SYZ_DESC', os.path.join(HERE, 'socket_quic.txt'))
 HDR = os.path.join(ROOT, 'include', 'uapi', 'linux', 'quic.h')
-SOCKET_C = os.path.join(ROOT, 'net', 'quic', 'socket.c')
+SOCKET_C = os.path.join(ROOT, 'net', 'quic', 'sockopt.c')
 USR_INC = os.environ.get('QUIC_USR_INCLUDE', os.path.join(ROOT, 'build', 'obj', 'usr', 'include'))
 
 INTS = {'int8': 1, 'int16': 2, 'int32': 4, 'int64': 8, 'intptr': 8,

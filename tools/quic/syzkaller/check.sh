@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Check socket_quic.txt against include/uapi/linux/quic.h and
-# net/quic/socket.c, and regenerate socket_quic.txt.const.
+# net/quic/sockopt.c, and regenerate socket_quic.txt.const.
 #
 # Needs gcc, python3 and the exported uapi headers of the kernel build
 # (make headers_install; by default build/obj/usr/include, override with

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * Socket addresses of either family.
+ */
+
+#ifndef __NET_QUIC_ADDR_H
+#define __NET_QUIC_ADDR_H
+
+#include <linux/in.h>
+#include <linux/in6.h>
+
+struct sk_buff;
+
+/**
+ * union quic_addr - an IPv4 or IPv6 socket address
+ * @sa: generic view, for the family
+ * @v4: AF_INET address
+ * @v6: AF_INET6 address
+ */
+union quic_addr {
+	struct sockaddr		sa;
+	struct sockaddr_in	v4;
+	struct sockaddr_in6	v6;
+};
+
+void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
+			union quic_addr *dst);
+
+#endif /* __NET_QUIC_ADDR_H */
