@@ -637,7 +637,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 	QUIC_PKT_CB(skb)->counted = true;
 	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &dcid_len)) {
 		kfree_skb(skb);
-		return 0;
+		goto flush;
 	}
 	while (off < skb->len) {
 		n = quic_packet_process(sk, skb, off, dcid, dcid_len);

@@ -22,8 +22,6 @@
 #include "udp.h"
 #include "wire.h"
 
-#define QUIC_MIN_DATAGRAM	1200	/* RFC 9000 section 14.1 */
-#define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
 
 /* Route from @s to @d, as the UDP socket @usk; a wildcard source address
  * in @s is replaced by the route's.  The dst comes back referenced.
@@ -327,7 +325,10 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 	struct sk_buff *skb;
 	u16 n;
 
-	*room = qs->mss;
+	/* Before the client's address is validated no packet is longer than
+	 * what the anti-amplification limit has left (no trains then).
+	 */
+	*room = min(qs->mss, quic_amplification_room(qs));
 	if (bt && bt->skb) {
 		*room = bt->gso_size;
 		return bt->skb;
@@ -412,6 +413,13 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	for (i = 0; i < b->pn_len; i++)
 		p[i] = b->pn >> (8 * (b->pn_len - 1 - i));
 	b->hlen = o.p - b->start;
+	/* Room cut by the anti-amplification limit may leave none for a
+	 * frame and the tag.
+	 */
+	if (room < b->hlen + 4 + QUIC_TAG_LEN) {
+		quic_packet_drop_skb(b, bt);
+		return -ENOSPC;
+	}
 	b->pos = o.p;
 	b->end = b->start + room - QUIC_TAG_LEN;
 	return 0;
@@ -712,15 +720,6 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	return err;
 }
 
-/* RFC 9000 section 8.1: only a server is limited, until the client's
- * address is validated.
- */
-static bool quic_amplification_blocked(struct quic_sock *qs)
-{
-	return qs->is_server && !qs->addr_validated &&
-	       qs->amp_sent + qs->mss > QUIC_AMPLIFICATION * qs->amp_recv;
-}
-
 static bool quic_cwnd_allows(struct quic_sock *qs)
 {
 	return qs->bytes_in_flight < qs->cong.window;
@@ -830,11 +829,16 @@ int quic_output_flush(struct sock *sk)
 
 			if (!ack && !data)
 				break;
-			if (quic_amplification_blocked(qs))
-				goto out;
+			if (quic_amplification_blocked(qs, level))
+				break;	/* a later space may need less room */
 			err = quic_packet_send(sk, level, s->ack_pending && level !=
 					       QUIC_CRYPTO_EARLY, false,
-					       level == QUIC_CRYPTO_APP ? &bt : NULL);
+					       level == QUIC_CRYPTO_APP &&
+					       quic_amplification_room(qs) == U32_MAX ? &bt : NULL);
+			if (err == -ENOSPC && !bt.skb) {
+				err = 0;
+				break;	/* nothing fit here: a later space may */
+			}
 			if (err)
 				goto out;
 		}
@@ -869,7 +873,7 @@ int quic_output_probe(struct sock *sk, u8 space)
 	if (level < 0 || qs->closing ||
 	    (level == QUIC_CRYPTO_APP && !quic_output_aead_check(sk)))
 		return -ENOKEY;
-	if (quic_amplification_blocked(qs))
+	if (quic_amplification_blocked(qs, level))
 		return -EAGAIN;
 	return quic_packet_send(sk, level, qs->space[space].ack_pending, true, NULL);
 }
@@ -920,5 +924,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		return err;
 	}
 	s->next_pn++;
+	if (qs->is_server && !qs->addr_validated)
+		qs->amp_sent += b.skb->len;
 	return quic_xmit(sk, b.skb);
 }

@@ -11,9 +11,6 @@
 #include <linux/types.h>
 #include <linux/udp.h>
 
-#include "space.h"
-#include "udp.h"
-
 /* Room in front of a QUIC packet for the UDP, IP and link headers. */
 #define QUIC_HEADROOM		(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr))

@@ -438,36 +438,68 @@ void quic_timers_update(struct sock *sk)
 		return;
 	}
 	t = quic_pto_time(qs, &space);
+	/* RFC 9002 appendix A.8: a server at its anti-amplification limit
+	 * could not send the probe; firing anyway only doubled the next
+	 * timeout and queued one more copy.  The datagram that lifts the
+	 * limit ends in a flush, which comes back here: the timer is armed
+	 * again then, to fire at once if the probe is overdue.
+	 */
+	if (t && quic_amplification_blocked(qs, quic_space_level(space, false))) {
+		sk_stop_timer(sk, &qs->loss_timer);
+		return;
+	}
 	if (t)
 		quic_timer_set(sk, &qs->loss_timer, t);
 }
+
+#define QUIC_PROBE_OVERHEAD	96	/* a packet's header and tag, about */
+#define QUIC_PROBE_PKTS		16	/* packets in flight looked at */
 
 /**
  * quic_recovery_probe_copy - queue a copy of the oldest data in flight
  * @sk: the connection, locked
  * @space: &enum quic_space_id
  *
- * A probe carries it (RFC 9002 6.2.4): if that packet was lost the copy
- * repairs it a round trip sooner.
+ * A probe carries it (RFC 9002 6.2.4): if that data was lost the copy
+ * repairs it a round trip sooner.  Not only the oldest packet's: a flight
+ * is often one packet per TLS message or per stream, and the oldest may
+ * be a small EncryptedExtensions or the byte that opened a stream while
+ * what was lost behind it waits for an ACK that the loss may take too,
+ * at a probe timeout that doubles each time.  The copies fill a packet,
+ * oldest first, from the first few packets in flight; packets with
+ * nothing to send again (a PING, datagrams) are passed over.  Copies
+ * not sent yet (the congestion window or the anti-amplification limit
+ * held them) are not made again.
  *
- * Return: true if something was queued.
+ * Return: true if copies wait to be sent.
  */
 bool quic_recovery_probe_copy(struct sock *sk, u8 space)
 {
-	struct quic_space *s = &quic_sk(sk)->space[space];
+	struct quic_sock *qs = quic_sk(sk);
+	u32 room = qs->mss - QUIC_PROBE_OVERHEAD;
+	struct quic_space *s = &qs->space[space];
 	struct quic_frame_out *f, *c;
+	int pkts = QUIC_PROBE_PKTS;
 	struct quic_sent_pkt *p;
 	LIST_HEAD(copies);
 
+	f = list_first_entry_or_null(&s->sendq, struct quic_frame_out, list);
+	if (f && f->dup)
+		return true;
 	list_for_each_entry(p, &s->sent, list) {
+		if (!pkts--)
+			break;
 		if (!p->ack_eliciting)
 			continue;
 		list_for_each_entry(f, &p->frames, list) {
 			if (!quic_frame_resendable(f))
 				continue;
+			if (f->len > room && !list_empty(&copies))
+				goto out;
 			c = quic_frame_alloc(sk, f->len, GFP_ATOMIC);
 			if (!c)
-				break;
+				goto out;
+			room -= min(room, (u32)f->len);
 			memcpy(c->data, f->data, f->len);
 			c->len = f->len;
 			c->type = f->type;
@@ -478,8 +510,8 @@ bool quic_recovery_probe_copy(struct sock *sk, u8 space)
 			c->dup = true;
 			list_add_tail(&c->list, &copies);
 		}
-		break;
 	}
+out:
 	if (list_empty(&copies))
 		return false;
 	list_splice(&copies, &s->sendq);

@@ -370,6 +370,46 @@ static inline bool quic_is_listen(const struct sock *sk)
 	return sk->sk_state == TCP_LISTEN;
 }
 
+#define QUIC_MIN_DATAGRAM	1200	/* RFC 9000 section 14.1 */
+#define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
+#define QUIC_AMP_MIN_PACKET	96	/* a long header, an ACK or a PING, the tag */
+
+/**
+ * quic_amplification_room - bytes a server may still send
+ * @qs: the connection
+ *
+ * RFC 9000 section 8.1: until the client's address is validated, three
+ * times what it received.
+ *
+ * Return: the bytes, U32_MAX when not limited.
+ */
+static inline u32 quic_amplification_room(const struct quic_sock *qs)
+{
+	u64 limit = QUIC_AMPLIFICATION * (u64)qs->amp_recv;
+
+	if (!qs->is_server || qs->addr_validated)
+		return U32_MAX;
+	return qs->amp_sent < limit ? min_t(u64, limit - qs->amp_sent, U32_MAX - 1) : 0;
+}
+
+/**
+ * quic_amplification_blocked - may no packet of @level go now?
+ * @qs: the connection
+ * @level: &enum quic_crypto_level
+ *
+ * An ack-eliciting Initial fills a datagram of 1200 bytes (section 14.1);
+ * other packets are cut to the room left and need only a little of it.
+ * Asking for a full MSS kept even a small probe from going after a first
+ * flight of 2 KB sent for a ClientHello of 1200 bytes.
+ *
+ * Return: true if the anti-amplification limit holds them back.
+ */
+static inline bool quic_amplification_blocked(const struct quic_sock *qs, u8 level)
+{
+	return quic_amplification_room(qs) < (level == QUIC_CRYPTO_INITIAL ?
+					      QUIC_MIN_DATAGRAM : QUIC_AMP_MIN_PACKET);
+}
+
 /* Room in the send buffer for more frames from the user */
 static inline bool quic_wmem_ready(const struct sock *sk)
 {

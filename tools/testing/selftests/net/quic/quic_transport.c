@@ -414,16 +414,57 @@ TEST(version_2_both_ends)
 	close(t.lfd);
 }
 
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 /* A UDP relay between one client and the server on loopback that drops
  * the server's first @drop full-sized datagrams to the client (not the
- * short ones that carry only an ACK).
+ * short ones that carry only an ACK).  With @hold_ms it forwards the
+ * client's first datagram, drops all the client sends after it for that
+ * long, and notes what the server sent until then.  The counters are
+ * the relay thread's until relay_stop().
  */
 struct relay {
 	int front, back;	/* the client's side, the server's side */
 	int drop, dropped;
+	int hold_ms;
+	int client_first;	/* bytes in the client's first datagram */
+	int client_held;	/* datagrams of the client dropped */
+	bool released;		/* the client's datagrams flow again */
+	double hold_end;
+	long server_bytes;	/* UDP payload from the server, in all */
+	long held_bytes;	/* of which before the release */
 	int stop;		/* atomic: set by relay_stop() */
 	pthread_t thread;
 };
+
+/* Whether to drop the client's datagram of @n bytes. */
+static bool relay_hold(struct relay *r, ssize_t n)
+{
+	double t = now_ms();
+
+	if (!r->hold_ms)
+		return false;
+	if (!r->client_first) {
+		r->client_first = n;
+		r->hold_end = t + r->hold_ms;
+		return false;
+	}
+	if (t < r->hold_end) {
+		r->client_held++;
+		return true;
+	}
+	if (!r->released) {
+		r->released = true;
+		r->held_bytes = r->server_bytes;
+	}
+	return false;
+}
 
 static void *relay_run(void *arg)
 {
@@ -444,13 +485,14 @@ static void *relay_run(void *arg)
 		if (p[0].revents & POLLIN) {
 			clen = sizeof(client);
 			n = recvfrom(r->front, buf, sizeof(buf), 0, (void *)&client, &clen);
-			if (n > 0)
+			if (n > 0 && !relay_hold(r, n))
 				send(r->back, buf, n, 0);
 		}
 		if (p[1].revents & POLLIN) {
 			n = recv(r->back, buf, sizeof(buf), 0);
 			if (n <= 0 || !clen)
 				continue;
+			r->server_bytes += n;
 			if (n >= 1200 && r->dropped < r->drop) {
 				r->dropped++;
 				continue;
@@ -484,14 +526,6 @@ static void relay_stop(struct relay *r)
 	pthread_join(r->thread, NULL);
 	close(r->front);
 	close(r->back);
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 /*
@@ -534,6 +568,104 @@ TEST(handshake_first_flight_lost)
 	transfer(_metadata, cfd, sfd, 65536);
 	relay_stop(&r);
 	EXPECT_EQ(r.dropped, 1);
+	close(cfd);
+	close(sfd);
+	close(lfd);
+}
+
+/* A server's first flight well over three times the client's Initial. */
+#define AMP_FLIGHT	8000
+/* Long enough for several of the server's probe timeouts (initial RTT
+ * 333 ms) to come while it is blocked.
+ */
+#define AMP_HOLD_MS	2500
+
+/*
+ * RFC 9000 section 8.1: before the client's address is validated, a
+ * server sends at most three times the bytes it received.  Here it got
+ * one ClientHello datagram of 1200 bytes and has a flight of 8 KB to
+ * send, and nothing more comes from the client for 2.5 s: the relay drops
+ * the client's ACKs and probes.  The server must stay within 3600 bytes,
+ * and use them: packets are cut to the room left, so that less than a
+ * smallest packet (96 bytes) goes unused.  A server that stopped once a
+ * full-sized datagram (1472 bytes on loopback) no longer fit sent only
+ * 2682 bytes here, and left the client waiting on the rest for a round
+ * trip more.  Once the client's probe gets through, its Handshake packet
+ * validates its address and the handshake completes.
+ */
+TEST(handshake_amplification_limit)
+{
+	static unsigned char buf[AMP_FLIGHT];
+	struct relay r = { .hold_ms = AMP_HOLD_MS };
+	struct sockaddr_storage ss, rs;
+	int lfd, cfd, sfd, n, got;
+	uint8_t level = 0xff;
+	socklen_t len;
+	uint32_t tag;
+	long limit;
+	double t;
+
+	lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(lfd, 0);
+	len = loopback(AF_INET, &ss, 0);
+	ASSERT_EQ(bind(lfd, (struct sockaddr *)&ss, len), 0);
+	ASSERT_EQ(listen(lfd, 8), 0);
+	ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&ss, &len), 0);
+	ASSERT_EQ(relay_start(&r, &ss, len, &rs), 0);
+	cfd = pair_hello(AF_INET, &rs, len, 1, 0);
+	ASSERT_GE(cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	sfd = pair_accept(lfd, &tag);
+	ASSERT_GE(sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+
+	/* pair_finish() with a longer "EncryptedExtensions" to "Finished" */
+	ASSERT_EQ(swap_params(cfd, sfd), 0);
+	memset(buf, 'S', 200);
+	ASSERT_EQ(hs_send(sfd, QUIC_CRYPTO_INITIAL, buf, 200), 200);
+	ASSERT_EQ(pair_keys(sfd, QUIC_CRYPTO_HANDSHAKE, TLS_CIPHER_AES_GCM_128, SEED_HS_S,
+			    SEED_HS_C), 0);
+	memset(buf, 'E', AMP_FLIGHT);
+	ASSERT_EQ(hs_send(sfd, QUIC_CRYPTO_HANDSHAKE, buf, AMP_FLIGHT), AMP_FLIGHT);
+	ASSERT_EQ(hs_recv(cfd, &level, buf, sizeof(buf)), 200);
+	ASSERT_EQ(level, QUIC_CRYPTO_INITIAL);
+	ASSERT_EQ(pair_keys(cfd, QUIC_CRYPTO_HANDSHAKE, TLS_CIPHER_AES_GCM_128, SEED_HS_C,
+			    SEED_HS_S), 0);
+	/* The rest of the flight waits for the client's probe after the
+	 * hold, which backs off from a loopback RTT: a few seconds more.
+	 */
+	t = now_ms();
+	for (n = 0; n < AMP_FLIGHT; n += got) {
+		got = hs_recv(cfd, &level, buf, sizeof(buf));
+		if (got == -ETIMEDOUT && now_ms() - t < 15000) {
+			got = 0;
+			continue;
+		}
+		ASSERT_GT(got, 0) TH_LOG("flight at %d: %s", n, strerror(-got));
+		ASSERT_EQ(level, QUIC_CRYPTO_HANDSHAKE);
+	}
+	ASSERT_EQ(n, AMP_FLIGHT);
+	t = now_ms() - t;
+	ASSERT_EQ(swap_params(sfd, cfd), 0);
+	memset(buf, 'F', 36);
+	ASSERT_EQ(hs_send(cfd, QUIC_CRYPTO_HANDSHAKE, buf, 36), 36);
+	ASSERT_EQ(pair_keys(cfd, QUIC_CRYPTO_APP, TLS_CIPHER_AES_GCM_128, SEED_APP_C,
+			    SEED_APP_S), 0);
+	ASSERT_EQ(hs_recv(sfd, &level, buf, sizeof(buf)), 36);
+	ASSERT_EQ(level, QUIC_CRYPTO_HANDSHAKE);
+	ASSERT_EQ(pair_keys(sfd, QUIC_CRYPTO_APP, TLS_CIPHER_AES_GCM_128, SEED_APP_S,
+			    SEED_APP_C), 0);
+	transfer(_metadata, cfd, sfd, 65536);
+	relay_stop(&r);
+
+	limit = 3L * r.client_first;
+	printf("# server sent %ld bytes before the release, limit 3 x %d\n", r.held_bytes,
+	       r.client_first);
+	printf("# %d datagrams of the client held, the flight read in %.0f ms\n",
+	       r.client_held, t);
+	EXPECT_GE(r.client_first, 1200);
+	EXPECT_TRUE(r.released);
+	EXPECT_GT(r.client_held, 0);
+	EXPECT_LE(r.held_bytes, limit);
+	EXPECT_GT(r.held_bytes, limit - 96);
 	close(cfd);
 	close(sfd);
 	close(lfd);
