@@ -22,7 +22,6 @@
 #include "udp.h"
 #include "wire.h"
 
-
 /* Route from @s to @d, as the UDP socket @usk; a wildcard source address
  * in @s is replaced by the route's.  The dst comes back referenced.
  */

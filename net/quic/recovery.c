@@ -499,7 +499,7 @@ bool quic_recovery_probe_copy(struct sock *sk, u8 space)
 			c = quic_frame_alloc(sk, f->len, GFP_ATOMIC);
 			if (!c)
 				goto out;
-			room -= min(room, (u32)f->len);
+			room -= min_t(u32, room, f->len);
 			memcpy(c->data, f->data, f->len);
 			c->len = f->len;
 			c->type = f->type;
