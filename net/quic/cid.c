@@ -230,6 +230,21 @@ void quic_cid_set_free(struct quic_cid_set *set, bool hashed)
 		quic_cid_remove(set, e, hashed);
 }
 
+/* The socket of a table entry found under RCU, with a reference, if it
+ * lives in @net and is not being freed.
+ */
+static struct sock *quic_cid_entry_hold(struct quic_cid_entry *e, struct net *net)
+{
+	struct sock *sk;
+
+	if (!e)
+		return NULL;
+	sk = READ_ONCE(e->sk);
+	if (!net_eq(sock_net(sk), net) || !refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	return sk;
+}
+
 /**
  * quic_cid_lookup - the connection a Destination Connection ID names
  * @net: the namespace the datagram arrived in
@@ -244,19 +259,13 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 {
 	struct quic_cid_entry *e;
 	struct quic_cid key = {};
-	struct sock *sk;
 
 	if (len > QUIC_CONN_ID_MAX_LEN)
 		return NULL;
 	key.len = len;
 	memcpy(key.data, id, len);
 	e = rhashtable_lookup(&quic_cid_table, &key, quic_cid_params);
-	if (!e)
-		return NULL;
-	sk = READ_ONCE(e->sk);
-	if (!net_eq(sock_net(sk), net) || !refcount_inc_not_zero(&sk->sk_refcnt))
-		return NULL;
-	return sk;
+	return quic_cid_entry_hold(e, net);
 }
 
 /**
@@ -271,18 +280,12 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 struct sock *quic_cid_reset_lookup(struct net *net, const struct sk_buff *skb)
 {
 	struct quic_cid_entry *e;
-	struct sock *sk;
 
 	if (skb->len < QUIC_RESET_MIN_LEN)
 		return NULL;
 	e = rhashtable_lookup(&quic_reset_table, skb->data + skb->len - QUIC_RESET_TOKEN_LEN,
 			      quic_reset_params);
-	if (!e)
-		return NULL;
-	sk = READ_ONCE(e->sk);
-	if (!net_eq(sock_net(sk), net) || !refcount_inc_not_zero(&sk->sk_refcnt))
-		return NULL;
-	return sk;
+	return quic_cid_entry_hold(e, net);
 }
 
 /**

@@ -705,6 +705,7 @@ static void quic_tp_from_params(struct quic_transport_param *t, const struct qui
 	t->remote = 1;
 	t->disable_active_migration = p->disable_active_migration;
 	t->grease_quic_bit = p->grease_quic_bit;
+	t->disable_1rtt_encryption = p->disable_1rtt_encryption;
 	t->active_connection_id_limit = min_t(u64, p->active_connection_id_limit, U8_MAX);
 	t->ack_delay_exponent = p->ack_delay_exponent;
 	t->max_datagram_frame_size = min_t(u64, p->max_datagram_frame_size, U16_MAX);
@@ -737,6 +738,7 @@ static void quic_params_from_tp(struct quic_params *p, const struct quic_transpo
 	p->max_datagram_frame_size = t->max_datagram_frame_size;
 	p->disable_active_migration = t->disable_active_migration;
 	p->grease_quic_bit = t->grease_quic_bit;
+	p->disable_1rtt_encryption = t->disable_1rtt_encryption;
 }
 
 /**
@@ -799,6 +801,11 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 		     quic_cid_eq(&p.original_dcid, &qs->odcid) &&
 		     !!(p.has & QUIC_PARAM_HAS_RETRY_SCID) == qs->retried &&
 		     (!qs->retried || quic_cid_eq(&p.retry_scid, &qs->retry_scid));
+	/* Unprotected 1-RTT packets only when both ends asked for them:
+	 * neither may get them, nor send them, by the other's choice alone.
+	 */
+	if (ok)
+		ok = p.disable_1rtt_encryption == !!qs->local.disable_1rtt_encryption;
 	if (!ok) {
 		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
 		return -EINVAL;
@@ -921,9 +928,17 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 	c = qs->crypto[s->level];
 	if (c && (s->send ? c->tx.ready : c->rx.ready))
 		return -EINVAL;
+	/* Whether 1-RTT packets go unprotected is settled by the peer's
+	 * parameters, which the handshake delivers before these keys.
+	 */
+	if (s->level == QUIC_CRYPTO_APP && qs->local.disable_1rtt_encryption &&
+	    !qs->peer_params_set)
+		return -EINVAL;
 	c = quic_conn_keys_alloc(sk, s->level);
 	if (!c)
 		return -ENOMEM;
+	if (s->level == QUIC_CRYPTO_APP)
+		c->plain = qs->local.disable_1rtt_encryption;
 	err = quic_crypto_set_secret(c, qs->version, s->type, s->secret, s->send);
 	if (err)
 		return err;

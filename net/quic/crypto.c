@@ -510,7 +510,8 @@ static int quic_aead_crypt(struct quic_crypto *c, struct quic_crypto_dir *d,
  * @pn_len: encoded packet number length, 1 to 4
  *
  * The payload must be long enough for the header protection sample:
- * pn_len + plen + QUIC_TAG_LEN >= 4 + QUIC_HP_SAMPLE_LEN.
+ * pn_len + plen + QUIC_TAG_LEN >= 4 + QUIC_HP_SAMPLE_LEN.  A @c->plain
+ * level leaves the packet as it is, with no tag.
  *
  * Return: 0, -ENOKEY without keys, -EINVAL for a too short packet.
  */
@@ -523,8 +524,11 @@ int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 plen,
 
 	if (!c->tx.ready)
 		return -ENOKEY;
-	if (!pn_len || pn_len > 4 || pn_len > hlen ||
-	    pn_len + plen + QUIC_TAG_LEN < 4 + QUIC_HP_SAMPLE_LEN)
+	if (!pn_len || pn_len > 4 || pn_len > hlen)
+		return -EINVAL;
+	if (c->plain)
+		return 0;
+	if (pn_len + plen + QUIC_TAG_LEN < 4 + QUIC_HP_SAMPLE_LEN)
 		return -EINVAL;
 	err = quic_aead_crypt(c, &c->tx, c->key_phase, pkt, hlen, plen, pn, true);
 	if (err)
@@ -554,6 +558,13 @@ int quic_crypto_unprotect_header(struct quic_crypto *c, u8 *pkt, u32 pn_off,
 
 	if (!c->rx.ready)
 		return -ENOKEY;
+	if (c->plain) {
+		/* the sender pads what follows the number to 4 bytes */
+		if (len < pn_off + 4)
+			return -EINVAL;
+		*pn_len = (pkt[0] & 0x03) + 1;
+		return 0;
+	}
 	if (len < pn_off + 4 + QUIC_HP_SAMPLE_LEN)
 		return -EINVAL;
 	quic_hp_mask(c, &c->rx, pkt + pn_off + 4, mask);
@@ -574,6 +585,8 @@ EXPORT_SYMBOL_IF_KUNIT(quic_crypto_unprotect_header);
  * @slot: the key phase bit of a short header (0 for long headers), or
  *	%QUIC_KEY_NEXT to try the keys of the next phase before updating
  *
+ * A @c->plain level takes the packet as it is.
+ *
  * Return: 0, -EBADMSG when authentication fails, -ENOKEY, -EINVAL.
  */
 int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
@@ -583,7 +596,11 @@ int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
 
 	if (!c->rx.ready)
 		return -ENOKEY;
-	if (clen < QUIC_TAG_LEN || slot >= QUIC_KEY_SLOTS)
+	if (slot >= QUIC_KEY_SLOTS)
+		return -EINVAL;
+	if (c->plain)
+		return 0;
+	if (clen < QUIC_TAG_LEN)
 		return -EINVAL;
 	err = quic_aead_crypt(c, &c->rx, slot, pkt, hlen, clen, pn, false);
 	if (err == -EBADMSG)

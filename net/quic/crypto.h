@@ -72,6 +72,9 @@ struct quic_crypto_dir {
  *	the cipher's integrity limit
  * @rx_phase_pn: lowest packet number received in the current key phase,
  *	U64_MAX for none yet (1-RTT only, RFC 9001 section 6.4)
+ * @plain: packets of this level carry no AEAD tag and no header
+ *	protection: 1-RTT only, when both ends offered the
+ *	disable_1rtt_encryption transport parameter (for measurements)
  *
  * Locking: owned by the connection, used under its socket lock.
  */
@@ -84,7 +87,14 @@ struct quic_crypto {
 	u64				tx_packets;
 	u64				rx_failures;
 	u64				rx_phase_pn;
+	bool				plain;
 };
+
+/* The bytes the AEAD adds to a packet of level @c. */
+static inline u32 quic_crypto_tag_len(const struct quic_crypto *c)
+{
+	return c->plain ? 0 : QUIC_TAG_LEN;
+}
 
 int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
 			     const u8 *dcid, u8 dcid_len, bool is_server);

@@ -441,6 +441,45 @@ static void quic_crypto_errors_test(struct kunit *test)
 	quic_crypto_free(&c);
 }
 
+/* disable_1rtt_encryption: a plain level leaves packets untouched, adds
+ * no tag, and counts nothing against the cipher's limits.
+ */
+static void quic_crypto_plain_test(struct kunit *test)
+{
+	struct quic_crypto c = { .plain = true };
+	u8 secret[QUIC_SECRET_MAX] = {}, *pkt, *copy, pn_len = 0;
+	int i;
+
+	pkt = kunit_kzalloc(test, 64, GFP_KERNEL);
+	copy = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	KUNIT_EXPECT_EQ(test, quic_crypto_tag_len(&c), 0);
+	KUNIT_EXPECT_EQ(test, quic_crypto_encrypt(&c, pkt, 10, 4, 7, 2), -ENOKEY);
+	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&c, QUIC_VERSION_V1,
+						     TLS_CIPHER_AES_GCM_128, secret, true), 0);
+	KUNIT_ASSERT_EQ(test, quic_crypto_set_secret(&c, QUIC_VERSION_V1,
+						     TLS_CIPHER_AES_GCM_128, secret, false), 0);
+	for (i = 0; i < 64; i++)
+		pkt[i] = i * 7;
+	pkt[0] = 0x41;			/* short header, 2-byte packet number */
+	memcpy(copy, pkt, 64);
+	/* 8-byte ID, packet number at 9, two bytes; a 2-byte payload */
+	KUNIT_EXPECT_EQ(test, quic_crypto_encrypt(&c, pkt, 11, 2, 7, 2), 0);
+	KUNIT_EXPECT_MEMEQ(test, pkt, copy, 64);
+	KUNIT_EXPECT_EQ(test, c.tx_packets, 0);
+	KUNIT_EXPECT_EQ(test, quic_crypto_unprotect_header(&c, pkt, 9, 13, &pn_len), 0);
+	KUNIT_EXPECT_EQ(test, pn_len, 2);
+	KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(&c, pkt, 11, 2, 7, 0), 0);
+	KUNIT_EXPECT_MEMEQ(test, pkt, copy, 64);
+	/* Still 4 bytes from the packet number on, as with protection. */
+	KUNIT_EXPECT_EQ(test, quic_crypto_unprotect_header(&c, pkt, 9, 12, &pn_len), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(&c));
+	quic_crypto_free(&c);
+	c.plain = false;
+	KUNIT_EXPECT_EQ(test, quic_crypto_tag_len(&c), QUIC_TAG_LEN);
+}
+
 /* RFC 9001 section 6.6: an update well before the confidentiality limit,
  * the end of the connection near it or at the integrity limit; none for
  * ChaCha20, whose limit no connection reaches.
@@ -543,6 +582,7 @@ static struct kunit_case quic_crypto_test_cases[] = {
 	KUNIT_CASE(quic_retry_tag_test),
 	KUNIT_CASE(quic_suites_roundtrip_test),
 	KUNIT_CASE(quic_crypto_errors_test),
+	KUNIT_CASE(quic_crypto_plain_test),
 	KUNIT_CASE(quic_aead_limits_test),
 	KUNIT_CASE(quic_key_phase_order_test),
 	{}

@@ -562,7 +562,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0);
 		return -EPROTO;
 	}
-	err = quic_frames_rcv(sk, level, p + hlen, info.len - hlen - QUIC_TAG_LEN,
+	err = quic_frames_rcv(sk, level, p + hlen, info.len - hlen - quic_crypto_tag_len(c),
 			      &eliciting, &errcode, &ftype);
 	if (err == -EPROTO) {
 		quic_conn_error(sk, errcode, ftype);

@@ -97,14 +97,9 @@ static int quic_send_wait(struct sock *sk, long *timeo, s64 id)
 			err = -EPIPE;
 			break;
 		}
-		if (!*timeo) {
-			err = -EAGAIN;
+		err = quic_wait_interrupted(*timeo);
+		if (err)
 			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(*timeo);
-			break;
-		}
 		sk_wait_event(sk, timeo, quic_send_ready(sk, id) || sk->sk_err ||
 			      quic_sk(sk)->closing, &wait);
 	}
@@ -377,14 +372,9 @@ static int quic_recv_wait(struct sock *sk, long *timeo)
 			err = -ENOTCONN;
 			break;
 		}
-		if (!*timeo) {
-			err = -EAGAIN;
+		err = quic_wait_interrupted(*timeo);
+		if (err)
 			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(*timeo);
-			break;
-		}
 		sk_wait_event(sk, timeo, !skb_queue_empty(&sk->sk_receive_queue) ||
 			      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
 	}

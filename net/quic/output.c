@@ -238,6 +238,7 @@ struct quic_pkt_builder {
 	u64			pn;
 	u8			pn_len;
 	u8			level;
+	u8			tag_len;
 	struct quic_sent_pkt	*pkt;
 	bool			ack_eliciting;
 };
@@ -371,6 +372,7 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 		return -ENOMEM;
 	b->start = skb_tail_pointer(b->skb);
 	b->level = level;
+	b->tag_len = quic_crypto_tag_len(qs->crypto[level]);
 	b->pn = s->next_pn;
 	b->pn_len = quic_pn_len(b->pn, s->largest_acked);
 	b->pkt = NULL;
@@ -415,12 +417,12 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	/* Room cut by the anti-amplification limit may leave none for a
 	 * frame and the tag.
 	 */
-	if (room < b->hlen + 4 + QUIC_TAG_LEN) {
+	if (room < b->hlen + 4 + b->tag_len) {
 		quic_packet_drop_skb(b, bt);
 		return -ENOSPC;
 	}
 	b->pos = o.p;
-	b->end = b->start + room - QUIC_TAG_LEN;
+	b->end = b->start + room - b->tag_len;
 	return 0;
 }
 
@@ -564,7 +566,7 @@ static int quic_packet_seal(struct sock *sk, struct quic_pkt_builder *b, u32 min
 	struct quic_sock *qs = quic_sk(sk);
 	u32 plen, total;
 
-	total = b->pos - b->start + QUIC_TAG_LEN;
+	total = b->pos - b->start + b->tag_len;
 	if (total < min_size) {
 		memset(b->pos, 0, min_size - total);	/* PADDING frames */
 		b->pos += min_size - total;
@@ -575,9 +577,9 @@ static int quic_packet_seal(struct sock *sk, struct quic_pkt_builder *b, u32 min
 	}
 	plen = b->pos - b->start - b->hlen;
 	if (b->len_field)
-		put_unaligned_be16(0x4000 | (b->pn_len + plen + QUIC_TAG_LEN),
+		put_unaligned_be16(0x4000 | (b->pn_len + plen + b->tag_len),
 				   b->len_field);
-	skb_put(b->skb, b->hlen + plen + QUIC_TAG_LEN);
+	skb_put(b->skb, b->hlen + plen + b->tag_len);
 	return quic_crypto_encrypt(qs->crypto[b->level], b->start, b->hlen, plen,
 				   b->pn, b->pn_len);
 }
@@ -695,7 +697,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 	 * rather than ending the train.
 	 */
 	if (quic_in_batch(&b, bt) && bt->segs &&
-	    b.pos - b.start + QUIC_TAG_LEN >= bt->gso_size - bt->gso_size / 8)
+	    b.pos - b.start + b.tag_len >= bt->gso_size - bt->gso_size / 8)
 		min_size = bt->gso_size;
 	err = quic_packet_seal(sk, &b, min_size);
 	if (err) {

@@ -37,6 +37,10 @@ enum {
 	QUIC_TP_VERSION_INFO		= 0x11,	/* RFC 9368 */
 	QUIC_TP_MAX_DATAGRAM_FRAME	= 0x20,	/* RFC 9221 */
 	QUIC_TP_GREASE_QUIC_BIT		= 0x2ab2,	/* RFC 9287 */
+	/* Not in an RFC: the socket API draft's switch for measuring the
+	 * transport without the cipher; the value its implementations use.
+	 */
+	QUIC_TP_DISABLE_1RTT_ENCRYPTION	= 0xbaad,
 };
 
 /* ipv4 + port + ipv6 + port + cid length + stateless reset token */
@@ -97,6 +101,8 @@ static int quic_param_bit(u64 id)
 		return QUIC_TP_VERSION_INFO + 1;
 	if (id == QUIC_TP_GREASE_QUIC_BIT)
 		return QUIC_TP_VERSION_INFO + 2;
+	if (id == QUIC_TP_DISABLE_1RTT_ENCRYPTION)
+		return QUIC_TP_VERSION_INFO + 3;
 	return -1;
 }
 
@@ -173,6 +179,9 @@ static bool quic_param_get(u64 id, const u8 *v, u32 len, struct quic_params *p)
 		return !len;
 	case QUIC_TP_GREASE_QUIC_BIT:
 		p->grease_quic_bit = true;
+		return !len;
+	case QUIC_TP_DISABLE_1RTT_ENCRYPTION:
+		p->disable_1rtt_encryption = true;
 		return !len;
 	case QUIC_TP_ORIGINAL_DCID:
 		p->has |= QUIC_PARAM_HAS_ORIGINAL_DCID;
@@ -330,6 +339,8 @@ int quic_params_encode(const struct quic_params *p, u8 *buf, u32 len)
 		quic_param_put(&o, QUIC_TP_DISABLE_MIGRATION, 0);
 	if (p->grease_quic_bit)
 		quic_param_put(&o, QUIC_TP_GREASE_QUIC_BIT, 0);
+	if (p->disable_1rtt_encryption)
+		quic_param_put(&o, QUIC_TP_DISABLE_1RTT_ENCRYPTION, 0);
 	if (p->has & QUIC_PARAM_HAS_ORIGINAL_DCID)
 		quic_param_put_bytes(&o, QUIC_TP_ORIGINAL_DCID, p->original_dcid.data,
 				     p->original_dcid.len);

@@ -69,6 +69,7 @@ struct quic_params {
 	u64			max_datagram_frame_size;
 	bool			disable_active_migration;
 	bool			grease_quic_bit;
+	bool			disable_1rtt_encryption;
 	u32			has;
 	struct quic_cid		original_dcid;
 	struct quic_cid		initial_scid;

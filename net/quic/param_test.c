@@ -33,6 +33,7 @@ static void quic_params_roundtrip_test(struct kunit *test)
 	in.max_datagram_frame_size = 1200;
 	in.disable_active_migration = true;
 	in.grease_quic_bit = true;
+	in.disable_1rtt_encryption = true;
 	in.has = QUIC_PARAM_HAS_ORIGINAL_DCID | QUIC_PARAM_HAS_INITIAL_SCID |
 		 QUIC_PARAM_HAS_RETRY_SCID | QUIC_PARAM_HAS_RESET_TOKEN |
 		 QUIC_PARAM_HAS_PREFERRED_ADDR | QUIC_PARAM_HAS_VERSION_INFO;
@@ -109,6 +110,9 @@ static void quic_params_malformed_test(struct kunit *test)
 		{ "chosen version zero", "\x11\x04\x00\x00\x00\x00", 6, true },
 		{ "version list not in 4 bytes", "\x11\x06\x00\x00\x00\x01\x00\x00", 8, true },
 		{ "grease_quic_bit with a value", "\x80\x00\x2a\xb2\x01\x01", 6, true },
+		{ "disable_1rtt_encryption with a value", "\x80\x00\xba\xad\x01\x01", 6, true },
+		{ "disable_1rtt_encryption twice", "\x80\x00\xba\xad\x00\x80\x00\xba\xad\x00",
+		  10, false },
 	};
 	struct quic_params out;
 	u8 pref[2 + 41] = {};
@@ -123,6 +127,9 @@ static void quic_params_malformed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_params_decode("\x02\x10ghijklmnopqrstuv", 18, true, &out),
 			0);
 	KUNIT_EXPECT_MEMEQ(test, out.reset_token, "ghijklmnopqrstuv", QUIC_RESET_TOKEN_LEN);
+	/* disable_1rtt_encryption (0xbaad) is empty, and either end's. */
+	KUNIT_EXPECT_EQ(test, quic_params_decode("\x80\x00\xba\xad\x00", 5, false, &out), 0);
+	KUNIT_EXPECT_TRUE(test, out.disable_1rtt_encryption);
 
 	/* preferred_address with a zero-length connection ID (section 18.2) */
 	pref[0] = 0x0d;

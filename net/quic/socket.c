@@ -637,14 +637,9 @@ static int quic_accept_wait(struct sock *sk, long *timeo)
 			err = -EINVAL;
 			break;
 		}
-		if (!*timeo) {
-			err = -EAGAIN;
+		err = quic_wait_interrupted(*timeo);
+		if (err)
 			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(*timeo);
-			break;
-		}
 		sk_wait_event(sk, timeo, !skb_queue_empty(&quic_sk(sk)->reqs) ||
 			      sk->sk_state != TCP_LISTEN, &wait);
 	}

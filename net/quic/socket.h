@@ -7,6 +7,7 @@
 #ifndef __NET_QUIC_SOCKET_H
 #define __NET_QUIC_SOCKET_H
 
+#include <linux/sched/signal.h>
 #include <net/inet_sock.h>
 #include <net/dst_cache.h>
 #include <net/ipv6.h>
@@ -414,6 +415,18 @@ static inline bool quic_amplification_blocked(const struct quic_sock *qs, u8 lev
 static inline bool quic_wmem_ready(const struct sock *sk)
 {
 	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
+}
+
+/* A blocking call's wait ends without its condition: no time left or a
+ * signal.  Returns the errno to give the user, or 0 to wait on.
+ */
+static inline int quic_wait_interrupted(long timeo)
+{
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
 }
 
 /**

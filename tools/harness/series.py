@@ -9,7 +9,8 @@
   series.py check-fresh      series/ is what generate writes
   series.py check-apply      git am of every part in order gives the tree
   series.py checkpatch       checkpatch --strict on every patch
-  series.py check-build      every patch builds (W=1, sparse)
+  series.py check-build      every patch builds: gcc W=1 with sparse, clang,
+                             i386, =m; no new warning on net/
 
 The manifest groups the patches in parts ("part: COVER-LETTER-FILE"),
 posted one after the other, each on top of the previous ones.
@@ -356,59 +357,133 @@ def checkpatch():
         sys.exit("checkpatch: errors, warnings or checks")
 
 
-def check_build():
-    tree, n = applied_tree()
-    obj = os.path.join(BUILD, "obj-series")
-    os.makedirs(obj, exist_ok=True)
+# The builds netdev's patchwork CI runs on every patch: gcc with sparse,
+# clang, 32-bit, and the protocol as a module. Each has its own object
+# directory; only net/quic/ is built in all but the first.
+VARIANTS = (
+    # name, make arguments, drop from the fragment, add to the fragment
+    ("gcc", ["CC=ccache gcc"], (), ()),
+    ("clang", ["LLVM=-19", "CC=ccache clang-19"], (), ()),
+    ("i386", ["ARCH=i386", "CC=ccache gcc"], ("CONFIG_64BIT=",), ()),
+    ("m", ["CC=ccache gcc"], (),
+     ("CONFIG_IP_QUIC=m", "CONFIG_IP_QUIC_KUNIT_TEST=m")),
+)
+
+
+def variant_fragment(obj, drop, add):
+    text = ""
+    for c in ("tools/harness/base.config", "Kconfig.quic"):
+        with open(os.path.join(REPO, c)) as i:
+            text += "".join(l for l in i if not l.startswith(drop))
     frag = os.path.join(obj, "quic.fragment")
     with open(frag, "w") as f:
-        for c in ("tools/harness/base.config", "Kconfig.quic"):
-            with open(os.path.join(REPO, c)) as i:
-                f.write(i.read())
+        f.write(text + "".join(a + "\n" for a in add))
+    return frag
+
+
+def warnings(stderr):
+    return [l for l in stderr.splitlines() if "warning:" in l or "error:" in l]
+
+
+def warning_keys(lines):
+    """Warnings without their line and column: a patch that moves code
+    above a known warning does not make it new."""
+    return {re.sub(r":\d+:\d+:", ":", l) for l in lines}
+
+
+def check_build():
+    tree, n = applied_tree()
     env = dict(os.environ, CCACHE_DIR=os.environ.get(
         "CCACHE_DIR", os.path.expanduser("~/.cache/quic-ccache")),
         CCACHE_BASEDIR=BUILD,
         KBUILD_BUILD_TIMESTAMP="Sun Nov 22 00:00:00 UTC 2026")
-    mk = ["make", "-s", f"-j{os.cpu_count()}", "-C", tree, "O=" + obj,
-          "CC=ccache gcc", "HOSTCC=ccache gcc"]
     if not os.access(SPARSE, os.X_OK):
         sys.exit(f"check-build: no sparse at {SPARSE}: "
                  "run tools/harness/deps.sh")
+    builds = []
+    for name, args, drop, add in VARIANTS:
+        obj = os.path.join(BUILD, "obj-series" if name == "gcc"
+                           else "obj-series-" + name)
+        os.makedirs(obj, exist_ok=True)
+        frag = variant_fragment(obj, drop, add)
+        mk = ["make", "-s", f"-j{os.cpu_count()}", "-C", tree, "O=" + obj,
+              "HOSTCC=ccache gcc", *args]
+        builds.append((name, obj, frag, mk))
+
+    # The base's warnings on net/ as a whole (gcc W=1): at the end, a file
+    # the series makes rebuild may not warn anew.
+    gcc = builds[0]
+    sh(gcc[3] + ["KCONFIG_ALLCONFIG=" + gcc[2], "allnoconfig"], env=env)
+    r = subprocess.run(gcc[3] + ["W=1", "net/"], env=env,
+                       capture_output=True, text=True)
+    if r.returncode:
+        print(r.stdout[-3000:] + r.stderr[-3000:])
+        sys.exit("check-build: the base does not build net/")
+    base_warn = warning_keys(warnings(r.stderr))
+    print(f"base: make W=1 net/: {len(base_warn)} warnings")
+
     revs = git("rev-list", "--reverse", "base..HEAD", cwd=tree).split()
+    configured = set()
     for i, rev in enumerate(revs, 1):
         git("checkout", "-q", rev, cwd=tree)
-        sh(mk + ["KCONFIG_ALLCONFIG=" + frag, "allnoconfig"], env=env)
+        subj = git("log", "-1", "--format=%s", cwd=tree).strip()
+        has_quic = os.path.isdir(os.path.join(tree, "net/quic"))
+        # The configuration again only where a Kconfig file changed:
+        # make's own syncconfig would give new options their defaults.
+        changed = git("diff", "--name-only", rev + "~1", rev, cwd=tree).split()
+        reconfig = i == 1 or any("Kconfig" in os.path.basename(f)
+                                 for f in changed)
+        done = []
+        for name, obj, frag, mk in builds:
+            if name != "gcc" and not has_quic:
+                continue
+            if reconfig or name not in configured:
+                sh(mk + ["KCONFIG_ALLCONFIG=" + frag, "allnoconfig"], env=env)
+                configured.add(name)
+            build_patch(name, obj, mk, env, has_quic, subj)
+            done.append(name)
+        print(f"{i}/{len(revs)} {subj}: {' '.join(done)}: ok")
+
+    r = subprocess.run(gcc[3] + ["W=1", "net/"], env=env,
+                       capture_output=True, text=True)
+    new = sorted(warning_keys(warnings(r.stderr)) - base_warn)
+    if r.returncode or new:
+        print(r.stdout[-3000:] + "\n".join(new))
+        sys.exit("check-build: the series adds warnings on net/ (W=1)")
+    print("series: make W=1 net/: no new warning against the base")
+
+
+def build_patch(name, obj, mk, env, has_quic, subj):
+    """One patch in one variant: W=1 and no warning; with gcc, also sparse,
+    the exported headers and the link check."""
+    if name == "gcc":
         # net/quic/ with sparse once it exists; before, what the glue
         # touches, and always the exported uapi headers.
-        target = ["C=1", "net/quic/"] if os.path.isdir(
-            os.path.join(tree, "net/quic")) else ["net/socket.o"]
-        r = subprocess.run(mk + ["W=1", "CHECK=" + SPARSE, "headers"] +
-                           target, env=env, capture_output=True, text=True)
-        out = r.stdout + r.stderr
-        warn = [l for l in r.stderr.splitlines()
-                if "warning:" in l or "error:" in l]
-        # The kernel skips C=1 with only a make warning when the checker
-        # fails scripts/checker-valid.sh: a check that did not run fails.
-        skipped = "not available or not up to date" in out
-        bad = r.returncode or warn or skipped
-        subj = git("log", "-1", "--format=%s", cwd=tree).strip()
-        print(f"{i}/{len(revs)} {subj}: make W=1 {' '.join(target)}: "
-              f"{'FAILED' if bad else 'ok'}")
-        if skipped:
-            print(out[-3000:])
-            sys.exit(f"check-build: sparse ({SPARSE}) was skipped")
-        if r.returncode or warn:
-            print(r.stdout[-3000:] + r.stderr[-3000:])
-            sys.exit(1)
-        archive = os.path.join(obj, "net/quic/built-in.a")
-        if "net/quic/" not in target:
-            continue
-        if not os.path.exists(archive):
-            sys.exit(f"check-build: {subj}: no {archive} to check the links of")
-        missing = unresolved_quic_symbols(archive)
-        if missing:
-            sys.exit(f"check-build: {subj}: calls what later patches add: "
-                     + ", ".join(missing))
+        target = ["headers"] + (["C=1", "CHECK=" + SPARSE, "net/quic/"]
+                                if has_quic else ["net/socket.o"])
+    else:
+        target = ["net/quic/"]
+    r = subprocess.run(mk + ["W=1"] + target, env=env,
+                       capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    # The kernel skips C=1 with only a make warning when the checker
+    # fails scripts/checker-valid.sh: a check that did not run fails.
+    if "not available or not up to date" in out:
+        print(out[-3000:])
+        sys.exit(f"check-build: sparse ({SPARSE}) was skipped")
+    if r.returncode or warnings(r.stderr):
+        print(r.stdout[-3000:] + r.stderr[-3000:])
+        sys.exit(f"check-build: {subj}: make W=1 {' '.join(target)} "
+                 f"({name}) failed or warned")
+    if name != "gcc" or not has_quic:
+        return
+    archive = os.path.join(obj, "net/quic/built-in.a")
+    if not os.path.exists(archive):
+        sys.exit(f"check-build: {subj}: no {archive} to check the links of")
+    missing = unresolved_quic_symbols(archive)
+    if missing:
+        sys.exit(f"check-build: {subj}: calls what later patches add: "
+                 + ", ".join(missing))
 
 
 def unresolved_quic_symbols(archive):

@@ -772,6 +772,15 @@ def forkserver(ctl_dir):
             os.close(ret)
 
 
+def fail_request(ret, why):
+    """Tell the caller why its request failed, if it still listens."""
+    try:
+        os.write(ret, f"{why}\n".encode())
+    except OSError:
+        pass
+    os.close(ret)
+
+
 def spawn(line, children, poll):
     """One request: "PID REQ"; answers "pid N" on REQ/ret, or "error WHY"."""
     try:
@@ -789,11 +798,7 @@ def spawn(line, children, poll):
             argv = [w.decode() for w in f.read().split(b"\0")[:-1]]
         pidfd = os.pidfd_open(caller)
     except (ValueError, OSError) as e:
-        try:
-            os.write(ret, f"error {e}\n".encode())
-        except OSError:
-            pass
-        os.close(ret)
+        fail_request(ret, f"error {e}")
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -801,11 +806,7 @@ def spawn(line, children, poll):
         pid = os.fork()
     except OSError as e:
         os.close(pidfd)
-        try:
-            os.write(ret, f"error fork: {e}\n".encode())
-        except OSError:
-            pass
-        os.close(ret)
+        fail_request(ret, f"error fork: {e}")
         return
     if pid == 0:
         os.close(ret)
@@ -817,11 +818,7 @@ def spawn(line, children, poll):
         # Without a pidfd its end cannot be watched: stop it, say why.
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        try:
-            os.write(ret, f"error pidfd_open: {e}\n".encode())
-        except OSError:
-            pass
-        os.close(ret)
+        fail_request(ret, f"error pidfd_open: {e}")
         return
     children[child] = (pid, ret)
     poll.register(child, select.POLLIN)

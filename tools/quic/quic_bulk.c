@@ -1,29 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * quic_bulk: one-way bulk transfer throughput of QUIC, TCP or kTLS over
- * loopback.
+ * quic_bulk: throughput, request/response rate and handshake rate of QUIC,
+ * TCP and kTLS, over loopback or between two network namespaces.
  *
- *	quic_bulk --proto quic|tcp|ktls [--size BYTES] [--write BYTES]
- *		  [--cipher aes128gcm|aes256gcm|chacha20] [-6]
+ *	quic_bulk --proto quic|quic-noenc|tcp|ktls [--size BYTES] [--write BYTES]
+ *		  [--rr REQ:RESP [--time SECONDS | --count N]] [--handshakes N]
+ *		  [--conns N] [--cipher aes128gcm|aes256gcm|chacha20] [-6]
+ *		  [--addr IP] [--server-netns NAME] [--client-netns NAME]
  *
  * The process forks a server and connects to it over 127.0.0.1 (::1 with
- * -6).  The client writes --size bytes (default 256M) in --write sized
- * send() calls (default 65536); the server reads and checks them, then
- * answers with the byte count.  The clock runs from the first write to
- * that answer.  One result line goes to stdout and the exit status is 0;
- * on any error the reason goes to stderr and the exit status is 1.
+ * -6), or over --addr, the server's address in its namespace.  With
+ * --server-netns and --client-netns the server and the client each enter
+ * that network namespace first (a name from "ip netns add", i.e.
+ * /run/netns/NAME, or a path): so the data crosses a veth pair rather
+ * than loopback.  The server listens and passes its port to the client
+ * over a pipe.
+ *
+ * Modes (one result line on stdout, exit status 0; on any error the reason
+ * goes to stderr and the exit status is 1):
+ *
+ * bulk (the default): the client writes --size bytes (default 256M) in
+ *	--write sized send() calls (default 65536); the server reads and
+ *	checks them, then answers with the byte count.  The clock runs from
+ *	the first write to that answer.
+ * rr: --rr REQ:RESP, the client sends REQ bytes and waits for the RESP
+ *	bytes of the server's answer, for --time seconds (default 10) or
+ *	--count transactions; prints transactions per second.  Both sides
+ *	check every message: its first bytes carry the transaction number,
+ *	the rest a fixed pattern.  A last request whose number is inverted
+ *	ends the run, and the server answers it with its own count.
+ * handshake: --handshakes N, N times in a row: connect, handshake, one
+ *	byte each way, close (the server waits for the client's close);
+ *	prints handshakes per second.
+ *
+ * --conns N runs N such client/server pairs at once, each a forked pair of
+ * processes with its own listener.  They all start together after their
+ * handshakes (bulk, rr) or listeners (handshake); the result is the sum of
+ * their bytes or counts over the time from the first start to the last
+ * end, and each pair checks its own data.
  *
  * quic: IPPROTO_QUIC sockets, PSK handshake by tools/lib/quic, the data
- *	on the client's stream 0 with plain send() and recv().
- * tcp:	plain TCP (Nagle on).
+ *	on the client's stream 0: the client uses plain send() and recv(),
+ *	the server answers on stream 0 with quic_sendmsg().
+ * quic-noenc: the same, with the disable_1rtt_encryption transport
+ *	parameter offered by both sides (QUIC_SOCKOPT_TRANSPORT_PARAM before
+ *	the handshake).  Whether the peer offered it too, as the kernel saw
+ *	it after the handshake, is printed as peer_noenc=.
+ * tcp:	plain TCP (Nagle on for bulk; TCP_NODELAY in the rr and handshake
+ *	modes, which measure latency: Nagle against delayed ACKs would
+ *	measure the 40 ms ACK timer instead, and QUIC has no Nagle).
  * ktls: TCP, a TLS 1.3 PSK handshake in GnuTLS, then the traffic keys go
  *	to the kernel (TCP_ULP "tls", TLS_TX, TLS_RX) and plain send() and
  *	recv() run on the TCP socket.
  *
- * The data: every write is one fixed pattern whose first 8 bytes are
+ * The bulk data: every write is one fixed pattern whose first 8 bytes are
  * replaced by its stream offset (mixed), so checking costs about a
  * memcmp().  Both sides meet over a pipe after the handshake, so the
  * client only starts once the server has its keys.
+ *
+ * mtu= in the result is the route MTU towards the server as the client's
+ * namespace sees it (IP_MTU of a connected UDP socket), or "unknown".
  *
  * TLS 1.3 binds an external PSK to SHA-256 unless told otherwise, and
  * TLS_AES_256_GCM_SHA384 needs SHA-384: aes256gcm needs a GnuTLS with
@@ -33,10 +69,14 @@
  * setup is SHA-256 only.
  */
 
+#define _GNU_SOURCE		/* setns() */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -49,6 +89,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -70,14 +111,19 @@
 #define IO_TIMEOUT	60		/* seconds for any one blocking step */
 #define RECV_BUF	(256 * 1024)	/* smallest server read buffer */
 #define MAX_WRITE	(64 << 20)
+#define MAX_CONNS	64
 #define PSK_IDENTITY	"quic_bulk"
 #define PSK_LEN		32
 #define HDR_MIX		0x9e3779b97f4a7c15ULL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-enum proto { PROTO_TCP, PROTO_KTLS, PROTO_QUIC };
+enum proto { PROTO_TCP, PROTO_KTLS, PROTO_QUIC, PROTO_QUIC_NOENC };
 
-static const char * const proto_names[] = { "tcp", "ktls", "quic" };
+static const char * const proto_names[] = { "tcp", "ktls", "quic", "quic-noenc" };
+
+enum mode { MODE_BULK, MODE_RR, MODE_HANDSHAKE };
+
+static const char * const mode_names[] = { "bulk", "rr", "handshake" };
 
 struct cipher {
 	const char *name;
@@ -94,9 +140,18 @@ static const struct cipher ciphers[] = {
 
 struct bench {
 	enum proto proto;
+	enum mode mode;
 	int family;
+	struct sockaddr_storage addr;	/* the server's; the port is filled in */
+	socklen_t addr_len;
+	const char *server_netns;
+	const char *client_netns;
 	uint64_t size;
 	size_t wsize;
+	size_t req, resp;		/* --rr */
+	double duration;		/* --time */
+	uint64_t count;			/* --count or --handshakes, 0: by time */
+	unsigned int conns;
 	const struct cipher *cipher;
 	uint8_t key[PSK_LEN];
 	char psk_file[4096];		/* "identity:hexkey" for tools/lib/quic */
@@ -107,11 +162,27 @@ struct peer {
 	bool server;
 	int fd;
 	int rd, wr;			/* pipe ends to the other side */
+	int peer_noenc;			/* client: the server's parameter, -1 n/a */
 };
+
+/* What one client measured; with --conns, in memory shared with the top. */
+struct result {
+	double start, end;		/* CLOCK_MONOTONIC seconds */
+	uint64_t bytes;			/* bulk */
+	uint64_t count;			/* rr transactions, handshakes */
+	int mtu;			/* 0: unknown */
+	int peer_noenc;
+};
+
+static bool is_quic(enum proto proto)
+{
+	return proto == PROTO_QUIC || proto == PROTO_QUIC_NOENC;
+}
 
 /* ---- diagnostics ---- */
 
 static const char *side = "setup";
+static char side_buf[32];
 
 static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
@@ -129,13 +200,23 @@ static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 	return -1;
 }
 
+/* "client" or, with --conns, "client 3" */
+static void side_set(const char *name, int conn)
+{
+	if (conn < 0) {
+		side = name;
+		return;
+	}
+	snprintf(side_buf, sizeof(side_buf), "%s %d", name, conn);
+	side = side_buf;
+}
+
 static int fail_errno(const char *what)
 {
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return fail("%s: nothing happened for %d s", what, IO_TIMEOUT);
 	return fail("%s: %s", what, strerror(errno));
 }
-
 /* ---- test data ---- */
 
 static uint8_t *pattern_new(size_t len)
@@ -184,6 +265,28 @@ bad:
 	return fail("data corrupted at byte %llu", (unsigned long long)(pos + i));
 }
 
+/*
+ * An rr message: the pattern with its first bytes (up to 8) replaced by
+ * the header of @tag, the transaction number.  Even a 1-byte message
+ * tells a number from its complement, which ends the run.
+ */
+static void msg_tag(uint8_t *msg, size_t len, uint64_t tag)
+{
+	uint8_t hdr[8];
+
+	header(hdr, tag);
+	memcpy(msg, hdr, len < 8 ? len : 8);
+}
+
+static bool msg_is(const uint8_t *msg, const uint8_t *pat, size_t len, uint64_t tag)
+{
+	size_t n = len < 8 ? len : 8;
+	uint8_t hdr[8];
+
+	header(hdr, tag);
+	return !memcmp(msg, hdr, n) && !memcmp(msg + n, pat + n, len - n);
+}
+
 /* ---- pipes between the two sides ---- */
 
 static int wait_readable(int fd, int timeout_s)
@@ -206,41 +309,49 @@ static int pipe_put(struct peer *p, char c)
 	return 0;
 }
 
+/* Reads @len bytes, which the other side wrote at once (at most PIPE_BUF). */
+static int pipe_read(struct peer *p, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (wait_readable(p->rd, IO_TIMEOUT))
+		return -1;
+	n = read(p->rd, buf, len);
+	if (n < 0)
+		return fail_errno("read from the pipe");
+	if ((size_t)n != len)
+		return fail("the %s is gone", p->server ? "client" : "server");
+	return 0;
+}
+
 /* Returns the character, or -1 if the other side went away. */
 static int pipe_get(struct peer *p)
 {
 	char c;
 
-	if (wait_readable(p->rd, IO_TIMEOUT))
-		return -1;
-	if (read(p->rd, &c, 1) != 1)
-		return fail("the %s is gone", p->server ? "client" : "server");
-	return c;
+	return pipe_read(p, &c, 1) ? -1 : c;
 }
 
 /* ---- sockets ---- */
 
-static socklen_t loopback(int family, struct sockaddr_storage *ss, uint16_t port)
+/* The server's address with @port: --addr, else loopback. */
+static socklen_t server_addr(const struct bench *b, struct sockaddr_storage *ss, uint16_t port)
 {
 	struct sockaddr_in6 *sin6 = (void *)ss;
 	struct sockaddr_in *sin = (void *)ss;
 
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
+	*ss = b->addr;
+	if (b->family == AF_INET) {
 		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return sizeof(*sin);
 	}
-	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
 	return sizeof(*sin6);
 }
 
 static int sock_open(const struct bench *b)
 {
-	bool quic = b->proto == PROTO_QUIC;
+	bool quic = is_quic(b->proto);
 	int fd;
 
 	fd = socket(b->family, SOCK_STREAM, quic ? IPPROTO_QUIC : IPPROTO_TCP);
@@ -265,15 +376,21 @@ static int set_timeouts(int fd)
 static int listen_open(const struct bench *b, uint16_t *port)
 {
 	struct sockaddr_storage ss;
+	char ip[INET6_ADDRSTRLEN] = "?";
 	socklen_t len;
 	int fd;
 
 	fd = sock_open(b);
 	if (fd < 0)
 		return -1;
-	len = loopback(b->family, &ss, 0);
+	len = server_addr(b, &ss, 0);
 	if (bind(fd, (void *)&ss, len) || listen(fd, 1)) {
-		fail_errno("bind/listen");
+		int err = errno;
+
+		inet_ntop(b->family, b->family == AF_INET ?
+			  (void *)&((struct sockaddr_in *)&ss)->sin_addr :
+			  (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof(ip));
+		fail("bind/listen on %s: %s", ip, strerror(err));
 		close(fd);
 		return -1;
 	}
@@ -297,13 +414,67 @@ static int connect_to(const struct bench *b, uint16_t port)
 	fd = sock_open(b);
 	if (fd < 0)
 		return -1;
-	len = loopback(b->family, &ss, port);
+	len = server_addr(b, &ss, port);
 	if (connect(fd, (void *)&ss, len)) {
 		fail_errno("connect");
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * The MTU of the route to the server, as a connected UDP socket sees it in
+ * this namespace: the veth's, or loopback's 65536.  0 when unknown.
+ */
+static int path_mtu(const struct bench *b, uint16_t port)
+{
+	bool v4 = b->family == AF_INET;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, mtu = 0;
+
+	fd = socket(b->family, SOCK_DGRAM, IPPROTO_UDP);
+	if (fd < 0)
+		return 0;
+	len = server_addr(b, &ss, port);
+	if (!connect(fd, (void *)&ss, len)) {
+		len = sizeof(mtu);
+		if (getsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_MTU : IPV6_MTU,
+			       &mtu, &len))
+			mtu = 0;
+	}
+	close(fd);
+	return mtu;
+}
+
+/* Enters the network namespace @name ("ip netns add" name, or a path). */
+static int netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	if (!name)
+		return 0;
+	snprintf(path, sizeof(path), strchr(name, '/') ? "%s" : "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(path);
+	ret = setns(fd, CLONE_NEWNET);
+	if (ret)
+		fail("setns(%s): %s", path, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+/* Latency modes: no Nagle (see the top of the file). */
+static int tcp_nodelay(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		return fail_errno("setsockopt(TCP_NODELAY)");
+	return 0;
 }
 
 static int send_all(int fd, const void *buf, size_t len)
@@ -335,6 +506,29 @@ static int recv_all(int fd, void *buf, size_t len)
 		if (n <= 0)
 			return n ? fail_errno("recv") : fail("connection closed by the peer");
 		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * What a peer sends: a QUIC server answers on the client's stream 0 (a
+ * plain send() there would open a stream of its own).
+ */
+static int peer_send(struct peer *p, const void *buf, size_t len)
+{
+	const uint8_t *d = buf;
+	ssize_t n;
+
+	if (!p->server || !is_quic(p->b->proto))
+		return send_all(p->fd, buf, len);
+	while (len) {
+		n = quic_sendmsg(p->fd, d, len, 0, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? fail_errno("quic_sendmsg") : fail("quic_sendmsg sent nothing");
+		d += n;
 		len -= n;
 	}
 	return 0;
@@ -574,6 +768,33 @@ static int quic_own_session(struct peer *p)
 	return ret;
 }
 
+
+/*
+ * quic-noenc: offer disable_1rtt_encryption.  setsockopt() takes only the
+ * fields that are not zero, so the other parameters keep their defaults.
+ */
+static int quic_noenc_offer(int fd)
+{
+	struct quic_transport_param tp = { .disable_1rtt_encryption = 1 };
+
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp)))
+		return fail_errno("setsockopt(QUIC_SOCKOPT_TRANSPORT_PARAM, "
+				  "disable_1rtt_encryption)");
+	return 0;
+}
+
+/* The peer's disable_1rtt_encryption, as the kernel took it from the handshake. */
+static int quic_peer_noenc(struct peer *p)
+{
+	struct quic_transport_param tp = { .remote = 1 };
+	socklen_t len = sizeof(tp);
+
+	if (getsockopt(p->fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len))
+		return fail_errno("getsockopt(QUIC_SOCKOPT_TRANSPORT_PARAM, remote)");
+	p->peer_noenc = tp.disable_1rtt_encryption;
+	return 0;
+}
+
 static int quic_setup(struct peer *p)
 {
 	struct quic_handshake_opts o = {
@@ -583,25 +804,39 @@ static int quic_setup(struct peer *p)
 	};
 	int ret;
 
-	if (p->b->cipher->mac != GNUTLS_MAC_SHA256)
-		return quic_own_session(p);
-	ret = p->server ? quic_server_handshake_opts(p->fd, &o) :
-			  quic_client_handshake_opts(p->fd, &o);
-	return ret ? fail("QUIC handshake: %s", strerror(-ret)) : 0;
+	/* The client's socket is connected, the server's accepted: both
+	 * take parameters until the handshake sends them.
+	 */
+	if (p->b->proto == PROTO_QUIC_NOENC && quic_noenc_offer(p->fd))
+		return -1;
+	if (p->b->cipher->mac != GNUTLS_MAC_SHA256) {
+		ret = quic_own_session(p);
+	} else {
+		ret = p->server ? quic_server_handshake_opts(p->fd, &o) :
+				  quic_client_handshake_opts(p->fd, &o);
+		if (ret)
+			ret = fail("QUIC handshake: %s", strerror(-ret));
+	}
+	if (ret)
+		return -1;
+	return p->server ? 0 : quic_peer_noenc(p);
 }
 
 static int setup(struct peer *p)
 {
+	enum proto proto = p->b->proto;
 	int ret = 0;
 
-	if (p->b->proto == PROTO_KTLS)
+	if (!is_quic(proto) && p->b->mode != MODE_BULK && tcp_nodelay(p->fd))
+		return -1;
+	if (proto == PROTO_KTLS)
 		ret = ktls_setup(p);
-	else if (p->b->proto == PROTO_QUIC)
+	else if (is_quic(proto))
 		ret = quic_setup(p);
 	return ret ?: set_timeouts(p->fd);
 }
 
-/* ---- the transfer ---- */
+/* ---- bulk ---- */
 
 static int send_data(struct peer *p)
 {
@@ -661,38 +896,14 @@ out:
 }
 
 /* The byte count, little endian; QUIC: on the client's stream 0. */
-static int send_reply(struct peer *p, uint64_t got)
+static int serve_bulk(struct peer *p)
 {
-	uint64_t v = htole64(got);
+	uint64_t got, v;
 
-	if (p->b->proto != PROTO_QUIC)
-		return send_all(p->fd, &v, sizeof(v));
-	if (quic_sendmsg(p->fd, &v, sizeof(v), 0, 0) != (ssize_t)sizeof(v))
-		return fail_errno("quic_sendmsg(reply)");
-	return 0;
-}
-
-static int run_server(struct peer *p, int lfd)
-{
-	uint64_t got;
-	int ret = -1;
-
-	if (wait_readable(lfd, IO_TIMEOUT))
-		goto out;
-	p->fd = accept(lfd, NULL, NULL);
-	if (p->fd < 0) {
-		fail_errno("accept");
-		goto out;
-	}
-	if (setup(p) || pipe_put(p, 'r') || recv_data(p, &got) || send_reply(p, got))
-		goto out;
-	/* Keep the connection until the client has the reply. */
-	ret = pipe_get(p) == 'd' ? 0 : -1;
-out:
-	if (p->fd >= 0)
-		close(p->fd);
-	close(lfd);
-	return ret;
+	if (recv_data(p, &got))
+		return -1;
+	v = htole64(got);
+	return peer_send(p, &v, sizeof(v));
 }
 
 static double now(void)
@@ -703,27 +914,255 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int run_client(struct peer *p, uint16_t port, double *secs)
+static int client_bulk(struct peer *p, struct result *r)
 {
-	double start;
 	uint64_t v;
 
-	p->fd = connect_to(p->b, port);
-	if (p->fd < 0 || setup(p))
-		return -1;
-	if (pipe_get(p) != 'r')
-		return fail("the server did not get ready");
-	start = now();
+	r->start = now();
 	if (send_data(p) || recv_all(p->fd, &v, sizeof(v)))
 		return -1;
-	*secs = now() - start;
+	r->end = now();
 	if (le64toh(v) != p->b->size)
 		return fail("the server got %llu bytes, want %llu",
 			    (unsigned long long)le64toh(v), (unsigned long long)p->b->size);
+	r->bytes = p->b->size;
+	return 0;
+}
+
+/* ---- request/response ---- */
+
+/*
+ * Answers request i with response i until the request numbered ~i, the
+ * end, which gets the count of transactions instead.
+ */
+static int serve_rr(struct peer *p)
+{
+	const struct bench *b = p->b;
+	uint8_t *in = malloc(b->req), *in_pat = pattern_new(b->req);
+	uint8_t *out = pattern_new(b->resp);
+	uint64_t i, v;
+	int ret = -1;
+
+	if (!in || !in_pat || !out) {
+		fail("out of memory");
+		goto out;
+	}
+	for (i = 0; ; i++) {
+		if (recv_all(p->fd, in, b->req))
+			goto out;
+		if (msg_is(in, in_pat, b->req, ~i))
+			break;
+		if (!msg_is(in, in_pat, b->req, i)) {
+			fail("request %llu corrupted", (unsigned long long)i);
+			goto out;
+		}
+		msg_tag(out, b->resp, i);
+		if (peer_send(p, out, b->resp))
+			goto out;
+	}
+	v = htole64(i);
+	ret = peer_send(p, &v, sizeof(v));
+out:
+	free(in);
+	free(in_pat);
+	free(out);
+	return ret;
+}
+
+static int client_rr(struct peer *p, struct result *r)
+{
+	const struct bench *b = p->b;
+	uint8_t *out = pattern_new(b->req), *in = malloc(b->resp);
+	uint8_t *in_pat = pattern_new(b->resp);
+	double end;
+	uint64_t i = 0, v;
+	int ret = -1;
+
+	if (!out || !in || !in_pat) {
+		fail("out of memory");
+		goto out;
+	}
+	r->start = now();
+	end = r->start + b->duration;
+	do {
+		msg_tag(out, b->req, i);
+		if (send_all(p->fd, out, b->req) || recv_all(p->fd, in, b->resp))
+			goto out;
+		if (!msg_is(in, in_pat, b->resp, i)) {
+			fail("response %llu corrupted", (unsigned long long)i);
+			goto out;
+		}
+		i++;
+	} while (b->count ? i < b->count : now() < end);
+	r->end = now();
+	r->count = i;
+	msg_tag(out, b->req, ~i);
+	if (send_all(p->fd, out, b->req) || recv_all(p->fd, &v, sizeof(v)))
+		goto out;
+	if (le64toh(v) != i) {
+		fail("the server answered %llu requests, want %llu",
+		     (unsigned long long)le64toh(v), (unsigned long long)i);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(out);
+	free(in);
+	free(in_pat);
+	return ret;
+}
+
+/* ---- handshakes ---- */
+
+/*
+ * The server waits for the client's close before its own: a QUIC close
+ * drops what is not acknowledged yet, which may be the server's byte.
+ */
+static int wait_close(int fd)
+{
+	ssize_t n;
+	char c;
+
+	do
+		n = recv(fd, &c, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (!n)
+		return 0;
+	if (n > 0)
+		return fail("data after the client's byte");
+	if (errno == ECONNRESET || errno == ENOTCONN || errno == EPIPE ||
+	    errno == ECONNABORTED)
+		return 0;
+	return fail_errno("recv (waiting for the client's close)");
+}
+
+/* Byte i of the client is (uint8_t)i, the server answers its complement. */
+static int serve_handshakes(struct peer *p, int lfd)
+{
+	unsigned long long i;
+	uint8_t c;
+
+	for (i = 0; i < p->b->count; i++) {
+		if (wait_readable(lfd, IO_TIMEOUT))
+			return fail("handshake %llu: no connection", i);
+		p->fd = accept(lfd, NULL, NULL);
+		if (p->fd < 0)
+			return fail_errno("accept");
+		if (setup(p) || recv_all(p->fd, &c, 1))
+			return fail("handshake %llu failed", i);
+		if (c != (uint8_t)i)
+			return fail("handshake %llu: the client sent 0x%02x, want 0x%02x",
+				    i, c, (uint8_t)i);
+		c = ~c;
+		if (peer_send(p, &c, 1) || wait_close(p->fd))
+			return fail("handshake %llu failed", i);
+		close(p->fd);
+		p->fd = -1;
+	}
+	return 0;
+}
+
+static int client_handshakes(struct peer *p, uint16_t port, struct result *r)
+{
+	unsigned long long i;
+	uint8_t c;
+
+	r->start = now();
+	for (i = 0; i < p->b->count; i++) {
+		c = i;
+		p->fd = connect_to(p->b, port);
+		if (p->fd < 0 || setup(p) || send_all(p->fd, &c, 1) || recv_all(p->fd, &c, 1))
+			return fail("handshake %llu failed", i);
+		if (c != (uint8_t)~i)
+			return fail("handshake %llu: the server answered 0x%02x, want 0x%02x",
+				    i, c, (uint8_t)~i);
+		close(p->fd);
+		p->fd = -1;
+	}
+	r->end = now();
+	r->count = i;
 	return 0;
 }
 
 /* ---- the two processes ---- */
+
+static int run_server(struct peer *p, int lfd)
+{
+	int ret = -1;
+
+	if (p->b->mode == MODE_HANDSHAKE) {
+		if (serve_handshakes(p, lfd))
+			goto out;
+	} else {
+		if (wait_readable(lfd, IO_TIMEOUT))
+			goto out;
+		p->fd = accept(lfd, NULL, NULL);
+		if (p->fd < 0) {
+			fail_errno("accept");
+			goto out;
+		}
+		if (setup(p) || pipe_put(p, 'r'))
+			goto out;
+		if (p->b->mode == MODE_RR ? serve_rr(p) : serve_bulk(p))
+			goto out;
+	}
+	/* Keep the connection until the client has the reply. */
+	ret = pipe_get(p) == 'd' ? 0 : -1;
+out:
+	if (p->fd >= 0)
+		close(p->fd);
+	close(lfd);
+	return ret;
+}
+
+static bool barrier_passed;
+
+/*
+ * With --conns: tells the top process this pair is ready, then waits for
+ * the others.  The top closes @go when all are, which wakes every pair at
+ * once (they read end of file).
+ */
+static int barrier(int ready, int go)
+{
+	char c;
+
+	if (ready < 0)
+		return 0;
+	if (write(ready, "R", 1) != 1)
+		return fail_errno("write to the top process");
+	barrier_passed = true;
+	if (wait_readable(go, 4 * IO_TIMEOUT))
+		return -1;
+	if (read(go, &c, 1) != 0)
+		return fail("no start from the top process");
+	return 0;
+}
+
+static int run_client(struct peer *p, int ready, int go, struct result *r)
+{
+	const struct bench *b = p->b;
+	uint16_t port;
+	int ret;
+
+	r->peer_noenc = -1;
+	if (pipe_read(p, &port, sizeof(port)))
+		return fail("the server did not start");
+	r->mtu = path_mtu(b, port);
+	if (b->mode == MODE_HANDSHAKE) {
+		ret = barrier(ready, go) ?: client_handshakes(p, port, r);
+		r->peer_noenc = p->peer_noenc;
+		return ret;
+	}
+	p->fd = connect_to(b, port);
+	if (p->fd < 0 || setup(p))
+		return -1;
+	if (pipe_get(p) != 'r')
+		return fail("the server did not get ready");
+	r->peer_noenc = p->peer_noenc;
+	if (barrier(ready, go))
+		return -1;
+	return b->mode == MODE_RR ? client_rr(p, r) : client_bulk(p, r);
+}
 
 static int psk_file_write(struct bench *b)
 {
@@ -732,7 +1171,7 @@ static int psk_file_write(struct bench *b)
 
 	if (gnutls_rnd(GNUTLS_RND_KEY, b->key, PSK_LEN))
 		return fail("gnutls_rnd failed");
-	if (b->proto != PROTO_QUIC)
+	if (!is_quic(b->proto))
 		return 0;
 	snprintf(b->psk_file, sizeof(b->psk_file), "%s/quic_bulk.XXXXXX",
 		 dir && *dir ? dir : "/tmp");
@@ -776,42 +1215,51 @@ static int reap(pid_t pid, int timeout_s, bool quiet)
 	return quiet ? -1 : fail("the server did not finish within %d s", timeout_s);
 }
 
-static int run(const struct bench *b, double *secs)
+
+/*
+ * One client/server pair: forks the server, which enters its namespace,
+ * listens and passes its port over the pipe; this process is the client.
+ * @conn is the pair's number with --conns (-1 without), @ready and @go
+ * the barrier's pipe ends (-1 without).
+ */
+static int run(const struct bench *b, int conn, int ready, int go, struct result *r)
 {
-	struct peer c = { .b = b, .fd = -1 }, s = { .b = b, .server = true, .fd = -1 };
+	struct peer c = { .b = b, .fd = -1, .peer_noenc = -1 };
+	struct peer s = { .b = b, .server = true, .fd = -1, .peer_noenc = -1 };
 	int c2s[2], s2c[2], lfd, ret;
 	uint16_t port;
 	pid_t pid;
 
-	lfd = listen_open(b, &port);
-	if (lfd < 0)
-		return -1;
-	if (pipe(c2s) || pipe(s2c)) {
-		close(lfd);
+	if (pipe(c2s) || pipe(s2c))
 		return fail_errno("pipe");
-	}
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0) {
-		close(lfd);
+	if (pid < 0)
 		return fail_errno("fork");
-	}
 	if (!pid) {
-		side = "server";
+		side_set("server", conn);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(c2s[1]);
 		close(s2c[0]);
 		s.rd = c2s[0];
 		s.wr = s2c[1];
+		if (netns_enter(b->server_netns))
+			_exit(1);
+		lfd = listen_open(b, &port);
+		if (lfd < 0)
+			_exit(1);
+		if (write(s.wr, &port, sizeof(port)) != sizeof(port)) {
+			fail_errno("write to the pipe");
+			_exit(1);
+		}
 		_exit(run_server(&s, lfd) ? 1 : 0);
 	}
-	side = "client";
-	close(lfd);
+	side_set("client", conn);
 	close(c2s[0]);
 	close(s2c[1]);
 	c.rd = s2c[0];
 	c.wr = c2s[1];
-	ret = run_client(&c, port, secs);
+	ret = netns_enter(b->client_netns) ?: run_client(&c, ready, go, r);
 	if (!ret)
 		ret = pipe_put(&c, 'd');
 	/* A failed client hangs up at once: the server stops waiting. */
@@ -824,14 +1272,105 @@ static int run(const struct bench *b, double *secs)
 	return ret;
 }
 
+/* The sum of the pairs' figures over the time from the first start to the last end. */
+static void results_sum(struct result *sum, const struct result *rs, unsigned int n)
+{
+	unsigned int i;
+
+	*sum = rs[0];
+	for (i = 1; i < n; i++) {
+		if (rs[i].start < sum->start)
+			sum->start = rs[i].start;
+		if (rs[i].end > sum->end)
+			sum->end = rs[i].end;
+		sum->bytes += rs[i].bytes;
+		sum->count += rs[i].count;
+		if (rs[i].peer_noenc < sum->peer_noenc)
+			sum->peer_noenc = rs[i].peer_noenc;
+	}
+}
+
+/*
+ * --conns N: N pairs in forked processes, their results in shared memory.
+ * Each says 'R' on @ready when connected ('F' if it failed before); once
+ * all are, closing @go starts them together.  On any failure the others
+ * are killed (their servers die with them, PR_SET_PDEATHSIG).
+ */
+static int run_conns(const struct bench *b, struct result *sum)
+{
+	unsigned int i, n = b->conns, started = 0, failed = 0;
+	int ready[2], go[2], status;
+	bool stop = false;
+	pid_t pids[MAX_CONNS];
+	struct result *rs;
+	char c;
+
+	if (n == 1)
+		return run(b, -1, -1, -1, sum);
+	rs = mmap(NULL, n * sizeof(*rs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		  -1, 0);
+	if (rs == MAP_FAILED)
+		return fail_errno("mmap");
+	if (pipe(ready) || pipe(go)) {
+		munmap(rs, n * sizeof(*rs));
+		return fail_errno("pipe");
+	}
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			fail_errno("fork");
+			n = i;
+			stop = true;
+			break;
+		}
+		if (!pids[i]) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(ready[0]);
+			close(go[1]);
+			if (!run(b, i, ready[1], go[0], &rs[i]))
+				_exit(0);
+			if (!barrier_passed && write(ready[1], "F", 1) != 1)
+				_exit(2);
+			_exit(1);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	while (!stop && started < n) {
+		if (wait_readable(ready[0], 4 * IO_TIMEOUT) || read(ready[0], &c, 1) != 1 ||
+		    c != 'R')
+			stop = true;
+		else
+			started++;
+	}
+	if (stop)
+		for (i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+	close(go[1]);
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			failed++;
+	close(ready[0]);
+	if (!failed && !stop)
+		results_sum(sum, rs, n);
+	munmap(rs, b->conns * sizeof(*rs));
+	if (failed || stop)
+		return fail("%u of %u connections failed", failed, b->conns);
+	return 0;
+}
+
 /* ---- command line ---- */
 
 static int usage(const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "quic_bulk: %s\n", msg);
-	fputs("usage: quic_bulk --proto quic|tcp|ktls [--size BYTES] [--write BYTES]\n", stderr);
-	fputs("\t\t [--cipher aes128gcm|aes256gcm|chacha20] [-6]\n", stderr);
+	fputs("usage: quic_bulk --proto quic|quic-noenc|tcp|ktls [--size BYTES] [--write BYTES]\n"
+	      "\t\t [--rr REQ:RESP [--time SECONDS | --count N]] [--handshakes N]\n"
+	      "\t\t [--conns N] [--cipher aes128gcm|aes256gcm|chacha20] [-6]\n"
+	      "\t\t [--addr IP] [--server-netns NAME] [--client-netns NAME]\n", stderr);
 	fputs("BYTES take a K, M or G suffix (powers of 1024)\n", stderr);
 	return -1;
 }
@@ -864,6 +1403,77 @@ static int parse_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "REQ:RESP", each 1 byte to 64M */
+static int parse_rr(const char *arg, struct bench *b)
+{
+	char buf[64], *colon;
+	uint64_t req, resp;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (parse_bytes(buf, &req) || parse_bytes(colon + 1, &resp) ||
+	    req > MAX_WRITE || resp > MAX_WRITE)
+		return -1;
+	b->req = req;
+	b->resp = resp;
+	return 0;
+}
+
+static int parse_count(const char *arg, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || !v)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The server's address, which also sets the family. */
+static int parse_addr(const char *arg, struct bench *b)
+{
+	struct sockaddr_in6 *sin6 = (void *)&b->addr;
+	struct sockaddr_in *sin = (void *)&b->addr;
+
+	memset(&b->addr, 0, sizeof(b->addr));
+	if (inet_pton(AF_INET, arg, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		b->addr_len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, arg, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		b->addr_len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static void addr_loopback(struct bench *b, int family)
+{
+	struct sockaddr_in6 *sin6 = (void *)&b->addr;
+	struct sockaddr_in *sin = (void *)&b->addr;
+
+	memset(&b->addr, 0, sizeof(b->addr));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		b->addr_len = sizeof(*sin);
+		return;
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = in6addr_loopback;
+	b->addr_len = sizeof(*sin6);
+}
+
 static int parse_proto(const char *arg)
 {
 	size_t i;
@@ -884,6 +1494,17 @@ static const struct cipher *parse_cipher(const char *arg)
 	return NULL;
 }
 
+enum {
+	OPT_ADDR = 256,
+	OPT_SERVER_NETNS,
+	OPT_CLIENT_NETNS,
+	OPT_RR,
+	OPT_TIME,
+	OPT_COUNT,
+	OPT_HANDSHAKES,
+	OPT_CONNS,
+};
+
 static int parse_args(int argc, char **argv, struct bench *b)
 {
 	static const struct option lopts[] = {
@@ -891,21 +1512,32 @@ static int parse_args(int argc, char **argv, struct bench *b)
 		{ "size", required_argument, NULL, 's' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "cipher", required_argument, NULL, 'c' },
+		{ "addr", required_argument, NULL, OPT_ADDR },
+		{ "server-netns", required_argument, NULL, OPT_SERVER_NETNS },
+		{ "client-netns", required_argument, NULL, OPT_CLIENT_NETNS },
+		{ "rr", required_argument, NULL, OPT_RR },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "handshakes", required_argument, NULL, OPT_HANDSHAKES },
+		{ "conns", required_argument, NULL, OPT_CONNS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	bool v6 = false, addr = false, rr = false, hs = false, timed = false;
+	uint64_t w = 65536, n;
 	int opt, proto = -1;
-	uint64_t w = 65536;
+	char *end;
 
 	b->size = 256ULL << 20;
-	b->family = AF_INET;
 	b->cipher = &ciphers[0];
+	b->duration = 10;
+	b->conns = 1;
 	while ((opt = getopt_long(argc, argv, "6h", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			proto = parse_proto(optarg);
 			if (proto < 0)
-				return usage("--proto: quic, tcp or ktls");
+				return usage("--proto: quic, quic-noenc, tcp or ktls");
 			break;
 		case 's':
 			if (parse_bytes(optarg, &b->size))
@@ -921,7 +1553,44 @@ static int parse_args(int argc, char **argv, struct bench *b)
 				return usage("--cipher: aes128gcm, aes256gcm or chacha20");
 			break;
 		case '6':
-			b->family = AF_INET6;
+			v6 = true;
+			break;
+		case OPT_ADDR:
+			if (parse_addr(optarg, b))
+				return usage("--addr: an IPv4 or IPv6 address");
+			addr = true;
+			break;
+		case OPT_SERVER_NETNS:
+			b->server_netns = optarg;
+			break;
+		case OPT_CLIENT_NETNS:
+			b->client_netns = optarg;
+			break;
+		case OPT_RR:
+			if (parse_rr(optarg, b))
+				return usage("--rr: REQ:RESP, each 1 byte to 64M");
+			rr = true;
+			break;
+		case OPT_TIME:
+			errno = 0;
+			b->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(b->duration > 0))
+				return usage("--time: seconds, more than 0");
+			timed = true;
+			break;
+		case OPT_COUNT:
+			if (parse_count(optarg, &b->count))
+				return usage("--count: a positive number");
+			break;
+		case OPT_HANDSHAKES:
+			if (parse_count(optarg, &b->count))
+				return usage("--handshakes: a positive number");
+			hs = true;
+			break;
+		case OPT_CONNS:
+			if (parse_count(optarg, &n) || n > MAX_CONNS)
+				return usage("--conns: 1 to 64");
+			b->conns = n;
 			break;
 		case 'h':
 			usage(NULL);
@@ -932,6 +1601,18 @@ static int parse_args(int argc, char **argv, struct bench *b)
 	}
 	if (optind < argc || proto < 0)
 		return usage(proto < 0 ? "--proto is required" : "unexpected argument");
+	if (rr && hs)
+		return usage("--rr and --handshakes exclude each other");
+	if (!rr && (timed || (b->count && !hs)))
+		return usage("--time and --count go with --rr");
+	if (timed && b->count)
+		return usage("--time or --count, not both");
+	if (!addr)
+		addr_loopback(b, v6 ? AF_INET6 : AF_INET);
+	else if (v6 && b->addr.ss_family != AF_INET6)
+		return usage("-6 with an IPv4 --addr");
+	b->family = b->addr.ss_family;
+	b->mode = rr ? MODE_RR : hs ? MODE_HANDSHAKE : MODE_BULK;
 	b->proto = proto;
 	b->wsize = w;
 	if (proto != PROTO_TCP && b->cipher->mac != GNUTLS_MAC_SHA256 && !HAVE_PSK_MAC) {
@@ -943,10 +1624,43 @@ static int parse_args(int argc, char **argv, struct bench *b)
 	return 0;
 }
 
+/* The one result line. */
+static void report(const struct bench *b, const struct result *r)
+{
+	double secs = r->end - r->start;
+	char mtu[16] = "unknown";
+
+	if (secs <= 0)
+		secs = 1e-9;
+	if (r->mtu > 0)
+		snprintf(mtu, sizeof(mtu), "%d", r->mtu);
+	printf("proto=%s mode=%s cipher=%s ", proto_names[b->proto], mode_names[b->mode],
+	       b->proto == PROTO_TCP ? "none" : b->cipher->name);
+	switch (b->mode) {
+	case MODE_BULK:
+		printf("write=%zu conns=%u mtu=%s bytes=%llu seconds=%.3f MBps=%.1f Gbps=%.3f",
+		       b->wsize, b->conns, mtu, (unsigned long long)r->bytes, secs,
+		       r->bytes / secs / 1e6, r->bytes * 8 / secs / 1e9);
+		break;
+	case MODE_RR:
+		printf("req=%zu resp=%zu conns=%u mtu=%s transactions=%llu seconds=%.3f tps=%.1f",
+		       b->req, b->resp, b->conns, mtu, (unsigned long long)r->count, secs,
+		       r->count / secs);
+		break;
+	case MODE_HANDSHAKE:
+		printf("conns=%u mtu=%s handshakes=%llu seconds=%.3f hps=%.1f",
+		       b->conns, mtu, (unsigned long long)r->count, secs, r->count / secs);
+		break;
+	}
+	if (r->peer_noenc >= 0)
+		printf(" peer_noenc=%d", r->peer_noenc);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = {};
-	double secs = 0;
+	struct result r = { .peer_noenc = -1 };
 	int ret;
 
 	if (parse_args(argc, argv, &b))
@@ -954,16 +1668,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	ret = psk_file_write(&b);
 	if (!ret)
-		ret = run(&b, &secs);
+		ret = run_conns(&b, &r);
 	if (b.psk_file[0])
 		unlink(b.psk_file);
 	if (ret)
 		return 1;
-	if (secs <= 0)
-		secs = 1e-9;
-	printf("proto=%s cipher=%s write=%zu bytes=%llu seconds=%.3f MBps=%.1f Gbps=%.3f\n",
-	       proto_names[b.proto], b.proto == PROTO_TCP ? "none" : b.cipher->name,
-	       b.wsize, (unsigned long long)b.size, secs, b.size / secs / 1e6,
-	       b.size * 8 / secs / 1e9);
-	return 0;
+	report(&b, &r);
+	return fflush(stdout) ? 1 : 0;
 }

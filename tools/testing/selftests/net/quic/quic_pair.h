@@ -186,13 +186,19 @@ static inline int pair_fail(const char *what)
  */
 static uint32_t pair_idle_timeout;
 
+/* If set, pair_hello()'s clients offer disable_1rtt_encryption. */
+static uint8_t pair_disable_1rtt;
+
 /* A client connects to @ss (@version first if not 0) and sends a
  * "ClientHello" that starts with @tag.  Returns its socket, or -1.
  */
 static inline int pair_hello(int family, const struct sockaddr_storage *ss, socklen_t len,
 			     uint32_t tag, uint32_t version)
 {
-	struct quic_transport_param tp = { .max_idle_timeout = pair_idle_timeout };
+	struct quic_transport_param tp = {
+		.max_idle_timeout = pair_idle_timeout,
+		.disable_1rtt_encryption = pair_disable_1rtt,
+	};
 	struct timeval tv = { .tv_sec = 10 };
 	struct quic_config c = { .version = version };
 	unsigned char buf[PAIR_HELLO_LEN];
@@ -201,7 +207,7 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 	fd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 	if (fd < 0)
 		return pair_fail("socket");
-	if ((pair_idle_timeout &&
+	if (((pair_idle_timeout || pair_disable_1rtt) &&
 	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp))) ||
 	    connect(fd, (const struct sockaddr *)ss, len) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||

@@ -439,6 +439,9 @@ struct relay {
 	double hold_end;
 	long server_bytes;	/* UDP payload from the server, in all */
 	long held_bytes;	/* of which before the release */
+	const void *needle;	/* bytes to look for in the client's datagrams */
+	size_t needle_len;
+	int needle_hits;	/* datagrams of the client that held them */
 	int stop;		/* atomic: set by relay_stop() */
 	pthread_t thread;
 };
@@ -485,6 +488,8 @@ static void *relay_run(void *arg)
 		if (p[0].revents & POLLIN) {
 			clen = sizeof(client);
 			n = recvfrom(r->front, buf, sizeof(buf), 0, (void *)&client, &clen);
+			if (n > 0 && r->needle && memmem(buf, n, r->needle, r->needle_len))
+				r->needle_hits++;
 			if (n > 0 && !relay_hold(r, n))
 				send(r->back, buf, n, 0);
 		}
@@ -528,6 +533,30 @@ static void relay_stop(struct relay *r)
 	close(r->back);
 }
 
+/* A listener, and a client whose ClientHello reaches it through relay @r;
+ * the server has accepted it.
+ */
+static void relayed_hello(struct __test_metadata *_metadata, struct relay *r,
+			  int *lfd, int *cfd, int *sfd)
+{
+	struct sockaddr_storage ss, rs;
+	socklen_t len;
+	uint32_t tag;
+
+	*lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(*lfd, 0);
+	len = loopback(AF_INET, &ss, 0);
+	ASSERT_EQ(bind(*lfd, (struct sockaddr *)&ss, len), 0);
+	ASSERT_EQ(listen(*lfd, 8), 0);
+	ASSERT_EQ(getsockname(*lfd, (struct sockaddr *)&ss, &len), 0);
+	ASSERT_EQ(relay_start(r, &ss, len, &rs), 0);
+	*cfd = pair_hello(AF_INET, &rs, len, 1, 0);
+	ASSERT_GE(*cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	*sfd = pair_accept(*lfd, &tag);
+	ASSERT_GE(*sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	ASSERT_EQ(tag, 1);
+}
+
 /*
  * RFC 9002 section 6.2.3: the server's first datagram (its Initial with
  * the ServerHello, and the first Handshake packet) is lost.  The client,
@@ -538,25 +567,12 @@ static void relay_stop(struct relay *r)
  */
 TEST(handshake_first_flight_lost)
 {
-	struct sockaddr_storage ss, rs;
 	long resends = mib("QuicHandshakeResends");
 	struct relay r = { .drop = 1 };
 	int lfd, cfd, sfd;
-	socklen_t len;
-	uint32_t tag;
 	double t;
 
-	lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
-	ASSERT_GE(lfd, 0);
-	len = loopback(AF_INET, &ss, 0);
-	ASSERT_EQ(bind(lfd, (struct sockaddr *)&ss, len), 0);
-	ASSERT_EQ(listen(lfd, 8), 0);
-	ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&ss, &len), 0);
-	ASSERT_EQ(relay_start(&r, &ss, len, &rs), 0);
-	cfd = pair_hello(AF_INET, &rs, len, 1, 0);
-	ASSERT_GE(cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
-	sfd = pair_accept(lfd, &tag);
-	ASSERT_GE(sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	relayed_hello(_metadata, &r, &lfd, &cfd, &sfd);
 	t = now_ms();
 	ASSERT_EQ(pair_finish(cfd, sfd, TLS_CIPHER_AES_GCM_128), 0)
 		TH_LOG("%s: %s", pair_err, strerror(errno));
@@ -597,25 +613,12 @@ TEST(handshake_amplification_limit)
 {
 	static unsigned char buf[AMP_FLIGHT];
 	struct relay r = { .hold_ms = AMP_HOLD_MS };
-	struct sockaddr_storage ss, rs;
 	int lfd, cfd, sfd, n, got;
 	uint8_t level = 0xff;
-	socklen_t len;
-	uint32_t tag;
 	long limit;
 	double t;
 
-	lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
-	ASSERT_GE(lfd, 0);
-	len = loopback(AF_INET, &ss, 0);
-	ASSERT_EQ(bind(lfd, (struct sockaddr *)&ss, len), 0);
-	ASSERT_EQ(listen(lfd, 8), 0);
-	ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&ss, &len), 0);
-	ASSERT_EQ(relay_start(&r, &ss, len, &rs), 0);
-	cfd = pair_hello(AF_INET, &rs, len, 1, 0);
-	ASSERT_GE(cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
-	sfd = pair_accept(lfd, &tag);
-	ASSERT_GE(sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	relayed_hello(_metadata, &r, &lfd, &cfd, &sfd);
 
 	/* pair_finish() with a longer "EncryptedExtensions" to "Finished" */
 	ASSERT_EQ(swap_params(cfd, sfd), 0);
@@ -669,6 +672,99 @@ TEST(handshake_amplification_limit)
 	close(cfd);
 	close(sfd);
 	close(lfd);
+}
+
+/* Offer disable_1rtt_encryption on the server's end of a connection,
+ * as a program asking for unprotected 1-RTT packets does before its
+ * handshake (pair_disable_1rtt does it for the client).
+ */
+static int offer_plain(int fd)
+{
+	struct quic_transport_param tp = { .disable_1rtt_encryption = 1 };
+
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp));
+}
+
+static int peer_offered_plain(int fd)
+{
+	struct quic_transport_param tp = { .remote = 1 };
+	socklen_t len = sizeof(tp);
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len))
+		return -1;
+	return tp.disable_1rtt_encryption;
+}
+
+/*
+ * The transport parameter disable_1rtt_encryption (0xbaad in the socket
+ * API's implementations), for measuring the transport without the
+ * cipher: offered by both ends, 1-RTT packets carry their frames in the
+ * clear, without a tag or header protection.  The relay looks for the
+ * first 32 bytes of the transfer in what the client sends: found only
+ * when both ends offered it, never by default.
+ */
+TEST(disable_1rtt_encryption)
+{
+	unsigned char first[32];
+	int plain;
+
+	for (plain = 0; plain <= 1; plain++) {
+		struct relay r = { .needle = first, .needle_len = sizeof(first) };
+		uint64_t state = 42;	/* transfer()'s generator */
+		int lfd, cfd, sfd;
+
+		fill(first, sizeof(first), &state);
+		pair_disable_1rtt = plain;	/* before the client's Initial */
+		relayed_hello(_metadata, &r, &lfd, &cfd, &sfd);
+		pair_disable_1rtt = 0;
+		if (plain)
+			ASSERT_EQ(offer_plain(sfd), 0);
+		ASSERT_EQ(pair_finish(cfd, sfd, TLS_CIPHER_AES_GCM_128), 0)
+			TH_LOG("%s: %s", pair_err, strerror(errno));
+		EXPECT_EQ(peer_offered_plain(cfd), plain);
+		EXPECT_EQ(peer_offered_plain(sfd), plain);
+		transfer(_metadata, cfd, sfd, 1 << 20);
+		relay_stop(&r);
+		printf("# offered by both: %d, datagrams with the data in the clear: %d\n",
+		       plain, r.needle_hits);
+		/* in the clear in one datagram at least, or in none */
+		EXPECT_EQ(!!r.needle_hits, plain);
+		close(cfd);
+		close(sfd);
+		close(lfd);
+	}
+}
+
+/* Offered by one end only, it is refused with TRANSPORT_PARAMETER_ERROR
+ * by the other when it reads the parameters: the server when only the
+ * client asks, the client when only the server does.
+ */
+TEST(disable_1rtt_encryption_one_end)
+{
+	int server_asks;
+
+	for (server_asks = 0; server_asks <= 1; server_asks++) {
+		struct relay r = {};
+		int lfd, cfd, sfd, from, to;
+
+		pair_disable_1rtt = !server_asks;
+		relayed_hello(_metadata, &r, &lfd, &cfd, &sfd);
+		pair_disable_1rtt = 0;
+		if (server_asks)
+			ASSERT_EQ(offer_plain(sfd), 0);
+		from = server_asks ? sfd : cfd;
+		to = server_asks ? cfd : sfd;
+		EXPECT_EQ(swap_params(from, to), -EINVAL);
+		EXPECT_EQ(peer_offered_plain(to), 0);
+		/* and the connection is over for the end that refused */
+		EXPECT_EQ(pair_keys(to, QUIC_CRYPTO_HANDSHAKE, TLS_CIPHER_AES_GCM_128,
+				    SEED_HS_C, SEED_HS_S), -1);
+		EXPECT_EQ(errno, ENOTCONN);
+		relay_stop(&r);
+		close(cfd);
+		close(sfd);
+		close(lfd);
+	}
 }
 
 TEST_HARNESS_MAIN
