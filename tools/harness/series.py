@@ -130,7 +130,7 @@ SELFTESTS = "tools/testing/selftests/net/quic"
 def trim_selftests_makefile(text, tree, d):
     """Keep the programs whose source is in TREE yet.
 
-    "VAR += NAME" lines name one program or script; rule lines name their
+    "VAR += NAME" lines name one program, script or header; rule lines name their
     programs as $(OUTPUT)/NAME targets, and their recipes follow them.  A
     paragraph whose program lines all go goes whole, comments included.
     """
@@ -142,7 +142,7 @@ def trim_selftests_makefile(text, tree, d):
     for para in text.split("\n\n"):
         kept, programs, any_kept, rule_kept = [], 0, False, True
         for line in para.split("\n"):
-            m = re.match(r"^TEST_\w+\s*\+=\s*(\S+)$", line)
+            m = re.match(r"^(?:TEST_\w+|LOCAL_HDRS)\s*\+=\s*(\S+)$", line)
             targets = re.findall(r"\$\(OUTPUT\)/(\w+)", line.split(":")[0])
             if line.startswith("\t"):
                 if rule_kept:
