@@ -57,6 +57,12 @@ else
 		timeout 600 bash "$(dirname "$0")/../quic/matrix-ci.sh" "$tools" \
 			> "$out/matrix.txt" 2>&1
 		echo "exit=$?" >> "$out/matrix.txt"
+		# The benchmark's small matrix: every mode runs and checks its
+		# data, and quic-noenc negotiates disable_1rtt_encryption.
+		QUIC_BULK=$tools/quic_bulk timeout 300 \
+			bash "$(dirname "$0")/../quic/run-bench.sh" --quick \
+			> "$out/bench.txt" 2>&1
+		echo "exit=$?" >> "$out/bench.txt"
 	fi
 fi
 if [ -n "$debug" ]; then

@@ -82,6 +82,21 @@ def interop_cases(lines, kind="interop"):
     return res
 
 
+def bench_cases(lines):
+    """tools/quic/run-bench.sh --quick: it ran every cell (its exit status
+    says a cell failed), and each quic-noenc run had the peer's
+    disable_1rtt_encryption."""
+    ex = [l for l in lines if l.startswith("exit=")]
+    for l in lines:
+        if l.startswith("run-bench:"):
+            print(f"# bench: {l}", file=sys.stderr)
+    noenc = [l for l in lines if "proto=quic-noenc" in l]
+    return [(0 if ex == ["exit=0"] and any(l.startswith("### ") for l in lines)
+             else 1, "bench:quick-matrix"),
+            (0 if noenc and all("peer_noenc=1" in l for l in noenc) else 1,
+             "bench:quic-noenc-negotiated")]
+
+
 def main():
     console = read("console.txt") or []
     boot = read("dmesg-boot.txt") or console
@@ -105,6 +120,7 @@ def main():
     if interop is not None or read("kmemleak.txt") is None:
         results += interop_cases(interop or [])
         results += interop_cases(read("matrix.txt") or [], "matrix")
+        results += bench_cases(read("bench.txt") or [])
     sample = read("sample-quic_sample.txt") or []
     ex = [l for l in sample if l.startswith("exit=")]
     results.append((0 if ex == ["exit=0"] else 1, "sample:quic_sample"))

@@ -217,6 +217,7 @@ static int fail_errno(const char *what)
 		return fail("%s: nothing happened for %d s", what, IO_TIMEOUT);
 	return fail("%s: %s", what, strerror(errno));
 }
+
 /* ---- test data ---- */
 
 static uint8_t *pattern_new(size_t len)
@@ -768,7 +769,6 @@ static int quic_own_session(struct peer *p)
 	return ret;
 }
 
-
 /*
  * quic-noenc: offer disable_1rtt_encryption.  setsockopt() takes only the
  * fields that are not zero, so the other parameters keep their defaults.
@@ -778,8 +778,7 @@ static int quic_noenc_offer(int fd)
 	struct quic_transport_param tp = { .disable_1rtt_encryption = 1 };
 
 	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp)))
-		return fail_errno("setsockopt(QUIC_SOCKOPT_TRANSPORT_PARAM, "
-				  "disable_1rtt_encryption)");
+		return fail_errno("setsockopt(disable_1rtt_encryption)");
 	return 0;
 }
 
@@ -1214,7 +1213,6 @@ static int reap(pid_t pid, int timeout_s, bool quiet)
 	waitpid(pid, &status, 0);
 	return quiet ? -1 : fail("the server did not finish within %d s", timeout_s);
 }
-
 
 /*
  * One client/server pair: forks the server, which enters its namespace,
