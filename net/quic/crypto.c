@@ -598,8 +598,8 @@ int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hlen, u32 clen,
 		return -ENOKEY;
 	if (slot >= QUIC_KEY_SLOTS)
 		return -EINVAL;
-	if (c->plain)
-		return 0;
+	if (c->plain)	/* the next phase only once prepared, as with keys */
+		return slot == QUIC_KEY_NEXT && !c->rx.next_ready ? -ENOKEY : 0;
 	if (clen < QUIC_TAG_LEN)
 		return -EINVAL;
 	err = quic_aead_crypt(c, &c->rx, slot, pkt, hlen, clen, pn, false);

@@ -12,6 +12,7 @@
 #include <net/sock.h>
 #include <net/udp.h>
 
+#include "close.h"
 #include "conn.h"
 #include "input.h"
 #include "listen.h"
@@ -546,6 +547,14 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	}
 	if (quic_crypto_decrypt(c, p, hlen, info.len - hlen, pn, update ? QUIC_KEY_NEXT : phase))
 		goto undecryptable;
+	/* Unprotected 1-RTT packets fail no authentication: a Stateless
+	 * Reset must be told apart before its bytes are taken for frames.
+	 */
+	if (c->plain) {
+		err = quic_packet_reset_check(sk, skb, &info);
+		if (err)
+			return err;
+	}
 	if (update && !quic_crypto_key_update(c))
 		quic_conn_key_updated(sk);
 	if (info.type == QUIC_PACKET_SHORT && (!update || phase == c->key_phase) &&

@@ -68,25 +68,6 @@ static u32 quic_frame_room(struct quic_sock *qs)
 	return qs->mss - 100 - QUIC_TAG_LEN - qs->token.len;
 }
 
-/* Data a STREAM frame of stream @id takes so that it alone fills a 1-RTT
- * packet: a short header (the peer's connection ID, the longest packet
- * number) and the tag around a frame header with the longest offset and
- * a 2-byte length.  Frames made before the 1-RTT keys may go in a 0-RTT
- * packet: the long header's room.  One that does not fit a packet after
- * all (an ACK went first) is cut as the packet is built.
- */
-static u32 quic_stream_frame_room(struct quic_sock *qs, s64 id)
-{
-	struct quic_cid_entry *dcid = quic_cid_active(&qs->dcids);
-	u32 hdr;
-
-	if (!dcid || !quic_tx_ready(qs, QUIC_CRYPTO_APP))
-		return quic_frame_room(qs);
-	hdr = 1 + dcid->cid.len + 4 + quic_crypto_tag_len(qs->crypto[QUIC_CRYPTO_APP]);
-	hdr += 1 + quic_varint_len(id) + 8 + 2;
-	return qs->mss - hdr;
-}
-
 /* Room in the send buffer, and flow control credit on stream @id, or
  * only room for @id < 0; the stream is looked up again as it may be gone
  * (reset) after a wait.
@@ -116,7 +97,7 @@ static int quic_send_wait(struct sock *sk, long *timeo, s64 id)
 			err = -EPIPE;
 			break;
 		}
-		err = quic_wait_interrupted(*timeo);
+		err = quic_wait_error(*timeo);
 		if (err)
 			break;
 		sk_wait_event(sk, timeo, quic_send_ready(sk, id) || sk->sk_err ||
@@ -309,7 +290,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			continue;
 		}
 		room = min_t(u64, room, len - sent);
-		room = min_t(u64, room, quic_stream_frame_room(qs, id));
+		room = min_t(u64, room, quic_frame_room(qs));
 		err = quic_send_stream_frame(sk, st, msg, room, fin && sent + room == len);
 		if (err == -ENOMEM) {
 			/* The protocol's memory is short: as TCP, wait for
@@ -391,7 +372,7 @@ static int quic_recv_wait(struct sock *sk, long *timeo)
 			err = -ENOTCONN;
 			break;
 		}
-		err = quic_wait_interrupted(*timeo);
+		err = quic_wait_error(*timeo);
 		if (err)
 			break;
 		sk_wait_event(sk, timeo, !skb_queue_empty(&sk->sk_receive_queue) ||

@@ -225,6 +225,7 @@ void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
  * @pn: packet number
  * @pn_len: its encoded length
  * @level: encryption level
+ * @tag_len: bytes the AEAD adds after the payload, 0 on a plain level
  * @pkt: the sent packet record, NULL when nothing needs acknowledging
  * @ack_eliciting: a frame other than ACK, PADDING, CONNECTION_CLOSE
  */
@@ -558,6 +559,9 @@ static void quic_packet_add_frames(struct sock *sk, struct quic_pkt_builder *b,
 	}
 }
 
+/* 21 bytes or fewer get no Stateless Reset (RFC 9000 section 10.3). */
+#define QUIC_PLAIN_MIN_PACKET	22
+
 /* Pad, fill the Length field and protect the packet; RFC 9001 5.4.2
  * needs 4 bytes of packet number and payload before the sample.
  */
@@ -567,6 +571,12 @@ static int quic_packet_seal(struct sock *sk, struct quic_pkt_builder *b, u32 min
 	u32 plen, total;
 
 	total = b->pos - b->start + b->tag_len;
+	/* Without a tag a packet could be shorter than the smallest
+	 * Stateless Reset, which would then not be sent in answer to it
+	 * (RFC 9000 section 10.3): padded past that.
+	 */
+	if (!b->tag_len)
+		min_size = max_t(u32, min_size, QUIC_PLAIN_MIN_PACKET);
 	if (total < min_size) {
 		memset(b->pos, 0, min_size - total);	/* PADDING frames */
 		b->pos += min_size - total;

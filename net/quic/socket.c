@@ -23,6 +23,7 @@
 #include <net/tls.h>
 #include <net/transp_v6.h>
 
+#include "close.h"
 #include "conn.h"
 #include "input.h"
 #include "listen.h"
@@ -637,7 +638,7 @@ static int quic_accept_wait(struct sock *sk, long *timeo)
 			err = -EINVAL;
 			break;
 		}
-		err = quic_wait_interrupted(*timeo);
+		err = quic_wait_error(*timeo);
 		if (err)
 			break;
 		sk_wait_event(sk, timeo, !skb_queue_empty(&quic_sk(sk)->reqs) ||

@@ -417,10 +417,10 @@ static inline bool quic_wmem_ready(const struct sock *sk)
 	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
 }
 
-/* A blocking call's wait ends without its condition: no time left or a
- * signal.  Returns the errno to give the user, or 0 to wait on.
+/* Whether a blocking call stops waiting before its condition holds: no
+ * time left (EAGAIN) or a signal.  Returns that errno, or 0 to wait on.
  */
-static inline int quic_wait_interrupted(long timeo)
+static inline int quic_wait_error(long timeo)
 {
 	if (!timeo)
 		return -EAGAIN;

@@ -13,6 +13,7 @@
 #include <linux/hrtimer.h>
 #include <net/sock.h>
 
+#include "close.h"
 #include "conn.h"
 #include "mib.h"
 #include "output.h"
