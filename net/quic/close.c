@@ -10,6 +10,7 @@
 #include <net/tcp_states.h>
 
 #include "close.h"
+#include "mib.h"
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
@@ -26,7 +27,7 @@ void quic_conn_closed(struct sock *sk, int err)
 	quic_sock_assert_locked(sk);
 	if (qs->closing)
 		return;
-	qs->closing = true;
+	WRITE_ONCE(qs->closing, true);	/* poll() and /proc read it unlocked */
 	/* RFC 9000 section 10.2: after a close, sent or received, the
 	 * connection IDs stay for three PTOs, so that late packets are
 	 * answered with the close or absorbed, not with a Stateless Reset.
@@ -155,6 +156,29 @@ void quic_conn_closing_rcv(struct sock *sk)
 	if (qs->close_app && qs->close.phrase[0])
 		phrase = (const char *)qs->close.phrase;
 	quic_conn_send_close(sk, qs->close_error, qs->close_frame, qs->close_app, phrase);
+}
+
+/**
+ * quic_conn_icmp_err - an ICMP error quoted one of the connection's packets
+ * @sk: the connection, locked
+ * @err: the errno the IP layer made of it
+ *
+ * A client whose peer cannot be reached (port, host or network
+ * unreachable) ends its connect() at once rather than after the
+ * handshake's timeouts, with that errno.  Later errors are hints that
+ * nothing acts on yet.
+ */
+void quic_conn_icmp_err(struct sock *sk, int err)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_sock_assert_locked(sk);
+	if (qs->is_server || sk->sk_state != TCP_SYN_RECV || qs->closing)
+		return;
+	if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH)
+		return;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ICMP_ABORT);
+	quic_conn_closed(sk, -err);
 }
 
 /**

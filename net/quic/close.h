@@ -15,6 +15,7 @@ void quic_conn_closed(struct sock *sk, int err);
 void quic_conn_error(struct sock *sk, u32 errcode, u64 frame_type);
 void quic_conn_close(struct sock *sk);
 void quic_conn_closing_rcv(struct sock *sk);
+void quic_conn_icmp_err(struct sock *sk, int err);
 bool quic_conn_linger(struct sock *sk);
 bool quic_conn_flush(struct sock *sk);
 void quic_conn_flush_check(struct sock *sk);

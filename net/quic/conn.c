@@ -883,7 +883,7 @@ static void quic_conn_established(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_frame fr = {};
 
-	qs->handshake_done = true;
+	WRITE_ONCE(qs->handshake_done, true);	/* poll() reads it unlocked */
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
 	/* 0-RTT data waited for the handshake, which it must not mix with. */
 	skb_queue_splice_tail_init(&qs->early_rcv, &sk->sk_receive_queue);

@@ -475,6 +475,14 @@ static void quic_crypto_plain_test(struct kunit *test)
 	/* Still 4 bytes from the packet number on, as with protection. */
 	KUNIT_EXPECT_EQ(test, quic_crypto_unprotect_header(&c, pkt, 9, 12, &pn_len), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, quic_crypto_update_due(&c));
+	/* A key update: the next phase only once prepared, as with keys. */
+	KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(&c, pkt, 11, 2, 7, QUIC_KEY_NEXT), -ENOKEY);
+	KUNIT_ASSERT_EQ(test, quic_crypto_prepare_update(&c), 0);
+	KUNIT_EXPECT_EQ(test, quic_crypto_decrypt(&c, pkt, 11, 2, 7, QUIC_KEY_NEXT), 0);
+	KUNIT_ASSERT_EQ(test, quic_crypto_key_update(&c), 0);
+	KUNIT_EXPECT_EQ(test, c.key_phase, 1);
+	KUNIT_EXPECT_EQ(test, quic_crypto_encrypt(&c, pkt, 11, 2, 8, 2), 0);
+	KUNIT_EXPECT_MEMEQ(test, pkt, copy, 64);
 	quic_crypto_free(&c);
 	c.plain = false;
 	KUNIT_EXPECT_EQ(test, quic_crypto_tag_len(&c), QUIC_TAG_LEN);

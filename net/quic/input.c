@@ -89,6 +89,61 @@ drop:
 	return 0;
 }
 
+/* The bytes of a quoted long header up to its Source Connection ID. */
+#define QUIC_ICMP_QUOTE_MAX	(1 + 4 + 1 + QUIC_CONN_ID_MAX_LEN + 1 + QUIC_CONN_ID_MAX_LEN)
+
+/**
+ * quic_udp_err - the UDP tunnel's encap_err_rcv: an ICMP error arrived
+ * @usk: the UDP tunnel socket the quoted datagram left from
+ * @skb: the ICMP message
+ * @err: the errno the IP layer made of it
+ * @port: the quoted datagram's destination port
+ * @info: the ICMP message's info field
+ * @payload: the quoted UDP payload: a packet of ours, as much as quoted
+ *
+ * Only long header packets name our connection: by their Source
+ * Connection ID, 64 random bits that an off-path attacker does not see
+ * (RFC 9000 section 14.2.1 asks that ICMP be validated); they are the
+ * handshake's, which is where an error matters.  Called in softirq; a
+ * socket its owner holds takes the error when released.
+ */
+void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err, __be16 port,
+		  u32 info, u8 *payload)
+{
+	int off = payload - skb->data, len = skb->len - off;
+	u8 buf[QUIC_ICMP_QUOTE_MAX], dcid_len, scid_len;
+	struct sock *sk;
+	const u8 *p;
+
+	if (off < 0 || len < 7)
+		return;
+	p = skb_header_pointer(skb, off, min_t(int, len, sizeof(buf)), buf);
+	if (!p || !(p[0] & QUIC_HEADER_FORM_LONG))
+		return;
+	len = min_t(int, len, sizeof(buf));
+	dcid_len = p[5];
+	if (dcid_len > QUIC_CONN_ID_MAX_LEN || len < 7 + dcid_len)
+		return;
+	scid_len = p[6 + dcid_len];
+	if (scid_len > QUIC_CONN_ID_MAX_LEN || len < 7 + dcid_len + scid_len)
+		return;
+
+	rcu_read_lock();
+	sk = quic_cid_lookup(sock_net(usk), p + 7 + dcid_len, scid_len);
+	rcu_read_unlock();
+	if (!sk)
+		return;
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		quic_conn_icmp_err(sk, err);
+	} else {		/* as TCP keeps it for its owner */
+		WRITE_ONCE(sk->sk_err_soft, err);
+		set_bit(QUIC_DEFER_ICMP, &quic_sk(sk)->deferred);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 static u8 quic_packet_level(u8 type)
 {
 	switch (type) {

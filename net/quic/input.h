@@ -14,6 +14,8 @@ struct sk_buff;
 struct sock;
 
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err, __be16 port,
+		  u32 info, u8 *payload);
 int quic_packet_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_packets_replay(struct sock *sk, u8 level);
 void quic_packet_rcv_first(struct sock *sk, struct sock *lsk, struct sk_buff *skb,

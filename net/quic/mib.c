@@ -35,6 +35,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_ALPN_DROPPED]		= "QuicAlpnDropped",
 	[QUIC_MIB_HS_RESEND]		= "QuicHandshakeResends",
 	[QUIC_MIB_ACCEPT_DROPPED]	= "QuicAcceptDropped",
+	[QUIC_MIB_ICMP_ABORT]		= "QuicIcmpHandshakeAborts",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

@@ -41,6 +41,8 @@
  * @QUIC_MIB_ACCEPT_DROPPED: datagrams accept() took from a listener's queue
  *	and could not make a connection of (a retransmission whose connection
  *	exists already, a malformed Initial)
+ * @QUIC_MIB_ICMP_ABORT: client handshakes an ICMP error ended (port, host
+ *	or network unreachable, quoting the connection's IDs)
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -61,6 +63,7 @@ enum quic_mib_field {
 	QUIC_MIB_ALPN_DROPPED,
 	QUIC_MIB_HS_RESEND,
 	QUIC_MIB_ACCEPT_DROPPED,
+	QUIC_MIB_ICMP_ABORT,
 	QUIC_MIB_MAX,
 };
 

@@ -117,9 +117,9 @@ static void quic_sock_list_del(struct sock *sk)
 
 static const char *quic_sock_state_name(struct sock *sk)
 {
-	if (quic_sk(sk)->closing)
+	if (READ_ONCE(quic_sk(sk)->closing))
 		return "CLOSING";
-	switch (sk->sk_state) {
+	switch (inet_sk_state_load(sk)) {
 	case TCP_LISTEN:
 		return "LISTEN";
 	case TCP_SYN_RECV:
@@ -768,13 +768,16 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 	struct sock *sk = sock->sk;
 	struct quic_sock *qs = quic_sk(sk);
 	__poll_t mask = 0;
+	int state;
 
 	sock_poll_wait(file, sock, wait);
-	if (sk->sk_state == TCP_LISTEN)
+	/* Unlocked, as tcp_poll(): the state with its release/acquire pair */
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
 		return skb_queue_empty_lockless(&qs->reqs) ? 0 : EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(sk->sk_err))
 		mask |= EPOLLERR;
-	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK || state == TCP_CLOSE)
 		mask |= EPOLLHUP;
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;

@@ -63,7 +63,8 @@ struct quic_pkt_cb {
  * user context, done by release_sock() through &proto.release_cb; each
  * holds a reference on the socket.  QUIC_DEFER_FLUSH, set by the owner,
  * holds none: a layer below the transmit path queued a frame to go out
- * when the owner releases the socket (or sleeps).
+ * when the owner releases the socket (or sleeps).  Nor does
+ * QUIC_DEFER_ICMP: an ICMP error the receive path left in sk_err_soft.
  */
 enum {
 	QUIC_DEFER_LOSS,
@@ -71,6 +72,7 @@ enum {
 	QUIC_DEFER_IDLE,
 	QUIC_DEFER_PACE,
 	QUIC_DEFER_FLUSH,
+	QUIC_DEFER_ICMP,
 };
 
 /* Bits of &quic_sock.work_todo: what the receive path leaves to the

@@ -189,6 +189,8 @@ void quic_release_cb(struct sock *sk)
 		quic_on_pace_timeout(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(QUIC_DEFER_ICMP, &qs->deferred))
+		quic_conn_icmp_err(sk, xchg(&sk->sk_err_soft, 0));
 	if (test_and_clear_bit(QUIC_DEFER_FLUSH, &qs->deferred))
 		quic_output_flush(sk);
 }

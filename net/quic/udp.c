@@ -68,6 +68,7 @@ static int quic_udp_sock_create(struct net *net, union quic_addr *addr,
 
 	tuncfg.encap_type = 1;
 	tuncfg.encap_rcv = quic_udp_rcv;
+	tuncfg.encap_err_rcv = quic_udp_err;
 	tuncfg.sk_user_data = us;
 	setup_udp_tunnel_sock(net, sock->sk, &tuncfg);
 

@@ -717,8 +717,15 @@ TEST(disable_1rtt_encryption)
 		pair_disable_1rtt = plain;	/* before the client's Initial */
 		relayed_hello(_metadata, &r, &lfd, &cfd, &sfd);
 		pair_disable_1rtt = 0;
-		if (plain)
+		if (plain) {
 			ASSERT_EQ(offer_plain(sfd), 0);
+			/* Whether the 1-RTT keys protect anything is not
+			 * known before the peer's parameters: refused.
+			 */
+			EXPECT_EQ(set_secret(cfd, QUIC_CRYPTO_APP, 1, TLS_CIPHER_AES_GCM_128,
+					     SEED_APP_C), -1);
+			EXPECT_EQ(errno, EINVAL);
+		}
 		ASSERT_EQ(pair_finish(cfd, sfd, TLS_CIPHER_AES_GCM_128), 0)
 			TH_LOG("%s: %s", pair_err, strerror(errno));
 		EXPECT_EQ(peer_offered_plain(cfd), plain);
@@ -782,6 +789,60 @@ TEST(disable_1rtt_encryption_one_end)
 		close(cfd);
 		close(sfd);
 		close(lfd);
+	}
+}
+
+/* A loopback address whose UDP port nothing listens on: bound once, read
+ * and given back.  Returns its length, or 0.
+ */
+static socklen_t free_port(int family, struct sockaddr_storage *ss)
+{
+	socklen_t len = loopback(family, ss, 0);
+	int fd = socket(family, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)ss, len) ||
+	    getsockname(fd, (struct sockaddr *)ss, &len))
+		len = 0;
+	close(fd);
+	return len;
+}
+
+/*
+ * A client whose Initial reaches no one gets ICMP port unreachable; the
+ * error quotes the client's Source Connection ID, and ends the handshake
+ * at once with ECONNREFUSED, over IPv4 and IPv6, counted in
+ * QuicIcmpHandshakeAborts.  Without it the client's handshake read
+ * waits out its timeout (here 5 s).
+ */
+TEST(icmp_port_unreachable)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	unsigned char buf[256];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		long aborts = mib("QuicIcmpHandshakeAborts");
+		struct sockaddr_storage ss;
+		uint8_t level = 0xff;
+		socklen_t len;
+		int cfd, n;
+		double t;
+
+		len = free_port(families[i], &ss);
+		ASSERT_GT(len, 0);
+		t = now_ms();
+		cfd = pair_hello(families[i], &ss, len, 1, 0);
+		ASSERT_GE(cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+		n = hs_recv(cfd, &level, buf, sizeof(buf));
+		t = now_ms() - t;
+		printf("# family %d: handshake read %d (%s) after %.0f ms\n", families[i], n,
+		       n < 0 ? strerror(-n) : "data", t);
+		EXPECT_EQ(n, -ECONNREFUSED);
+		EXPECT_GT(2000, t);
+		EXPECT_EQ(mib("QuicIcmpHandshakeAborts"), aborts + 1);
+		close(cfd);
 	}
 }
 
