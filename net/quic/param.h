@@ -41,6 +41,8 @@ struct quic_cid {
  * @max_datagram_frame_size: 0 when DATAGRAM is not supported (RFC 9221)
  * @disable_active_migration: the parameter was present
  * @grease_quic_bit: the peer accepts a greased QUIC bit (RFC 9287)
+ * @disable_1rtt_encryption: 1-RTT packets without protection are asked
+ *	for (the socket API draft's 0xbaad; both ends must ask)
  * @has: bit mask of the optional parameters present, QUIC_PARAM_HAS_*
  * @original_dcid: original_destination_connection_id (server only)
  * @initial_scid: initial_source_connection_id
