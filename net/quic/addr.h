@@ -11,6 +11,8 @@
 #include <linux/in6.h>
 
 struct sk_buff;
+struct sock;
+struct sockaddr_unsized;
 
 /**
  * union quic_addr - an IPv4 or IPv6 socket address
@@ -26,5 +28,10 @@ union quic_addr {
 
 void quic_addr_from_skb(const struct sk_buff *skb, union quic_addr *src,
 			union quic_addr *dst);
+bool quic_addr_same_host(const union quic_addr *a, const union quic_addr *b);
+bool quic_addr_same(const union quic_addr *a, const union quic_addr *b);
+int quic_addr_from_user(const struct sock *sk, const struct sockaddr_unsized *uaddr,
+			int len, union quic_addr *addr);
+int quic_addr_check_local(struct sock *sk, union quic_addr *addr);
 
 #endif /* __NET_QUIC_ADDR_H */

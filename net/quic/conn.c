@@ -422,7 +422,12 @@ static int quic_conn_start(struct sock *sk, bool is_server)
 	return 0;
 }
 
-static void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a)
+/**
+ * quic_conn_set_peer_inet - the peer's address as getpeername() shows it
+ * @sk: the connection
+ * @a: the address packets go to
+ */
+void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
@@ -441,8 +446,6 @@ static void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a)
 	inet->inet_dport = a->v6.sin6_port;
 #endif
 }
-
-static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a);
 
 /* Like a UDP or TCP connect(), a wildcard bound socket takes the source
  * address of the route to the peer, for getsockname() and for sending.
@@ -566,7 +569,12 @@ int quic_conn_reconfigure(struct sock *sk)
 	return 0;
 }
 
-static void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
+/**
+ * quic_conn_set_local_inet - our address as getsockname() shows it
+ * @sk: the connection
+ * @a: the address packets leave from
+ */
+void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
@@ -948,6 +956,32 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
 		return err;
 	if (s->level == QUIC_CRYPTO_APP && c->tx.ready && c->rx.ready)
 		quic_conn_established(sk);
+	return 0;
+}
+
+/**
+ * quic_conn_next_dcid - send to the peer's next connection ID from now on
+ * @sk: the connection, locked
+ *
+ * RFC 9000 section 9.5: packets from a new local address carry an ID not
+ * used before; the one in use is retired.
+ *
+ * Return: 0, -EAGAIN when the peer gave no other, -ENOBUFS.
+ */
+int quic_conn_next_dcid(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *e = quic_cid_active(&qs->dcids);
+	struct quic_frame fr = {};
+
+	quic_sock_assert_locked(sk);
+	if (!e || qs->dcids.count < 2)
+		return -EAGAIN;
+	fr.type = QUIC_FRAME_RETIRE_CONNECTION_ID;
+	fr.value = e->seq;
+	if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+		return -ENOBUFS;
+	quic_cid_remove(&qs->dcids, e, false);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "mib.h"
 #include "output.h"
 #include "packet.h"
+#include "path.h"
 #include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
@@ -378,8 +379,30 @@ static int quic_close_rcv(struct sock *sk, const struct quic_frame *f)
 	return -ESHUTDOWN;
 }
 
+/**
+ * struct quic_rx_pkt - what the frames of one packet showed
+ * @eliciting: a frame asks for an ACK
+ * @non_probing: a frame other than PATH_CHALLENGE, PATH_RESPONSE,
+ *	NEW_CONNECTION_ID and PADDING (RFC 9000 section 9.1)
+ * @challenged: a PATH_CHALLENGE came; @challenge holds its data
+ * @challenge: the data of the last PATH_CHALLENGE: one response per
+ *	packet, however many it holds (section 8.2.1 asks for one)
+ */
+struct quic_rx_pkt {
+	bool	eliciting;
+	bool	non_probing;
+	bool	challenged;
+	u8	challenge[QUIC_PATH_DATA_LEN];
+};
+
+static bool quic_frame_probing(u64 type)
+{
+	return type == QUIC_FRAME_PATH_CHALLENGE || type == QUIC_FRAME_PATH_RESPONSE ||
+	       type == QUIC_FRAME_NEW_CONNECTION_ID || type == QUIC_FRAME_PADDING;
+}
+
 static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
-			  u32 *errcode)
+			  struct quic_rx_pkt *rx, u32 *errcode)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
@@ -393,7 +416,9 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 	case QUIC_FRAME_DATA_BLOCKED:
 	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
 	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
+		return 0;
 	case QUIC_FRAME_PATH_RESPONSE:
+		quic_path_response_rcv(sk, f->path_data);
 		return 0;
 	case QUIC_FRAME_ACK:
 	case QUIC_FRAME_ACK_ECN:
@@ -420,12 +445,10 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		return quic_conn_new_cid_rcv(sk, f, errcode);
 	case QUIC_FRAME_RETIRE_CONNECTION_ID:
 		return quic_conn_retire_cid_rcv(sk, f, errcode);
-	case QUIC_FRAME_PATH_CHALLENGE: {
-		struct quic_frame r = *f;
-
-		r.type = QUIC_FRAME_PATH_RESPONSE;
-		return quic_frame_queue_reply(sk, level, &r);
-	}
+	case QUIC_FRAME_PATH_CHALLENGE:
+		memcpy(rx->challenge, f->path_data, QUIC_PATH_DATA_LEN);
+		rx->challenged = true;
+		return 0;
 	case QUIC_FRAME_CONNECTION_CLOSE:
 	case QUIC_FRAME_CONNECTION_CLOSE_APP:
 		return quic_close_rcv(sk, f);
@@ -448,7 +471,7 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
  * PROTOCOL_VIOLATION (RFC 9000 section 12.4).
  */
 static int quic_frames_rcv(struct sock *sk, u8 level, const u8 *p, u32 len,
-			   bool *eliciting, u32 *errcode, u64 *ftype)
+			   struct quic_rx_pkt *rx, u32 *errcode, u64 *ftype)
 {
 	struct quic_frame f;
 	int n, err;
@@ -469,8 +492,10 @@ static int quic_frames_rcv(struct sock *sk, u8 level, const u8 *p, u32 len,
 			return -EPROTO;
 		}
 		if (quic_frame_ack_eliciting(f.type))
-			*eliciting = true;
-		err = quic_frame_rcv(sk, level, &f, errcode);
+			rx->eliciting = true;
+		if (!quic_frame_probing(f.type))
+			rx->non_probing = true;
+		err = quic_frame_rcv(sk, level, &f, rx, errcode);
 		if (err)
 			return err;
 		p += n;
@@ -526,15 +551,19 @@ static int quic_packet_reset_check(struct sock *sk, const struct sk_buff *skb,
 /* Remove protection and process one packet.  Returns the length to skip
  * to the next coalesced packet, -EAGAIN when the datagram was kept for
  * later, or another negative errno to drop the rest of the datagram.
+ * Sets @moved if it is the newest non-probing 1-RTT packet so far, which
+ * makes its source the peer's address (RFC 9000 section 9.3).
  */
 static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
-			       const u8 *dcid, u8 dcid_len)
+			       const u8 *dcid, u8 dcid_len, const union quic_addr *from,
+			       bool *moved)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
 	u32 len = skb->len - off, hlen, errcode = 0, trunc = 0;
-	bool eliciting = false, update = false;
+	struct quic_rx_pkt rx = {};
 	struct quic_packet_info info;
+	bool update = false;
 	struct quic_space *s;
 	struct quic_crypto *c;
 	u64 pn, ftype = 0;
@@ -627,7 +656,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return -EPROTO;
 	}
 	err = quic_frames_rcv(sk, level, p + hlen, info.len - hlen - quic_crypto_tag_len(c),
-			      &eliciting, &errcode, &ftype);
+			      &rx, &errcode, &ftype);
 	if (err == -EPROTO) {
 		quic_conn_error(sk, errcode, ftype);
 		return err;
@@ -636,8 +665,12 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return err;
 	if (err)
 		return info.len;	/* no memory: not acknowledged, sent again */
+	if (rx.challenged)
+		quic_path_challenge_rcv(sk, from, rx.challenge, skb->len);
 
 	quic_pnspace_mark(&s->recv, pn);
+	if (level == QUIC_CRYPTO_APP && rx.non_probing && (s64)pn > s->largest_recv)
+		*moved = true;
 	if ((s64)pn > s->largest_recv) {
 		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1)
 			s->ack_immediate = true;	/* a gap: RFC 9000 13.2.1 */
@@ -646,7 +679,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	} else {
 		s->ack_immediate = true;
 	}
-	if (eliciting) {
+	if (rx.eliciting) {
 		s->ack_pending++;
 		if (s == &qs->space[QUIC_SPACE_APP] && !s->ack_immediate)
 			quic_ack_timer_arm(sk);
@@ -685,6 +718,8 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 off = QUIC_PKT_CB(skb)->offset;
+	union quic_addr from, to;
+	bool moved = false;
 	const u8 *dcid;
 	u8 dcid_len;
 	int n;
@@ -696,21 +731,32 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return 0;
 	}
-	if (!QUIC_PKT_CB(skb)->counted && !qs->addr_validated)
-		qs->amp_recv += skb->len;
+	quic_addr_from_skb(skb, &from, &to);
+	if (!quic_path_rcv_allowed(sk, &from)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	if (!QUIC_PKT_CB(skb)->counted) {
+		if (!qs->addr_validated)
+			qs->amp_recv += skb->len;
+		if (quic_addr_same(&from, &qs->peer_addr))
+			quic_path_rcv_datagram(sk, skb->len);
+	}
 	QUIC_PKT_CB(skb)->counted = true;
 	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &dcid_len)) {
 		kfree_skb(skb);
 		goto flush;
 	}
 	while (off < skb->len) {
-		n = quic_packet_process(sk, skb, off, dcid, dcid_len);
+		n = quic_packet_process(sk, skb, off, dcid, dcid_len, &from, &moved);
 		if (n == -EAGAIN)
 			goto flush;	/* kept in a pending queue */
 		if (n < 0)
 			break;
 		off += n;
 	}
+	if (moved && !quic_addr_same(&from, &qs->peer_addr))
+		quic_path_rcv_moved(sk, &from, skb->len);
 	kfree_skb(skb);
 flush:
 	quic_conn_flush_check(sk);

@@ -36,6 +36,12 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_HS_RESEND]		= "QuicHandshakeResends",
 	[QUIC_MIB_ACCEPT_DROPPED]	= "QuicAcceptDropped",
 	[QUIC_MIB_ICMP_ABORT]		= "QuicIcmpHandshakeAborts",
+	[QUIC_MIB_PATH_CHALLENGE]	= "QuicPathChallenges",
+	[QUIC_MIB_PATH_MIGRATED]	= "QuicPathMigrations",
+	[QUIC_MIB_PATH_LOCAL]		= "QuicPathLocalMigrations",
+	[QUIC_MIB_PATH_FAILED]		= "QuicPathValidationFails",
+	[QUIC_MIB_PATH_REVERTED]	= "QuicPathReverts",
+	[QUIC_MIB_PATH_UNKNOWN]		= "QuicPathUnknownDropped",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

@@ -43,6 +43,19 @@
  *	exists already, a malformed Initial)
  * @QUIC_MIB_ICMP_ABORT: client handshakes an ICMP error ended (port, host
  *	or network unreachable, quoting the connection's IDs)
+ * @QUIC_MIB_PATH_CHALLENGE: PATH_CHALLENGE frames sent
+ * @QUIC_MIB_PATH_MIGRATED: new peer addresses validated and kept: the
+ *	peer migrated or its NAT rebound
+ * @QUIC_MIB_PATH_LOCAL: moves to a new local address of ours validated
+ *	(QUIC_SOCKOPT_CONNECTION_MIGRATION)
+ * @QUIC_MIB_PATH_FAILED: new paths that failed validation; the connection
+ *	went back to the last validated one
+ * @QUIC_MIB_PATH_REVERTED: connections that went back to the last
+ *	validated peer address before the new one was validated (a packet
+ *	from the old address was newer)
+ * @QUIC_MIB_PATH_UNKNOWN: datagrams dropped because they came from an
+ *	address the connection does not take them from (a client's server,
+ *	a handshake's peer)
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -64,6 +77,12 @@ enum quic_mib_field {
 	QUIC_MIB_HS_RESEND,
 	QUIC_MIB_ACCEPT_DROPPED,
 	QUIC_MIB_ICMP_ABORT,
+	QUIC_MIB_PATH_CHALLENGE,
+	QUIC_MIB_PATH_MIGRATED,
+	QUIC_MIB_PATH_LOCAL,
+	QUIC_MIB_PATH_FAILED,
+	QUIC_MIB_PATH_REVERTED,
+	QUIC_MIB_PATH_UNKNOWN,
 	QUIC_MIB_MAX,
 };
 

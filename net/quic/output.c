@@ -352,9 +352,11 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 	return skb;
 }
 
-/* RFC 9000 section 17.2 and 17.3 */
-static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level,
-			     struct quic_batch *bt)
+/* RFC 9000 section 17.2 and 17.3: write the header of a packet of
+ * @level at the tail of @b->skb, which has @room bytes for it.
+ */
+static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 level,
+			      u32 room, struct quic_batch *bt)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
@@ -362,15 +364,9 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	struct quic_cid_entry *scid = quic_cid_active(&qs->scids);
 	u8 type = quic_packet_type_of(level);
 	struct quic_out o;
-	u32 room;
 	int i;
 	u8 *p;
 
-	if (!dcid || !scid)
-		return -ENOTCONN;
-	b->skb = quic_packet_skb(sk, s, bt, &room);
-	if (!b->skb)
-		return -ENOMEM;
 	b->start = skb_tail_pointer(b->skb);
 	b->level = level;
 	b->tag_len = quic_crypto_tag_len(qs->crypto[level]);
@@ -425,6 +421,21 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	b->pos = o.p;
 	b->end = b->start + room - b->tag_len;
 	return 0;
+}
+
+static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level,
+			     struct quic_batch *bt)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[quic_level_space(level)];
+	u32 room;
+
+	if (!quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids))
+		return -ENOTCONN;
+	b->skb = quic_packet_skb(sk, s, bt, &room);
+	if (!b->skb)
+		return -ENOMEM;
+	return quic_packet_header(sk, b, level, room, bt);
 }
 
 static bool quic_packet_add(struct quic_pkt_builder *b, const u8 *data, u32 len)
@@ -603,8 +614,7 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 	u64 now = div_u64(now_ns, NSEC_PER_USEC);	/* quic_now() */
 
 	s->next_pn++;
-	if (qs->is_server && !qs->addr_validated)
-		qs->amp_sent += size;
+	quic_amplification_sent(qs, size);
 	if (!p)
 		return;
 	p->sent_time = now;
@@ -935,7 +945,94 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		return err;
 	}
 	s->next_pn++;
-	if (qs->is_server && !qs->addr_validated)
-		qs->amp_sent += b.skb->len;
+	quic_amplification_sent(qs, b.skb->len);
 	return quic_xmit(sk, b.skb);
+}
+
+/* A datagram to @to, which is not where the connection sends: routed
+ * each time, the dst cache holds the route to the peer's address.
+ */
+static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr s = qs->local_addr;
+	struct dst_entry *dst;
+
+	if (quic_addr_same(to, &qs->peer_addr))
+		return quic_xmit(sk, skb);
+	skb->mark = READ_ONCE(sk->sk_mark);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	local_bh_disable();
+	dst = quic_route_lookup(qs->udp->sock->sk, to, &s, sk->sk_bound_dev_if);
+	if (IS_ERR(dst)) {
+		local_bh_enable();
+		kfree_skb(skb);
+		return PTR_ERR(dst);
+	}
+	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, to);
+	local_bh_enable();
+	return 0;
+}
+
+/**
+ * quic_output_path_frame - send a PATH_CHALLENGE or PATH_RESPONSE now
+ * @sk: the connection, with its 1-RTT keys
+ * @to: where to: the peer's current address or another one
+ * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
+ * @data: the frame's %QUIC_PATH_DATA_LEN bytes
+ * @ping: add a PING, which makes the packet a non-probing one (RFC 9000
+ *	section 9.3.3: a challenge on the active path gets one back)
+ * @limit: most bytes the datagram may have, for an address that is not
+ *	the peer's current one (three times what came from it)
+ *
+ * The datagram is padded to 1200 bytes (RFC 9000 sections 8.2.1 and
+ * 8.2.2) as far as @limit and the anti-amplification limit of the
+ * current address allow.  It is not kept for loss recovery: a lost
+ * challenge is followed by a new one, a response is never sent again
+ * (section 13.3).
+ *
+ * Return: 0 or an errno.
+ */
+int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
+			   const u8 *data, bool ping, u32 limit)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
+	bool active = quic_addr_same(to, &qs->peer_addr);
+	struct quic_pkt_builder b;
+	struct quic_frame fr = {};
+	u32 room;
+	int err;
+
+	quic_sock_assert_locked(sk);
+	if (!quic_tx_ready(qs, QUIC_CRYPTO_APP) || !qs->udp || qs->closing ||
+	    !quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids) ||
+	    !quic_output_aead_check(sk))
+		return -ENOKEY;
+	room = min3(qs->mss, limit, active ? quic_amplification_room(qs) : U32_MAX);
+	b.skb = alloc_skb(QUIC_HEADROOM + room, GFP_ATOMIC);
+	if (!b.skb)
+		return -ENOMEM;
+	skb_reserve(b.skb, QUIC_HEADROOM);
+	err = quic_packet_header(sk, &b, QUIC_CRYPTO_APP, room, NULL);
+	if (err)
+		return err;
+	fr.type = type;
+	memcpy(fr.path_data, data, QUIC_PATH_DATA_LEN);
+	err = quic_frame_encode(b.pos, b.end - b.pos, &fr);
+	if (err < 0)
+		goto drop;
+	b.pos += err;
+	if (ping && b.pos < b.end)
+		*b.pos++ = QUIC_FRAME_PING;
+	err = quic_packet_seal(sk, &b, min_t(u32, room, QUIC_MIN_DATAGRAM));
+	if (err)
+		goto drop;
+	s->next_pn++;
+	if (active)
+		quic_amplification_sent(qs, b.skb->len);
+	return quic_xmit_to(sk, b.skb, to);
+drop:
+	kfree_skb(b.skb);
+	return err;
 }

@@ -627,6 +627,7 @@ void quic_timers_stop(struct sock *sk)
 	sk_stop_timer(sk, &qs->loss_timer);
 	sk_stop_timer(sk, &qs->ack_timer);
 	sk_stop_timer(sk, &qs->idle_timer);
+	sk_stop_timer(sk, &qs->path.timer);
 	if (hrtimer_try_to_cancel(&qs->pace_timer) == 1)
 		__sock_put(sk);
 }

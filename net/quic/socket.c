@@ -211,6 +211,10 @@ static void quic_unbind(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	if (qs->path.prev_udp) {	/* the other end of a move */
+		quic_udp_sock_put(qs->path.prev_udp);
+		qs->path.prev_udp = NULL;
+	}
 	if (!qs->udp)
 		return;
 	quic_udp_sock_put(qs->udp);
@@ -354,92 +358,6 @@ static int quic_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
-/* Turn a user address into a local or peer address of @sk's family.
- * IPv4-mapped IPv6 addresses become IPv4 ones: they travel over IPv4.
- */
-static int quic_addr_from_user(struct sock *sk, struct sockaddr_unsized *uaddr,
-			       int len, union quic_addr *addr)
-{
-	const struct sockaddr *sa = (const struct sockaddr *)uaddr;
-
-	memset(addr, 0, sizeof(*addr));
-	if (len < (int)sizeof(sa->sa_family))
-		return -EINVAL;
-	if (sa->sa_family != sk->sk_family)
-		return -EAFNOSUPPORT;
-
-	if (sa->sa_family == AF_INET) {
-		if (len < (int)sizeof(struct sockaddr_in))
-			return -EINVAL;
-		memcpy(&addr->v4, sa, sizeof(addr->v4));
-		return 0;
-	}
-
-	if (len < SIN6_LEN_RFC2133)
-		return -EINVAL;
-	memcpy(&addr->v6, sa, min_t(int, len, sizeof(addr->v6)));
-	if (ipv6_addr_v4mapped(&addr->v6.sin6_addr)) {
-		__be32 v4 = addr->v6.sin6_addr.s6_addr32[3];
-		__be16 port = addr->v6.sin6_port;
-
-		memset(addr, 0, sizeof(*addr));
-		addr->v4.sin_family = AF_INET;
-		addr->v4.sin_port = port;
-		addr->v4.sin_addr.s_addr = v4;
-	}
-	return 0;
-}
-
-static int quic_check_local_addr(struct sock *sk, union quic_addr *addr)
-{
-	struct net *net = sock_net(sk);
-	__be32 v4;
-
-	if (addr->sa.sa_family == AF_INET) {
-		v4 = addr->v4.sin_addr.s_addr;
-		if (ipv4_is_multicast(v4) || ipv4_is_lbcast(v4))
-			return -EADDRNOTAVAIL;
-		if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), v4,
-						 inet_addr_type(net, v4)))
-			return -EADDRNOTAVAIL;
-		return 0;
-	}
-
-#if IS_ENABLED(CONFIG_IPV6)
-	{
-		const struct in6_addr *a = &addr->v6.sin6_addr;
-		int type = ipv6_addr_type(a);
-		struct net_device *dev = NULL;
-		bool ok;
-
-		if (type == IPV6_ADDR_ANY)
-			return 0;
-		if (type & IPV6_ADDR_MULTICAST)
-			return -EADDRNOTAVAIL;
-		if (type & IPV6_ADDR_LINKLOCAL) {
-			if (!addr->v6.sin6_scope_id)
-				return -EINVAL;
-		} else {
-			addr->v6.sin6_scope_id = 0;
-		}
-		rcu_read_lock();
-		if (addr->v6.sin6_scope_id) {
-			dev = dev_get_by_index_rcu(net, addr->v6.sin6_scope_id);
-			if (!dev) {
-				rcu_read_unlock();
-				return -ENODEV;
-			}
-		}
-		ok = ipv6_can_nonlocal_bind(net, inet_sk(sk)) ||
-		     ipv6_chk_addr(net, a, dev, 0);
-		rcu_read_unlock();
-		return ok ? 0 : -EADDRNOTAVAIL;
-	}
-#else
-	return -EAFNOSUPPORT;
-#endif
-}
-
 static void quic_set_saddr_v4(struct sock *sk, __be32 addr)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -469,7 +387,7 @@ static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
 	__be16 port;
 	int err;
 
-	err = quic_check_local_addr(sk, addr);
+	err = quic_addr_check_local(sk, addr);
 	if (err)
 		return err;
 

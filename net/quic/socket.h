@@ -18,6 +18,7 @@
 #include "cong.h"
 #include "crypto.h"
 #include "param.h"
+#include "path.h"
 #include "space.h"
 #include "stream.h"
 
@@ -73,6 +74,7 @@ enum {
 	QUIC_DEFER_PACE,
 	QUIC_DEFER_FLUSH,
 	QUIC_DEFER_ICMP,
+	QUIC_DEFER_PATH,
 };
 
 /* Bits of &quic_sock.work_todo: what the receive path leaves to the
@@ -198,6 +200,7 @@ enum {
  * @loss_timer: loss detection and probe timeout
  * @ack_timer: delayed ACK
  * @idle_timer: idle timeout
+ * @path: validation of a new peer address
  * @pace_timer: sends what pacing held back (RFC 9002 section 7.7)
  * @pace_next: earliest time (ns) the pacing schedule lets the next
  *	ack-eliciting packet go
@@ -291,6 +294,7 @@ struct quic_sock {
 	struct timer_list		loss_timer;
 	struct timer_list		ack_timer;
 	struct timer_list		idle_timer;
+	struct quic_path		path;
 	struct hrtimer			pace_timer;
 	u64				pace_next;
 	unsigned long			deferred;
@@ -377,22 +381,42 @@ static inline bool quic_is_listen(const struct sock *sk)
 #define QUIC_AMPLIFICATION	3	/* RFC 9000 section 8.1 */
 #define QUIC_AMP_MIN_PACKET	96	/* a long header, an ACK or a PING, the tag */
 
+static inline u32 quic_amplification_left(u64 recv, u64 sent)
+{
+	u64 limit = QUIC_AMPLIFICATION * recv;
+
+	return sent < limit ? min_t(u64, limit - sent, U32_MAX - 1) : 0;
+}
+
 /**
- * quic_amplification_room - bytes a server may still send
+ * quic_amplification_room - bytes that may still go to the peer's address
  * @qs: the connection
  *
- * RFC 9000 section 8.1: until the client's address is validated, three
- * times what it received.
+ * RFC 9000 section 8.1: until a server has validated the client's
+ * address, three times what it received; and the same for a new peer
+ * address until its validation (section 9.3.1); not for a new local
+ * address of ours: the peer's is validated already (section 9.2).
  *
  * Return: the bytes, U32_MAX when not limited.
  */
 static inline u32 quic_amplification_room(const struct quic_sock *qs)
 {
-	u64 limit = QUIC_AMPLIFICATION * (u64)qs->amp_recv;
+	u32 room = U32_MAX;
 
-	if (!qs->is_server || qs->addr_validated)
-		return U32_MAX;
-	return qs->amp_sent < limit ? min_t(u64, limit - qs->amp_sent, U32_MAX - 1) : 0;
+	if (qs->is_server && !qs->addr_validated)
+		room = quic_amplification_left(qs->amp_recv, qs->amp_sent);
+	if (qs->path.validating && !qs->path.local)
+		room = min(room, quic_amplification_left(qs->path.amp_recv, qs->path.amp_sent));
+	return room;
+}
+
+/* Count @size bytes sent to the peer's current address. */
+static inline void quic_amplification_sent(struct quic_sock *qs, u32 size)
+{
+	if (qs->is_server && !qs->addr_validated)
+		qs->amp_sent += size;
+	if (qs->path.validating)
+		qs->path.amp_sent += size;
 }
 
 /**

@@ -18,8 +18,10 @@
 #include "input.h"
 #include "mib.h"
 #include "output.h"
+#include "path.h"
 #include "socket.h"
 #include "sockopt.h"
+#include "udp.h"
 
 #define QUIC_RTT_MIN		100000
 #define QUIC_RTT_MAX		6000000
@@ -320,6 +322,60 @@ static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 	return quic_sock_set_alpn(sk, buf, optlen);
 }
 
+/* QUIC_SOCKOPT_CONNECTION_MIGRATION on a client: move to the local
+ * address @optval (a sockaddr; port 0 for any), as bind() takes it.
+ */
+static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sockaddr_storage ss = {};
+	struct quic_udp_sock *us, *old;
+	union quic_addr a;
+	__be16 port;
+	int err;
+
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return -ENOTCONN;
+	err = quic_path_may_migrate(sk);
+	if (err)
+		return err;
+	if (optlen > sizeof(ss))
+		optlen = sizeof(ss);
+	if (copy_from_sockptr(&ss, optval, optlen))
+		return -EFAULT;
+	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, optlen, &a);
+	if (err)
+		return err;
+	if (a.sa.sa_family != qs->local_addr.sa.sa_family)
+		return -EAFNOSUPPORT;
+	if (a.sa.sa_family == AF_INET ? a.v4.sin_addr.s_addr == htonl(INADDR_ANY) :
+	    ipv6_addr_any(&a.v6.sin6_addr))
+		return -EINVAL;
+	err = quic_addr_check_local(sk, &a);
+	if (err)
+		return err;
+	port = a.v4.sin_port;	/* same offset in v4 and v6 */
+	if (port && inet_port_requires_bind_service(sock_net(sk), ntohs(port)) &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	us = quic_udp_sock_get(sk, &a);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	if (us == qs->udp) {
+		quic_udp_sock_put(us);
+		return -EINVAL;		/* where we are already */
+	}
+	old = quic_path_migrate(sk, us, &a);
+	if (IS_ERR(old)) {
+		quic_udp_sock_put(us);
+		return PTR_ERR(old);
+	}
+	if (old)
+		quic_udp_sock_put(old);
+	quic_output_flush(sk);
+	return 0;
+}
+
 static int quic_sockopt_close(struct sock *sk, sockptr_t optval,
 			      unsigned int optlen)
 {
@@ -466,8 +522,10 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
 		err = quic_sockopt_params_ext(sk, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_CONNECTION_ID:
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+		err = quic_sockopt_migrate(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_ID:
 		err = sk->sk_state == TCP_ESTABLISHED ? -EOPNOTSUPP : -ENOTCONN;
 		break;
 	default:

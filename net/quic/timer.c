@@ -2,8 +2,8 @@
 /* QUIC kernel implementation
  *
  * What the connection's timers do when they fire: loss detection and
- * probes (RFC 9002 appendix A.9), the delayed ACK, the idle timeout and
- * the pacing timer.  Timers run in softirq; with the socket owned by the
+ * probes (RFC 9002 appendix A.9), the delayed ACK, the idle timeout,
+ * the pacing timer and path validation.  Timers run in softirq; with the socket owned by the
  * user their work waits for release_sock().  Also the early resend of
  * handshake data the receive path asks for (RFC 9002 section 6.2.3).
  * recovery.c decides what is lost and when timers are due; this file
@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "mib.h"
 #include "output.h"
+#include "path.h"
 #include "recovery.h"
 #include "socket.h"
 #include "timer.h"
@@ -149,6 +150,13 @@ static void quic_idle_timer_fn(struct timer_list *t)
 	quic_timer_run(&qs->inet.sk, QUIC_DEFER_IDLE, quic_on_idle_timeout);
 }
 
+static void quic_path_timer_fn(struct timer_list *t)
+{
+	struct quic_sock *qs = timer_container_of(qs, t, path.timer);
+
+	quic_timer_run(&qs->inet.sk, QUIC_DEFER_PATH, quic_path_timeout);
+}
+
 static void quic_on_pace_timeout(struct sock *sk)
 {
 	quic_output_flush(sk);
@@ -189,6 +197,10 @@ void quic_release_cb(struct sock *sk)
 		quic_on_pace_timeout(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(QUIC_DEFER_PATH, &qs->deferred)) {
+		quic_path_timeout(sk);
+		__sock_put(sk);
+	}
 	if (test_and_clear_bit(QUIC_DEFER_ICMP, &qs->deferred))
 		quic_conn_icmp_err(sk, xchg(&sk->sk_err_soft, 0));
 	if (test_and_clear_bit(QUIC_DEFER_FLUSH, &qs->deferred))
@@ -206,6 +218,7 @@ void quic_timers_init(struct sock *sk)
 	timer_setup(&qs->loss_timer, quic_loss_timer_fn, 0);
 	timer_setup(&qs->ack_timer, quic_ack_timer_fn, 0);
 	timer_setup(&qs->idle_timer, quic_idle_timer_fn, 0);
+	timer_setup(&qs->path.timer, quic_path_timer_fn, 0);
 	hrtimer_setup(&qs->pace_timer, quic_pace_timer_fn, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_ABS_PINNED_SOFT);
 }

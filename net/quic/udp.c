@@ -24,7 +24,7 @@
 static DEFINE_MUTEX(quic_udp_mutex);
 static HLIST_HEAD(quic_udp_socks);
 
-static bool quic_addr_same(const union quic_addr *a, const union quic_addr *b)
+static bool quic_udp_addr_same(const union quic_addr *a, const union quic_addr *b)
 {
 	if (a->sa.sa_family != b->sa.sa_family)
 		return false;
@@ -114,7 +114,7 @@ struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *
 	if (addr->v4.sin_port) {	/* same offset in v4 and v6 */
 		hlist_for_each_entry(us, &quic_udp_socks, node) {
 			if (!net_eq(sock_net(us->sock->sk), net) ||
-			    !quic_addr_same(&us->addr, addr))
+			    !quic_udp_addr_same(&us->addr, addr))
 				continue;
 			if (!quic_udp_may_share(us, sk)) {
 				us = ERR_PTR(-EADDRINUSE);

@@ -18,6 +18,10 @@
 #	(-V makes it send a Retry: the client netns' QuicRetryReceived grows)
 #   server-h3-CIPHER[-retry|-ipv6]: gtlsclient downloads from our server
 #	(--retry: the server netns' QuicRetrySent grows)
+#   server-h3-CIPHER-rebind|-migrate: gtlsclient moves to a new local port
+#	1 s into the handshake's aftermath (--change-local-addr), as a NAT
+#	rebinding (--nat-rebinding: it does not validate the path) or as a
+#	migration of its own: the server netns' QuicPathMigrations grows
 #   self-h3-CIPHER[-retry|-404]: our client from our server (-404: a
 #	missing file must make the client fail with HTTP status 404)
 #   *-bighello: our client offers FFDHE8192 and X25519 key shares, for a
@@ -213,8 +217,8 @@ client_case()
 # gtlsclient <- our server
 server_case()
 {
-	local name=$1 cipher=$2 retry=$3 v6=$4 addr=$saddr url spid crc src why r0 r1
-	local dl=$work/$name.dl
+	local name=$1 cipher=$2 retry=$3 v6=$4 mig=$5 addr=$saddr url spid crc src why r0 r1
+	local dl=$work/$name.dl m0 m1 copt=()
 
 	port=$((port + 1))
 	url="https://$addr:$port/data.bin"
@@ -227,6 +231,9 @@ server_case()
 	rm -rf "$dl"
 	mkdir -p "$dl"
 	r0=$(counter "$sns" QuicRetrySent)
+	m0=$(counter "$sns" QuicPathMigrations)
+	[ -n "$mig" ] && copt=(--change-local-addr=1s)
+	[ "$mig" = rebind ] && copt+=(--nat-rebinding)
 	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
 		--key "$work/key.pem" --cipher "$cipher" ${retry:+--retry} --count 1 \
 		"$addr" "$port" "$www" > "$work/$name.quic_h3.log" 2>&1 &
@@ -237,8 +244,8 @@ server_case()
 		return
 	fi
 	ip netns exec "$cns" timeout $TMO "$GTLSCLIENT" "${quiet[@]}" --exit-on-first-stream-close \
-		--ciphers="$(prio "$cipher")" --download "$dl" "$addr" "$port" "$url" \
-		> "$work/$name.gtlsclient.log" 2>&1
+		"${copt[@]}" --ciphers="$(prio "$cipher")" --download "$dl" "$addr" "$port" \
+		"$url" > "$work/$name.gtlsclient.log" 2>&1
 	crc=$?
 	# The server ends its connection when the client closes it.
 	timeout 30 tail --pid="$spid" -f /dev/null
@@ -250,6 +257,7 @@ server_case()
 		src=$?
 	fi
 	r1=$(counter "$sns" QuicRetrySent)
+	m1=$(counter "$sns" QuicPathMigrations)
 	if [ $crc -ne 0 ]; then
 		not_ok "$name" "gtlsclient failed (exit $crc)"
 	elif ! why=$(check_file "$dl/data.bin"); then
@@ -259,6 +267,8 @@ server_case()
 			"$work/$name.quic_h3.log")"
 	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
 		not_ok "$name" "QuicRetrySent did not grow ($r0 -> $r1)"
+	elif [ -n "$mig" ] && ! [ "${m1:-0}" -gt "${m0:-0}" ]; then
+		not_ok "$name" "QuicPathMigrations did not grow ($m0 -> $m1)"
 	else
 		ok "$name"
 	fi
@@ -339,7 +349,8 @@ client-h3-aes256gcm client-h3-aes128gcm-ipv6
 client-h3-aes128gcm-bighello client-h3-aes128gcm-retry-bighello
 client-h3-aes128gcm-bighello-mtu1280 client-h3-aes128gcm-retry-bighello-mtu1280
 server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
-server-h3-aes256gcm server-h3-chacha20-ipv6"
+server-h3-aes256gcm server-h3-chacha20-ipv6
+server-h3-aes128gcm-rebind server-h3-aes128gcm-migrate"
 
 cases=${H3_CASES:-$cases}
 
@@ -363,15 +374,16 @@ setup || fail_all "network namespace setup failed"
 
 for c in $cases; do
 	IFS=- read -r kind _ cipher opt <<< "$c"	# opt: the rest
-	retry='' v6=0 big=0
+	retry='' v6=0 big=0 mig=''
 	case $opt in *retry*) retry=1 ;; esac
+	case $opt in rebind | migrate) mig=$opt ;; esac
 	case $opt in *ipv6*) v6=1 ;; esac
 	case $opt in *bighello*) big=1 ;; esac
 	case $opt in *mtu1280*) set_mtu 1280 ;; esac
 	case $kind in
 	self) self_case "$c" "$cipher" "$opt" ;;
 	client) client_case "$c" "$cipher" "$retry" "$v6" "$big" ;;
-	server) server_case "$c" "$cipher" "$retry" "$v6" ;;
+	server) server_case "$c" "$cipher" "$retry" "$v6" "$mig" ;;
 	esac
 	case $opt in *mtu1280*) set_mtu 1500 ;; esac
 done

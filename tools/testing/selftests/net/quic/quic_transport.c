@@ -83,17 +83,29 @@ FIXTURE_TEARDOWN(conn)
 	close(self->lfd);
 }
 
-/* Send @total bytes on a new stream with FIN; the peer returns the hash. */
+/* Send @total bytes on a new stream with FIN; the peer returns the hash,
+ * and how many QUIC_EVENT_CONNECTION_MIGRATION events of the peer's
+ * migrations it read meanwhile (if the test enabled them), which this
+ * returns.
+ */
 static int transfer(struct __test_metadata *_metadata, int cfd, int sfd, size_t total)
 {
 	static unsigned char buf[65536];
-	uint64_t state = 42, h = 0xcbf29ce484222325ULL;
+	uint64_t state = 42, h = 0xcbf29ce484222325ULL, events = 0;
+	struct quic_stream_info si = { .stream_id = -1 };
+	socklen_t sl = sizeof(si);
 	uint32_t flags = 0;
-	int64_t sid = -1;
+	int64_t sid;
 	size_t sent = 0;
 	pid_t pid;
 	int st;
 
+	/* the client's next bidirectional stream, whichever transfer this is */
+	if (getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &si, &sl)) {
+		TH_LOG("QUIC_SOCKOPT_STREAM_OPEN: %s", strerror(errno));
+		return -1;
+	}
+	sid = si.stream_id;
 	pid = fork();
 	if (!pid) {	/* the server: hash until FIN, reply on the stream */
 		uint64_t rh = 0xcbf29ce484222325ULL, got = 0;
@@ -103,12 +115,22 @@ static int transfer(struct __test_metadata *_metadata, int cfd, int sfd, size_t 
 			n = stream_recv(sfd, &sid, &flags, buf, sizeof(buf));
 			if (n < 0)
 				_exit(2);
+			if (flags & MSG_QUIC_NOTIFICATION) {
+				if (n == 2 && buf[0] == QUIC_EVENT_CONNECTION_MIGRATION &&
+				    buf[1] == 0)
+					events++;
+				else
+					_exit(4);
+				flags = 0;
+				continue;
+			}
 			rh = fnv(rh, buf, n);
 			got += n;
 		} while (!(flags & MSG_QUIC_STREAM_FIN));
 		memcpy(buf, &rh, 8);
 		memcpy(buf + 8, &got, 8);
-		_exit(stream_send(sfd, sid, MSG_QUIC_STREAM_FIN, buf, 16) == 16 ? 0 : 3);
+		memcpy(buf + 16, &events, 8);
+		_exit(stream_send(sfd, sid, MSG_QUIC_STREAM_FIN, buf, 24) == 24 ? 0 : 3);
 	}
 	while (sent < total) {
 		size_t n = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
@@ -116,24 +138,22 @@ static int transfer(struct __test_metadata *_metadata, int cfd, int sfd, size_t 
 
 		fill(buf, n, &state);
 		h = fnv(h, buf, n);
-		r = stream_send(cfd, sid, (sent ? 0 : MSG_QUIC_STREAM_NEW) |
-				(sent + n == total ? MSG_QUIC_STREAM_FIN : 0), buf, n);
+		r = stream_send(cfd, sid, sent + n == total ? MSG_QUIC_STREAM_FIN : 0, buf, n);
 		if (r != (ssize_t)n) {
 			TH_LOG("send at %zu: %zd (%s)", sent, r, strerror(errno));
 			break;
 		}
-		if (sid == -1)
-			sid = 0;	/* the first client bidi stream */
 		sent += n;
 	}
 	EXPECT_EQ(sent, total);
-	EXPECT_EQ(stream_recv(cfd, &sid, &flags, buf, sizeof(buf)), 16);
+	EXPECT_EQ(stream_recv(cfd, &sid, &flags, buf, sizeof(buf)), 24);
 	EXPECT_TRUE(flags & MSG_QUIC_STREAM_FIN);
 	EXPECT_EQ(memcmp(buf, &h, 8), 0);
 	EXPECT_EQ(memcmp(buf + 8, &total, 8), 0);
+	memcpy(&events, buf + 16, 8);
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	return 0;
+	return events;
 }
 
 TEST_F(conn, established)
@@ -843,6 +863,441 @@ TEST(icmp_port_unreachable)
 		EXPECT_GT(2000, t);
 		EXPECT_EQ(mib("QuicIcmpHandshakeAborts"), aborts + 1);
 		close(cfd);
+	}
+}
+
+/* A NAT in front of the server on loopback.  The client's datagrams
+ * leave it from one of its mappings, UDP sockets of their own: 127.0.0.1
+ * (map 0), another port of it (map 1), 127.0.0.2 (map 2); a rebinding
+ * moves to the next mapping once the client sent @rebind_at[i] bytes.
+ * What the server sends to a mapping no longer in use is dropped, as by
+ * a NAT that forgot it, unless @old_open; with @blackhole_ms, what it
+ * sends to the new mapping is dropped for that long after a rebinding.
+ * With @spoof_at, one datagram of the client is sent once more from an
+ * attacker's socket (127.0.0.3, map 3), before (@spoof_first) or after
+ * the genuine one; the attacker never answers.  With @divert, the
+ * server's @divert-th datagram reaches the client from 127.0.0.4 instead
+ * of from the NAT's address.  The counters are the thread's until
+ * nat_stop().
+ */
+#define NAT_MAPS	4
+#define NAT_ATTACKER	3
+
+struct nat {
+	int front, alt, map[NAT_MAPS];
+	struct sockaddr_in addr[NAT_MAPS];
+	int cur;
+	long rebind_at[2];
+	double blackhole_ms;
+	bool old_open;
+	long spoof_at;
+	bool spoof_first;
+	int divert;
+	long client_bytes;	/* UDP payload from the client */
+	int server_dgrams;	/* datagrams from the server to the client */
+	int stale;		/* the server's datagrams to a mapping not in use */
+	int blackholed;		/* dropped by @blackhole_ms */
+	long attacker_bytes;	/* the server's bytes to the attacker */
+	long spoof_len;		/* the length of the copy the attacker sent */
+	double rebind_time;
+	double stall_ms;	/* longest pause in the client's datagrams */
+	int stop;
+	pthread_t thread;
+};
+
+static void nat_client(struct nat *r, const char *buf, ssize_t n, double *last)
+{
+	double t = now_ms();
+
+	if (*last && t - *last > r->stall_ms)
+		r->stall_ms = t - *last;
+	*last = t;
+	r->client_bytes += n;
+	if (r->cur < 2 && r->rebind_at[r->cur] && r->client_bytes >= r->rebind_at[r->cur]) {
+		r->cur++;
+		r->rebind_time = t;
+	}
+	if (r->spoof_at && !r->spoof_len && r->client_bytes >= r->spoof_at) {
+		r->spoof_len = n;
+		if (!r->spoof_first)
+			send(r->map[r->cur], buf, n, 0);
+		send(r->map[NAT_ATTACKER], buf, n, 0);
+		if (!r->spoof_first)
+			return;
+	}
+	send(r->map[r->cur], buf, n, 0);
+}
+
+static void nat_server(struct nat *r, int i, const char *buf, ssize_t n,
+		       const struct sockaddr_storage *client, socklen_t clen)
+{
+	if (i == NAT_ATTACKER) {
+		r->attacker_bytes += n;
+		return;
+	}
+	if (i != r->cur && !r->old_open) {
+		r->stale++;
+		return;
+	}
+	if (i == r->cur && r->cur && now_ms() - r->rebind_time < r->blackhole_ms) {
+		r->blackholed++;
+		return;
+	}
+	r->server_dgrams++;
+	sendto(r->server_dgrams == r->divert ? r->alt : r->front, buf, n, 0,
+	       (const void *)client, clen);
+}
+
+static void *nat_run(void *arg)
+{
+	struct nat *r = arg;
+	struct sockaddr_storage client;
+	struct pollfd p[1 + NAT_MAPS];
+	socklen_t clen = 0;
+	double last = 0;
+	char buf[2048];
+	ssize_t n;
+	int i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		p[0].fd = r->front;
+		p[0].events = POLLIN;
+		for (i = 0; i < NAT_MAPS; i++) {
+			p[1 + i].fd = r->map[i];
+			p[1 + i].events = POLLIN;
+		}
+		if (poll(p, 1 + NAT_MAPS, 50) <= 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			clen = sizeof(client);
+			n = recvfrom(r->front, buf, sizeof(buf), 0, (void *)&client, &clen);
+			if (n > 0)
+				nat_client(r, buf, n, &last);
+		}
+		for (i = 0; i < NAT_MAPS; i++) {
+			if (!(p[1 + i].revents & POLLIN))
+				continue;
+			n = recv(r->map[i], buf, sizeof(buf), 0);
+			if (n > 0 && clen)
+				nat_server(r, i, buf, n, &client, clen);
+		}
+	}
+	return NULL;
+}
+
+static int udp_on(const char *ip, struct sockaddr_in *a, const struct sockaddr_storage *peer)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	if (fd < 0 || bind(fd, (void *)a, sizeof(*a)) || getsockname(fd, (void *)a, &len) ||
+	    (peer && connect(fd, (const void *)peer, sizeof(struct sockaddr_in))))
+		return -1;
+	return fd;
+}
+
+/* A listener behind NAT @r and a client through it, established. */
+static void nat_establish(struct __test_metadata *_metadata, struct nat *r,
+			  struct _test_data_conn *c)
+{
+	static const char *const ips[NAT_MAPS] = {
+		"127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.3"
+	};
+	struct quic_event_option ev = { QUIC_EVENT_CONNECTION_MIGRATION, 1 };
+	struct sockaddr_storage ss;
+	struct sockaddr_in front;
+	socklen_t len;
+	uint32_t tag;
+	int i;
+
+	c->lfd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	ASSERT_GE(c->lfd, 0);
+	len = loopback(AF_INET, &ss, 0);
+	ASSERT_EQ(bind(c->lfd, (struct sockaddr *)&ss, len), 0);
+	ASSERT_EQ(listen(c->lfd, 8), 0);
+	ASSERT_EQ(getsockname(c->lfd, (struct sockaddr *)&ss, &len), 0);
+	for (i = 0; i < NAT_MAPS; i++) {
+		r->map[i] = udp_on(ips[i], &r->addr[i], &ss);
+		ASSERT_GE(r->map[i], 0);
+	}
+	r->front = udp_on("127.0.0.1", &front, NULL);
+	r->alt = udp_on("127.0.0.4", &front, NULL);
+	ASSERT_GE(r->alt, 0);
+	ASSERT_EQ(getsockname(r->front, (struct sockaddr *)&ss, &len), 0);
+	ASSERT_EQ(pthread_create(&r->thread, NULL, nat_run, r), 0);
+	c->cfd = pair_hello(AF_INET, &ss, len, 1, 0);
+	ASSERT_GE(c->cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	c->sfd = pair_accept(c->lfd, &tag);
+	ASSERT_GE(c->sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+	ASSERT_EQ(pair_finish(c->cfd, c->sfd, TLS_CIPHER_AES_GCM_128), 0)
+		TH_LOG("%s: %s", pair_err, strerror(errno));
+	ASSERT_EQ(setsockopt(c->sfd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, sizeof(ev)), 0);
+}
+
+static void nat_stop(struct nat *r, struct _test_data_conn *c)
+{
+	int i;
+
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(r->thread, NULL);
+	close(r->front);
+	close(r->alt);
+	for (i = 0; i < NAT_MAPS; i++)
+		close(r->map[i]);
+	close(c->cfd);
+	close(c->sfd);
+	close(c->lfd);
+}
+
+/* Whether the server's peer address is mapping @i of @r. */
+static bool peer_is(int sfd, const struct nat *r, int i)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	return !getpeername(sfd, (struct sockaddr *)&a, &len) &&
+	       a.sin_addr.s_addr == r->addr[i].sin_addr.s_addr &&
+	       a.sin_port == r->addr[i].sin_port;
+}
+
+struct path_mibs {
+	long challenges, migrations, fails, reverts, unknown;
+};
+
+static void path_mibs(struct path_mibs *m)
+{
+	m->challenges = mib("QuicPathChallenges");
+	m->migrations = mib("QuicPathMigrations");
+	m->fails = mib("QuicPathValidationFails");
+	m->reverts = mib("QuicPathReverts");
+	m->unknown = mib("QuicPathUnknownDropped");
+}
+
+/*
+ * RFC 9000 section 9.3: a NAT rebinds the client's port at 4 MiB of a
+ * 16 MiB upload, then its address at 10 MiB.  Each time the server
+ * sees the newest packets come from a new address, moves there,
+ * validates it with PATH_CHALLENGE and tells its user with
+ * QUIC_EVENT_CONNECTION_MIGRATION; the data arrives whole and the server
+ * ends up sending to the last mapping.  Without migration the server
+ * keeps sending to the first mapping, which the NAT forgot: the upload
+ * stalls and the connection times out.
+ */
+TEST(nat_rebinding)
+{
+	struct nat r = { .rebind_at = { 4 << 20, 10 << 20 } };
+	struct path_mibs m0, m1;
+	struct _test_data_conn c;
+	double t;
+	int ev;
+
+	path_mibs(&m0);
+	nat_establish(_metadata, &r, &c);
+	t = now_ms();
+	ev = transfer(_metadata, c.cfd, c.sfd, 16 << 20);
+	t = now_ms() - t;
+	path_mibs(&m1);
+	EXPECT_TRUE(peer_is(c.sfd, &r, 2));
+	nat_stop(&r, &c);
+	printf("# 16 MiB in %.0f ms, longest pause of the client %.0f ms, %d datagrams to forgotten mappings\n",
+	       t, r.stall_ms, r.stale);
+	EXPECT_EQ(r.cur, 2);
+	EXPECT_EQ(ev, 2);
+	EXPECT_EQ(m1.migrations - m0.migrations, 2);
+	EXPECT_EQ(m1.fails - m0.fails, 0);
+	EXPECT_EQ(m1.reverts - m0.reverts, 0);
+	/* one to each new address, one to each old one at least */
+	EXPECT_GE(m1.challenges - m0.challenges, 4);
+	EXPECT_EQ(m1.unknown - m0.unknown, 0);
+}
+
+/*
+ * RFC 9000 sections 9.3.2 and 9.3.3: an attacker on the path sends a
+ * copy of one of the client's datagrams from its own address.  Arriving
+ * first, the copy moves the server there; the server challenges the
+ * attacker's address (no answer) and the client's old one, and the
+ * client's next packet from there moves it back: no migration, at most
+ * three times the copy's size sent to the attacker.  Arriving after the
+ * genuine datagram, the copy is a duplicate and changes nothing.
+ */
+TEST(spoofed_copy)
+{
+	int first;
+
+	for (first = 1; first >= 0; first--) {
+		struct nat r = { .spoof_at = 1 << 20, .spoof_first = first };
+		struct path_mibs m0, m1;
+		struct _test_data_conn c;
+		int ev;
+
+		path_mibs(&m0);
+		nat_establish(_metadata, &r, &c);
+		ev = transfer(_metadata, c.cfd, c.sfd, 4 << 20);
+		path_mibs(&m1);
+		EXPECT_TRUE(peer_is(c.sfd, &r, 0));
+		nat_stop(&r, &c);
+		printf("# copy first: %d, %ld bytes to the attacker for its %ld\n", first,
+		       r.attacker_bytes, r.spoof_len);
+		EXPECT_GT(r.spoof_len, 0);
+		EXPECT_EQ(ev, 0);
+		EXPECT_EQ(m1.migrations - m0.migrations, 0);
+		EXPECT_EQ(m1.fails - m0.fails, 0);
+		EXPECT_EQ(m1.reverts - m0.reverts, first);
+		EXPECT_LE(r.attacker_bytes, 3 * r.spoof_len);
+		if (first) {
+			EXPECT_GT(r.attacker_bytes, 0);
+		} else {
+			EXPECT_EQ(r.attacker_bytes, 0);
+			EXPECT_EQ(m1.challenges - m0.challenges, 0);
+		}
+	}
+}
+
+/*
+ * RFC 9000 section 8.2.4 and 9.3.2: the NAT rebinds, but what the
+ * server sends to the new mapping is lost for 4 s (the old mapping
+ * still delivers).  The validation is abandoned after three PTOs (about
+ * 3 s with the initial RTT of 333 ms) and the server goes back to the
+ * old address; the client's next packet moves it again, and once the
+ * blackhole is over a challenge gets through.  The upload completes
+ * (the server's acknowledgments reach the client as soon as it sends to
+ * a working address), the validation may end a little later.
+ */
+TEST(new_path_blackholed)
+{
+	struct nat r = { .rebind_at = { 256 << 10 }, .blackhole_ms = 4000, .old_open = true };
+	struct path_mibs m0, m1;
+	struct _test_data_conn c;
+	double t;
+	int ev, i;
+
+	path_mibs(&m0);
+	nat_establish(_metadata, &r, &c);
+	t = now_ms();
+	ev = transfer(_metadata, c.cfd, c.sfd, 1 << 20);
+	t = now_ms() - t;
+	for (i = 0; i < 100 && mib("QuicPathMigrations") == m0.migrations; i++)
+		usleep(50000);
+	ev += transfer(_metadata, c.cfd, c.sfd, 4096);	/* the event, if late */
+	path_mibs(&m1);
+	EXPECT_TRUE(peer_is(c.sfd, &r, 1));
+	nat_stop(&r, &c);
+	printf("# 1 MiB in %.0f ms, %d datagrams of the server blackholed\n", t, r.blackholed);
+	EXPECT_EQ(r.cur, 1);
+	EXPECT_GT(r.blackholed, 0);
+	EXPECT_EQ(ev, 1);
+	EXPECT_EQ(m1.fails - m0.fails, 1);
+	EXPECT_EQ(m1.migrations - m0.migrations, 1);
+	EXPECT_GT(t, 3000);
+}
+
+/*
+ * RFC 9000 section 9: a client takes packets only from its server's
+ * address.  One datagram of the server reaches the client from another
+ * address: dropped and counted, and the loss repaired as any other.
+ */
+TEST(client_drops_other_address)
+{
+	struct nat r = { .divert = 20 };
+	struct path_mibs m0, m1;
+	struct _test_data_conn c;
+
+	path_mibs(&m0);
+	nat_establish(_metadata, &r, &c);
+	transfer(_metadata, c.cfd, c.sfd, 1 << 20);
+	path_mibs(&m1);
+	nat_stop(&r, &c);
+	EXPECT_GE(r.server_dgrams, 20);
+	EXPECT_EQ(m1.unknown - m0.unknown, 1);
+	EXPECT_EQ(m1.migrations - m0.migrations, 0);
+}
+
+struct migrate_arg {
+	int fd;
+	int delay_ms;
+	struct sockaddr_storage to;
+	socklen_t len;
+	int ret, err;
+};
+
+static void *migrate_later(void *arg)
+{
+	struct migrate_arg *m = arg;
+
+	usleep(m->delay_ms * 1000);
+	m->ret = setsockopt(m->fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION, &m->to, m->len);
+	m->err = errno;
+	return NULL;
+}
+
+/*
+ * RFC 9000 section 9.2: the client moves to a new local address during
+ * a 16 MiB upload (QUIC_SOCKOPT_CONNECTION_MIGRATION): to 127.0.0.2
+ * over IPv4, to a new port of ::1 over IPv6.  It sends from there at
+ * once with a new connection ID, validates the server's address on the
+ * new path, and the server follows it (its user gets the event).  The
+ * upload arrives whole; both ends show the new address.  A server's
+ * move is refused.
+ */
+TEST(active_migration)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct quic_event_option ev = { QUIC_EVENT_CONNECTION_MIGRATION, 1 };
+		struct migrate_arg m = { .delay_ms = 300 };
+		struct sockaddr_storage ca, sa;
+		struct path_mibs m0, m1;
+		struct _test_data_conn c;
+		long local0, local1;
+		socklen_t len;
+		pthread_t th;
+		int n;
+
+		establish(_metadata, families[i], TLS_CIPHER_AES_GCM_128, &c);
+		ASSERT_EQ(setsockopt(c.sfd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev, sizeof(ev)), 0);
+		m.fd = c.cfd;
+		m.len = loopback(families[i], &m.to, 0);
+		if (families[i] == AF_INET)
+			inet_pton(AF_INET, "127.0.0.2", &((struct sockaddr_in *)&m.to)->sin_addr);
+		transfer(_metadata, c.cfd, c.sfd, 4096);	/* confirmed by now */
+		path_mibs(&m0);
+		local0 = mib("QuicPathLocalMigrations");
+		ASSERT_EQ(pthread_create(&th, NULL, migrate_later, &m), 0);
+		n = transfer(_metadata, c.cfd, c.sfd, 16 << 20);
+		pthread_join(th, NULL);
+		path_mibs(&m1);
+		local1 = mib("QuicPathLocalMigrations");
+		EXPECT_EQ(m.ret, 0) TH_LOG("migration: %s", strerror(m.err));
+		EXPECT_EQ(n, 1);
+		EXPECT_EQ(local1 - local0, 1);
+		EXPECT_EQ(m1.migrations - m0.migrations, 1);
+		EXPECT_EQ(m1.fails - m0.fails, 0);
+		len = sizeof(ca);
+		ASSERT_EQ(getsockname(c.cfd, (struct sockaddr *)&ca, &len), 0);
+		len = sizeof(sa);
+		ASSERT_EQ(getpeername(c.sfd, (struct sockaddr *)&sa, &len), 0);
+		EXPECT_EQ(memcmp(&ca, &sa, len), 0);
+		if (families[i] == AF_INET)
+			EXPECT_EQ(((struct sockaddr_in *)&ca)->sin_addr.s_addr,
+				  htonl(0x7f000002));
+		/* Once more, between transfers: a new port of the first address */
+		m.len = loopback(families[i], &m.to, 0);
+		ASSERT_EQ(setsockopt(c.cfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+				     &m.to, m.len), 0);
+		EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, 1 << 20), 1);
+		EXPECT_EQ(mib("QuicPathLocalMigrations"), local1 + 1);
+		/* The server does not migrate */
+		EXPECT_EQ(setsockopt(c.sfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+				     &m.to, m.len), -1);
+		EXPECT_EQ(errno, EOPNOTSUPP);
+		close(c.cfd);
+		close(c.sfd);
+		close(c.lfd);
 	}
 }
 
