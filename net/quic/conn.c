@@ -271,10 +271,27 @@ void quic_conn_version_rcv(struct sock *sk, const struct quic_packet_info *info,
  */
 int quic_conn_new_token(struct sock *sk)
 {
+	int err = quic_conn_queue_token(sk);
+
+	if (!err)
+		quic_output_flush(sk);
+	return err;
+}
+
+/**
+ * quic_conn_queue_token - queue a NEW_TOKEN frame for the peer's address
+ * @sk: a server connection, locked
+ *
+ * As quic_conn_new_token(), but the frame waits for the next flush.
+ *
+ * Return: 0, -ENOTCONN before the handshake, -EINVAL on a client, or
+ * the queueing error.
+ */
+int quic_conn_queue_token(struct sock *sk)
+{
 	struct quic_sock *qs = quic_sk(sk);
 	u8 token[QUIC_TOKEN_BUF_LEN];
 	struct quic_frame fr = {};
-	int err;
 
 	if (!qs->handshake_done || qs->closing)
 		return -ENOTCONN;
@@ -283,10 +300,7 @@ int quic_conn_new_token(struct sock *sk)
 	fr.type = QUIC_FRAME_NEW_TOKEN;
 	fr.bytes.data = token;
 	fr.bytes.len = quic_token_make(token, QUIC_TOKEN_NEW, &qs->peer_addr, NULL);
-	err = quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
-	if (!err)
-		quic_output_flush(sk);
-	return err;
+	return quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr);
 }
 
 /**
@@ -372,8 +386,12 @@ void quic_conn_free(struct sock *sk)
 /* The transmit path writes a long header's Length in 2 bytes. */
 static_assert(QUIC_MTU_MAX < 16384);
 
-/* The largest UDP payload the route allows, within both sides' limits. */
-static void quic_conn_set_mss(struct sock *sk)
+/**
+ * quic_conn_set_mss - the largest UDP payload the route allows, within
+ *	both sides' limits
+ * @sk: the connection, with its addresses set
+ */
+void quic_conn_set_mss(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 mtu = min_t(u32, quic_route_mtu(sk), QUIC_MTU_MAX), hdr;
@@ -964,7 +982,8 @@ int quic_conn_set_secret(struct sock *sk, const struct quic_crypto_secret *s)
  * @sk: the connection, locked
  *
  * RFC 9000 section 9.5: packets from a new local address carry an ID not
- * used before; the one in use is retired.
+ * used before; the one in use is retired.  A peer that uses zero-length
+ * IDs has only that one.
  *
  * Return: 0, -EAGAIN when the peer gave no other, -ENOBUFS.
  */
@@ -975,6 +994,8 @@ int quic_conn_next_dcid(struct sock *sk)
 	struct quic_frame fr = {};
 
 	quic_sock_assert_locked(sk);
+	if (e && !e->cid.len)
+		return 0;	/* zero-length: there is nothing to change */
 	if (!e || qs->dcids.count < 2)
 		return -EAGAIN;
 	fr.type = QUIC_FRAME_RETIRE_CONNECTION_ID;

@@ -31,6 +31,8 @@ void quic_conn_free_old_keys(struct sock *sk);
 bool quic_conn_work_run(struct sock *sk);
 int quic_conn_key_update(struct sock *sk);
 int quic_conn_new_token(struct sock *sk);
+int quic_conn_queue_token(struct sock *sk);
+void quic_conn_set_mss(struct sock *sk);
 void quic_conn_set_peer_inet(struct sock *sk, const union quic_addr *a);
 void quic_conn_set_local_inet(struct sock *sk, const union quic_addr *a);
 int quic_conn_next_dcid(struct sock *sk);

@@ -384,15 +384,16 @@ static int quic_close_rcv(struct sock *sk, const struct quic_frame *f)
  * @eliciting: a frame asks for an ACK
  * @non_probing: a frame other than PATH_CHALLENGE, PATH_RESPONSE,
  *	NEW_CONNECTION_ID and PADDING (RFC 9000 section 9.1)
- * @challenged: a PATH_CHALLENGE came; @challenge holds its data
- * @challenge: the data of the last PATH_CHALLENGE: one response per
- *	packet, however many it holds (section 8.2.1 asks for one)
+ * @challenges: PATH_CHALLENGE frames in @challenge, answered in one
+ *	datagram once the packet is processed; those past
+ *	%QUIC_PATH_RESPONSES in one packet go unanswered
+ * @challenge: their data
  */
 struct quic_rx_pkt {
 	bool	eliciting;
 	bool	non_probing;
-	bool	challenged;
-	u8	challenge[QUIC_PATH_DATA_LEN];
+	u8	challenges;
+	u8	challenge[QUIC_PATH_RESPONSES][QUIC_PATH_DATA_LEN];
 };
 
 static bool quic_frame_probing(u64 type)
@@ -446,8 +447,9 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 	case QUIC_FRAME_RETIRE_CONNECTION_ID:
 		return quic_conn_retire_cid_rcv(sk, f, errcode);
 	case QUIC_FRAME_PATH_CHALLENGE:
-		memcpy(rx->challenge, f->path_data, QUIC_PATH_DATA_LEN);
-		rx->challenged = true;
+		if (rx->challenges < QUIC_PATH_RESPONSES)
+			memcpy(rx->challenge[rx->challenges++], f->path_data,
+			       QUIC_PATH_DATA_LEN);
 		return 0;
 	case QUIC_FRAME_CONNECTION_CLOSE:
 	case QUIC_FRAME_CONNECTION_CLOSE_APP:
@@ -556,7 +558,7 @@ static int quic_packet_reset_check(struct sock *sk, const struct sk_buff *skb,
  */
 static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 			       const u8 *dcid, u8 dcid_len, const union quic_addr *from,
-			       bool *moved)
+			       const union quic_addr *to, bool *moved)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
@@ -665,11 +667,11 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return err;
 	if (err)
 		return info.len;	/* no memory: not acknowledged, sent again */
-	if (rx.challenged)
-		quic_path_challenge_rcv(sk, from, rx.challenge, skb->len);
+	if (rx.challenges)
+		quic_path_challenge_rcv(sk, from, to, rx.challenge, rx.challenges, skb->len);
 
 	quic_pnspace_mark(&s->recv, pn);
-	if (level == QUIC_CRYPTO_APP && rx.non_probing && (s64)pn > s->largest_recv)
+	if (level == QUIC_CRYPTO_APP && rx.non_probing && quic_path_newest(&qs->path, pn))
 		*moved = true;
 	if ((s64)pn > s->largest_recv) {
 		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1)
@@ -732,7 +734,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	quic_addr_from_skb(skb, &from, &to);
-	if (!quic_path_rcv_allowed(sk, &from)) {
+	if (!quic_path_rcv_allowed(sk, &from, &to)) {
 		kfree_skb(skb);
 		return 0;
 	}
@@ -748,15 +750,19 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		goto flush;
 	}
 	while (off < skb->len) {
-		n = quic_packet_process(sk, skb, off, dcid, dcid_len, &from, &moved);
+		n = quic_packet_process(sk, skb, off, dcid, dcid_len, &from, &to, &moved);
 		if (n == -EAGAIN)
 			goto flush;	/* kept in a pending queue */
 		if (n < 0)
 			break;
 		off += n;
 	}
-	if (moved && !quic_addr_same(&from, &qs->peer_addr))
-		quic_path_rcv_moved(sk, &from, skb->len);
+	if (moved) {
+		struct quic_cid id = { .len = dcid_len };
+
+		memcpy(id.data, dcid, dcid_len);
+		quic_path_rcv_newest(sk, &from, &id, skb->len);
+	}
 	kfree_skb(skb);
 flush:
 	quic_conn_flush_check(sk);

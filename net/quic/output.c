@@ -949,63 +949,72 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	return quic_xmit(sk, b.skb);
 }
 
-/* A datagram to @to, which is not where the connection sends: routed
- * each time, the dst cache holds the route to the peer's address.
+/* A datagram to @to from @local on tunnel socket @usk, which is not
+ * the connection's path: routed each time, the dst cache holds the
+ * route of the path in use.
  */
-static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to)
+static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, struct sock *usk,
+			const union quic_addr *local, const union quic_addr *to)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	union quic_addr s = qs->local_addr;
+	union quic_addr s = *local;
 	struct dst_entry *dst;
 
-	if (quic_addr_same(to, &qs->peer_addr))
+	if (usk == qs->udp->sock->sk && quic_addr_same(to, &qs->peer_addr))
 		return quic_xmit(sk, skb);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
 	local_bh_disable();
-	dst = quic_route_lookup(qs->udp->sock->sk, to, &s, sk->sk_bound_dev_if);
+	dst = quic_route_lookup(usk, to, &s, sk->sk_bound_dev_if);
 	if (IS_ERR(dst)) {
 		local_bh_enable();
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
-	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, to);
+	quic_tunnel_xmit(usk, skb, dst, &s, to);
 	local_bh_enable();
 	return 0;
 }
 
 /**
- * quic_output_path_frame - send a PATH_CHALLENGE or PATH_RESPONSE now
+ * quic_output_path_frame - send PATH_CHALLENGE or PATH_RESPONSE frames now
  * @sk: the connection, with its 1-RTT keys
  * @to: where to: the peer's current address or another one
+ * @prev: from the local address a move of ours left (&quic_path.prev_udp),
+ *	where a challenge to it came in, else from the current one
  * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
- * @data: the frame's %QUIC_PATH_DATA_LEN bytes
+ * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each
+ * @n: how many frames
  * @ping: add a PING, which makes the packet a non-probing one (RFC 9000
  *	section 9.3.3: a challenge on the active path gets one back)
  * @limit: most bytes the datagram may have, for an address that is not
  *	the peer's current one (three times what came from it)
  *
  * The datagram is padded to 1200 bytes (RFC 9000 sections 8.2.1 and
- * 8.2.2) as far as @limit and the anti-amplification limit of the
- * current address allow.  It is not kept for loss recovery: a lost
- * challenge is followed by a new one, a response is never sent again
- * (section 13.3).
+ * 8.2.2) when @limit and the anti-amplification limit of the current
+ * address leave that much; else it is not padded at all, so that the
+ * budget left takes the next challenge.  On the path in use it counts in
+ * flight for congestion control like any packet, though its frames are
+ * not sent again when lost: a lost challenge is followed by a new one,
+ * a response is never repeated (section 13.3).
  *
  * Return: 0 or an errno.
  */
-int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
-			   const u8 *data, bool ping, u32 limit)
+int quic_output_path_frame(struct sock *sk, const union quic_addr *to, bool prev, u8 type,
+			   const u8 (*data)[QUIC_PATH_DATA_LEN], u8 n, bool ping, u32 limit)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
-	bool active = quic_addr_same(to, &qs->peer_addr);
+	bool active = !prev && quic_addr_same(to, &qs->peer_addr);
+	struct quic_udp_sock *us = prev ? qs->path.prev_udp : qs->udp;
 	struct quic_pkt_builder b;
 	struct quic_frame fr = {};
 	u32 room;
 	int err;
+	u8 i;
 
 	quic_sock_assert_locked(sk);
-	if (!quic_tx_ready(qs, QUIC_CRYPTO_APP) || !qs->udp || qs->closing ||
+	if (!quic_tx_ready(qs, QUIC_CRYPTO_APP) || !us || qs->closing ||
 	    !quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids) ||
 	    !quic_output_aead_check(sk))
 		return -ENOKEY;
@@ -1018,21 +1027,35 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
 	if (err)
 		return err;
 	fr.type = type;
-	memcpy(fr.path_data, data, QUIC_PATH_DATA_LEN);
-	err = quic_frame_encode(b.pos, b.end - b.pos, &fr);
-	if (err < 0)
-		goto drop;
-	b.pos += err;
+	for (i = 0; i < n; i++) {
+		memcpy(fr.path_data, data[i], QUIC_PATH_DATA_LEN);
+		err = quic_frame_encode(b.pos, b.end - b.pos, &fr);
+		if (err < 0)
+			goto drop;
+		b.pos += err;
+	}
 	if (ping && b.pos < b.end)
 		*b.pos++ = QUIC_FRAME_PING;
-	err = quic_packet_seal(sk, &b, min_t(u32, room, QUIC_MIN_DATAGRAM));
+	b.ack_eliciting = true;
+	if (active && !quic_sent_alloc(&b)) {
+		err = -ENOMEM;
+		goto drop;
+	}
+	err = quic_packet_seal(sk, &b, room >= QUIC_MIN_DATAGRAM ? QUIC_MIN_DATAGRAM : 0);
 	if (err)
 		goto drop;
-	s->next_pn++;
 	if (active)
-		quic_amplification_sent(qs, b.skb->len);
-	return quic_xmit_to(sk, b.skb, to);
+		quic_packet_sent(sk, &b, s, b.skb->len);
+	else
+		s->next_pn++;
+	err = quic_xmit_to(sk, b.skb, us->sock->sk, prev ? &qs->path.prev_local :
+			   &qs->local_addr, to);
+	if (active)
+		quic_timers_update(sk);
+	return err;
 drop:
+	if (b.pkt)
+		quic_sent_free(b.pkt);
 	kfree_skb(b.skb);
 	return err;
 }

@@ -34,40 +34,56 @@
 #include "rcvq.h"
 #include "recovery.h"
 #include "socket.h"
+#include "space.h"
 
 /**
- * quic_path_rcv_allowed - may a datagram from @from be processed?
+ * quic_path_rcv_allowed - may a datagram from @from to @to be processed?
  * @sk: the connection, locked
  * @from: the datagram's source address
+ * @to: its destination address
  *
- * Return: true from the peer's address; from another one only to a
- * server whose handshake is confirmed.
+ * The connection was found by connection ID, on whichever tunnel socket
+ * of the namespace: the datagram must have come to our address (or to
+ * the one a move of ours left), in our family.  From the peer's address;
+ * from another one only to a server whose handshake is confirmed.
+ *
+ * Return: true if so, else the datagram is dropped and counted.
  */
-bool quic_path_rcv_allowed(struct sock *sk, const union quic_addr *from)
+bool quic_path_rcv_allowed(struct sock *sk, const union quic_addr *from,
+			   const union quic_addr *to)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_path *p = &qs->path;
 
+	if (!quic_addr_same(to, &qs->local_addr) &&
+	    !(p->prev_udp && quic_addr_same(to, &p->prev_local)))
+		goto drop;
 	if (quic_addr_same(from, &qs->peer_addr) ||
 	    (qs->is_server && qs->confirmed))
 		return true;
+drop:
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_UNKNOWN);
 	return false;
 }
 
-static void quic_path_route_reset(struct quic_sock *qs)
+/* The route changed: the dst cache held the old one, the MTU may differ. */
+static void quic_path_route_reset(struct sock *sk)
 {
+	struct quic_sock *qs = quic_sk(sk);
+
 	if (qs->dst_cache_ready)
 		dst_cache_reset(&qs->dst_cache);
+	quic_conn_set_mss(sk);
 }
 
-/* Where packets go from now on; the dst cache held the old route. */
+/* Where packets go from now on. */
 static void quic_path_set_peer(struct sock *sk, const union quic_addr *a)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	qs->peer_addr = *a;
 	quic_conn_set_peer_inet(sk, a);
-	quic_path_route_reset(qs);
+	quic_path_route_reset(sk);
 }
 
 /* Send from the other local address: the new one, or back to the old. */
@@ -79,7 +95,7 @@ static void quic_path_swap_local(struct sock *sk)
 	swap(qs->udp, p->prev_udp);
 	swap(qs->local_addr, p->prev_local);
 	quic_conn_set_local_inet(sk, &qs->local_addr);
-	quic_path_route_reset(qs);
+	quic_path_route_reset(sk);
 }
 
 /* A new path's congestion control and RTT start afresh (section 9.4). */
@@ -89,11 +105,7 @@ static void quic_path_reset_cc(struct quic_sock *qs)
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, qs->mss);
 }
 
-/**
- * quic_path_stop - end a validation in progress
- * @sk: the connection, locked
- */
-void quic_path_stop(struct sock *sk)
+static void quic_path_stop(struct sock *sk)
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 
@@ -104,20 +116,21 @@ void quic_path_stop(struct sock *sk)
 /* Our own move takes a PING along: the peer moves on a non-probing
  * packet only (section 9.2), and the user may have nothing to send.
  */
-static void quic_path_challenge(struct sock *sk, const union quic_addr *to, u8 *data)
+static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
+				u8 data[QUIC_PATH_DATA_LEN])
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 
 	get_random_bytes(data, QUIC_PATH_DATA_LEN);
-	if (!quic_output_path_frame(sk, to, QUIC_FRAME_PATH_CHALLENGE, data, p->local,
+	if (!quic_output_path_frame(sk, to, false, QUIC_FRAME_PATH_CHALLENGE,
+				    (const u8 (*)[QUIC_PATH_DATA_LEN])data, 1, p->local,
 				    U32_MAX))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_CHALLENGE);
 }
 
-/* The next challenge to the new address, new data each time.  They go
- * at 0, 1/8, 3/8 and 7/8 of the validation's time, backing off as
- * probes do, and no faster than a new connection's Initials would
- * (section 8.2.1): the last one still has 1/8 of it for its answer.
+/* The next challenge on the new path, new data each time, a third of
+ * the validation's time apart: no more often than a probe timeout, as
+ * section 9.4 asks of probes on a new path.
  */
 static void quic_path_probe(struct sock *sk)
 {
@@ -128,14 +141,13 @@ static void quic_path_probe(struct sock *sk)
 	if (p->sent < QUIC_PATH_CHALLENGES) {
 		quic_path_challenge(sk, &qs->peer_addr, p->data[p->sent]);
 		p->sent++;
-		if (p->sent < QUIC_PATH_CHALLENGES)
-			when = quic_now() + (p->interval << (p->sent - 1));
+		when = min(quic_now() + p->interval, p->expires);
 	}
-	quic_timer_set(sk, &p->timer, min(when, p->expires));
+	quic_timer_set(sk, &p->timer, when);
 }
 
-/* RFC 9000 section 8.2.4: three times the larger of the current PTO
- * and the PTO of a new path (from the initial RTT).
+/* Section 8.2.4: three times the larger of the current PTO and the PTO
+ * of a new path (from the initial RTT).
  */
 static u64 quic_path_timeout_us(struct quic_sock *qs)
 {
@@ -154,30 +166,24 @@ static void quic_path_start(struct sock *sk, bool local)
 	p->validating = true;
 	p->local = local;
 	p->sent = 0;
-	p->interval = quic_path_timeout_us(qs) / 8;
-	p->expires = quic_now() + 8 * p->interval;
+	p->interval = quic_path_timeout_us(qs) / QUIC_PATH_CHALLENGES;
+	p->expires = quic_now() + QUIC_PATH_CHALLENGES * p->interval;
 	quic_path_probe(sk);
 }
 
-/**
- * quic_path_rcv_moved - the newest non-probing packet came from @from
- * @sk: the connection, locked; a server with its handshake confirmed
- * @from: an address that is not the peer's current one
- * @len: the datagram's length
- *
- * RFC 9000 section 9.3: packets go to @from from now on, within the
+/* Section 9.3: packets go to @from from now on, within the
  * anti-amplification limit until it is validated.  The old address is
- * challenged too (section 9.3.3): if the move was an attacker's copy,
- * the real peer answers from there with packets that move it back.
+ * challenged too (section 9.3.3): whatever it answers carries a PING, a
+ * non-probing packet that moves the connection back if the move was an
+ * attacker's copy.
  */
-void quic_path_rcv_moved(struct sock *sk, const union quic_addr *from, u32 len)
+static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u32 len,
+				 bool new_id)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_path *p = &qs->path;
+	u8 data[QUIC_PATH_DATA_LEN];
 
-	quic_sock_assert_locked(sk);
-	if (qs->closing)
-		return;
 	if (p->validating && quic_addr_same(from, &p->prev)) {
 		/* Back to the last validated address: no validation
 		 * needed (section 9.3), the other one is abandoned.
@@ -194,8 +200,42 @@ void quic_path_rcv_moved(struct sock *sk, const union quic_addr *from, u32 len)
 	p->amp_recv = len;
 	p->amp_sent = 0;
 	p->local = false;
-	quic_path_challenge(sk, &p->prev, p->prev_data);
+	quic_path_challenge(sk, &p->prev, data);
+	/* Section 9.5: a peer that moved on purpose (to a new connection
+	 * ID) gets a new one of its own on the new path, if it gave one to
+	 * spare; a NAT rebinding keeps the ID.
+	 */
+	if (new_id)
+		quic_conn_next_dcid(sk);
 	quic_path_start(sk, false);
+}
+
+/**
+ * quic_path_rcv_newest - the newest non-probing 1-RTT packet arrived
+ * @sk: the connection, locked
+ * @from: its datagram's source address
+ * @dcid: the connection ID it was sent to
+ * @len: the datagram's length
+ *
+ * From a new address, it moves the connection there (RFC 9000 section
+ * 9.3); only a server gets here from a new address, as a client takes
+ * datagrams from its server's address only.
+ */
+void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
+			  const struct quic_cid *dcid, u32 len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_path *p = &qs->path;
+	bool new_id;
+
+	quic_sock_assert_locked(sk);
+	if (qs->closing)
+		return;
+	new_id = p->rx_dcid.len && (p->rx_dcid.len != dcid->len ||
+				    memcmp(p->rx_dcid.data, dcid->data, dcid->len));
+	p->rx_dcid = *dcid;
+	if (!quic_addr_same(from, &qs->peer_addr))
+		quic_path_peer_moved(sk, from, len, new_id);
 }
 
 /**
@@ -215,25 +255,50 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
 }
 
 /**
- * quic_path_challenge_rcv - answer a PATH_CHALLENGE
+ * quic_path_challenge_rcv - answer the PATH_CHALLENGE frames of a packet
  * @sk: the connection, locked
  * @from: the address its datagram came from
- * @data: the challenge's data
+ * @to: the address it came to: ours, or the one a move of ours left
+ * @data: the challenges' data
+ * @n: how many
  * @dgram_len: that datagram's length
  *
- * RFC 9000 section 8.2.2: one PATH_RESPONSE, at once, on the path the
- * challenge came on: to @from, no more than three times @dgram_len if
- * that is not the peer's current address.  On the current address a
- * PING goes with it (section 9.3.3).
+ * RFC 9000 section 8.2.2: a PATH_RESPONSE for each, at once, on the path
+ * the challenge came on, in one datagram: to @from, from @to, no more
+ * than three times @dgram_len if that is not the path in use.  On the
+ * path in use a PING goes along (section 9.3.3), and when the congestion
+ * window is full the responses wait in the send queue instead, unpadded,
+ * so that a peer cannot make us send 1200 bytes for each small packet.
  */
-void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from, const u8 *data,
-			     u32 dgram_len)
+void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
+			     const union quic_addr *to, const u8 (*data)[QUIC_PATH_DATA_LEN],
+			     u8 n, u32 dgram_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	bool active = quic_addr_same(from, &qs->peer_addr);
+	struct quic_path *p = &qs->path;
+	struct quic_frame fr = {};
+	bool prev, active;
+	u8 i;
 
-	quic_output_path_frame(sk, from, QUIC_FRAME_PATH_RESPONSE, data, active,
-			       active ? U32_MAX : QUIC_AMPLIFICATION * dgram_len);
+	quic_sock_assert_locked(sk);
+	prev = p->prev_udp && !quic_addr_same(to, &qs->local_addr);
+	active = !prev && quic_addr_same(from, &qs->peer_addr);
+	if (!active) {
+		quic_output_path_frame(sk, from, prev, QUIC_FRAME_PATH_RESPONSE, data, n,
+				       false, QUIC_AMPLIFICATION * dgram_len);
+		return;
+	}
+	if (qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window) {
+		quic_output_path_frame(sk, from, false, QUIC_FRAME_PATH_RESPONSE, data, n,
+				       true, U32_MAX);
+		return;
+	}
+	fr.type = QUIC_FRAME_PATH_RESPONSE;
+	for (i = 0; i < n; i++) {
+		memcpy(fr.path_data, data[i], QUIC_PATH_DATA_LEN);
+		if (quic_frame_queue_reply(sk, QUIC_CRYPTO_APP, &fr))
+			break;
+	}
 }
 
 /* The new path works.  The peer owns its new address (section 9.4): a
@@ -255,9 +320,11 @@ static void quic_path_validated(struct sock *sk)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_MIGRATED);
 	}
 	quic_event_deliver(sk, QUIC_EVENT_CONNECTION_MIGRATION, &local, sizeof(local));
-	/* Section 9.3: a token for the new address. */
-	if (qs->is_server)
-		quic_conn_new_token(sk);
+	/* Section 9.3: a token for the new address, within the bound of
+	 * what a peer's packets may make us queue.
+	 */
+	if (qs->is_server && quic_frame_reply_room(sk))
+		quic_conn_queue_token(sk);
 }
 
 /**
@@ -265,14 +332,15 @@ static void quic_path_validated(struct sock *sk)
  * @sk: the connection, locked
  * @data: its data
  *
- * On whatever path it came, it validates the address the matching
- * challenge went to (RFC 9000 section 8.2.3).
+ * On whatever path it came, it validates the path the matching
+ * challenge went on (RFC 9000 section 8.2.3).
  */
 void quic_path_response_rcv(struct sock *sk, const u8 *data)
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 	int i;
 
+	quic_sock_assert_locked(sk);
 	if (!p->validating)
 		return;
 	for (i = 0; i < p->sent; i++) {
@@ -287,14 +355,16 @@ void quic_path_response_rcv(struct sock *sk, const u8 *data)
  * quic_path_timeout - the path timer fired: challenge again, or give up
  * @sk: the connection, locked
  *
- * A failed validation sends packets to the last validated address again
- * (RFC 9000 section 9.3.2).
+ * A failed validation goes back to the last validated path (RFC 9000
+ * section 9.3.2); after our own move, to the old local address and a
+ * connection ID not used from the new one (section 9.5).
  */
 void quic_path_timeout(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_path *p = &qs->path;
 
+	quic_sock_assert_locked(sk);
 	if (!p->validating || qs->closing)
 		return;
 	if (quic_now() < p->expires) {
@@ -304,6 +374,7 @@ void quic_path_timeout(struct sock *sk)
 	if (p->local) {
 		quic_path_swap_local(sk);
 		quic_path_reset_cc(qs);
+		quic_conn_next_dcid(sk);
 	} else {
 		quic_path_set_peer(sk, &p->prev);
 	}
@@ -325,17 +396,18 @@ void quic_path_timeout(struct sock *sk)
 int quic_path_may_migrate(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid_entry *d = quic_cid_active(&qs->dcids);
 
 	quic_sock_assert_locked(sk);
 	if (qs->is_server)
 		return -EOPNOTSUPP;
-	if (!qs->confirmed || qs->closing)
+	if (!qs->confirmed || qs->closing || !d)
 		return -EAGAIN;
 	if (qs->peer.disable_active_migration)
 		return -EPERM;
 	if (qs->path.validating)
 		return -EALREADY;
-	return qs->dcids.count < 2 ? -EAGAIN : 0;
+	return d->cid.len && qs->dcids.count < 2 ? -EAGAIN : 0;
 }
 
 /**
@@ -361,6 +433,7 @@ struct quic_udp_sock *quic_path_migrate(struct sock *sk, struct quic_udp_sock *u
 	struct quic_udp_sock *old;
 	int err;
 
+	quic_sock_assert_locked(sk);
 	err = quic_conn_next_dcid(sk);
 	if (err)
 		return ERR_PTR(err);

@@ -8,7 +8,9 @@
  * quic_do_getsockopt().
  */
 
+#include <linux/bpf-cgroup.h>
 #include <linux/quic.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/sock.h>
@@ -323,7 +325,8 @@ static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 }
 
 /* QUIC_SOCKOPT_CONNECTION_MIGRATION on a client: move to the local
- * address @optval (a sockaddr; port 0 for any), as bind() takes it.
+ * address @optval (a sockaddr; port 0 for any), as bind() takes it and
+ * with the checks bind() makes: the LSM's and the cgroup's bind hooks.
  */
 static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
@@ -331,8 +334,8 @@ static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int 
 	struct sockaddr_storage ss = {};
 	struct quic_udp_sock *us, *old;
 	union quic_addr a;
+	int err, len;
 	__be16 port;
-	int err;
 
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
@@ -344,6 +347,20 @@ static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int 
 	if (copy_from_sockptr(&ss, optval, optlen))
 		return -EFAULT;
 	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, optlen, &a);
+	if (err)
+		return err;
+	if (sk->sk_socket) {
+		err = security_socket_bind(sk->sk_socket, (struct sockaddr *)&ss, optlen);
+		if (err)
+			return err;
+	}
+	len = optlen;
+	err = BPF_CGROUP_RUN_SA_PROG(sk, &ss, &len, sk->sk_family == AF_INET ?
+				     CGROUP_INET4_BIND : CGROUP_INET6_BIND);
+	if (err)
+		return err;
+	/* a bind program may have rewritten it */
+	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, len, &a);
 	if (err)
 		return err;
 	if (a.sa.sa_family != qs->local_addr.sa.sa_family)

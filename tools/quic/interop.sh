@@ -16,10 +16,12 @@
 # Cases (a 10 MiB random file, checked with sha256):
 #   client-h3-CIPHER[-retry|-ipv6]: our client downloads from gtlsserver
 #	(-V makes it send a Retry: the client netns' QuicRetryReceived grows)
+#   client-h3-CIPHER-migrate: our client moves to a new local port halfway
+#	(quic_h3 --migrate): the client netns' QuicPathLocalMigrations grows
 #   server-h3-CIPHER[-retry|-ipv6]: gtlsclient downloads from our server
 #	(--retry: the server netns' QuicRetrySent grows)
 #   server-h3-CIPHER-rebind|-migrate: gtlsclient moves to a new local port
-#	1 s into the handshake's aftermath (--change-local-addr), as a NAT
+#	50 ms after the handshake (--change-local-addr), as a NAT
 #	rebinding (--nat-rebinding: it does not validate the path) or as a
 #	migration of its own: the server netns' QuicPathMigrations grows
 #   self-h3-CIPHER[-retry|-404]: our client from our server (-404: a
@@ -172,12 +174,13 @@ quiet=(-q)
 # our client <- gtlsserver
 client_case()
 {
-	local name=$1 cipher=$2 retry=$3 v6=$4 big=$5 addr=$saddr url spid rc why r0 r1
-	local out=$work/$name.out copt=()
+	local name=$1 cipher=$2 retry=$3 v6=$4 big=$5 mig=$6 addr=$saddr url spid rc why r0 r1
+	local out=$work/$name.out copt=() m0 m1
 
 	port=$((port + 1))
 	[ "$v6" = 1 ] && addr=$saddr6
 	[ "$big" = 1 ] && copt=(--groups "$BIG_GROUPS")
+	[ -n "$mig" ] && copt+=(--migrate)
 	[ -x "$GTLSSERVER" ] || { not_ok "$name" "$GTLSSERVER is missing"; return; }
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -f "$out"
@@ -191,12 +194,14 @@ client_case()
 		return
 	fi
 	r0=$(counter "$cns" QuicRetryReceived)
+	m0=$(counter "$cns" QuicPathLocalMigrations)
 	[ "$v6" = 1 ] && url="https://[$addr]:$port/data.bin" || url="https://$addr:$port/data.bin"
 	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" "${copt[@]}" \
 		--cafile "$work/cert.pem" --sni localhost -o "$out" "$url" \
 		> "$work/$name.quic_h3.log" 2>&1
 	rc=$?
 	r1=$(counter "$cns" QuicRetryReceived)
+	m1=$(counter "$cns" QuicPathLocalMigrations)
 	stop "$spid"
 	if [ $rc -eq 124 ]; then
 		not_ok "$name" "quic_h3 client timed out after $TMO s"
@@ -207,6 +212,8 @@ client_case()
 		not_ok "$name" "$why"
 	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
 		not_ok "$name" "QuicRetryReceived did not grow ($r0 -> $r1)"
+	elif [ -n "$mig" ] && ! [ "${m1:-0}" -gt "${m0:-0}" ]; then
+		not_ok "$name" "QuicPathLocalMigrations did not grow ($m0 -> $m1)"
 	else
 		ok "$name"
 		grep -h 'MB/s' "$work/$name.quic_h3.log" | sed 's/^/# /'
@@ -232,7 +239,7 @@ server_case()
 	mkdir -p "$dl"
 	r0=$(counter "$sns" QuicRetrySent)
 	m0=$(counter "$sns" QuicPathMigrations)
-	[ -n "$mig" ] && copt=(--change-local-addr=1s)
+	[ -n "$mig" ] && copt=(--change-local-addr=50ms)
 	[ "$mig" = rebind ] && copt+=(--nat-rebinding)
 	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
 		--key "$work/key.pem" --cipher "$cipher" ${retry:+--retry} --count 1 \
@@ -350,7 +357,7 @@ client-h3-aes128gcm-bighello client-h3-aes128gcm-retry-bighello
 client-h3-aes128gcm-bighello-mtu1280 client-h3-aes128gcm-retry-bighello-mtu1280
 server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
 server-h3-aes256gcm server-h3-chacha20-ipv6
-server-h3-aes128gcm-rebind server-h3-aes128gcm-migrate"
+server-h3-aes128gcm-rebind server-h3-aes128gcm-migrate client-h3-aes128gcm-migrate"
 
 cases=${H3_CASES:-$cases}
 
@@ -382,7 +389,7 @@ for c in $cases; do
 	case $opt in *mtu1280*) set_mtu 1280 ;; esac
 	case $kind in
 	self) self_case "$c" "$cipher" "$opt" ;;
-	client) client_case "$c" "$cipher" "$retry" "$v6" "$big" ;;
+	client) client_case "$c" "$cipher" "$retry" "$v6" "$big" "$mig" ;;
 	server) server_case "$c" "$cipher" "$retry" "$v6" "$mig" ;;
 	esac
 	case $opt in *mtu1280*) set_mtu 1500 ;; esac

@@ -6,7 +6,7 @@
  *		       [--count N] [--version 1|2] ADDR PORT DIR
  *	quic_h3 client [-6] [--cipher C] [--no-verify | --cafile F]
  *		       [--sni NAME] [--groups G,...] [--version 1|2]
- *		       [--session-file F] [--zerortt] [--key-update]
+ *		       [--session-file F] [--zerortt] [--key-update] [--migrate]
  *		       -o OUT (https://HOST:PORT/PATH | ADDR PORT PATH [PATH...])
  *
  * C is aes128gcm, aes256gcm, chacha20 or aes128ccm.
@@ -51,6 +51,9 @@
  *	--zerortt	with a ticket loaded, send the requests in 0-RTT
  *	--key-update	start a key update (QUIC_SOCKOPT_KEY_UPDATE) once
  *			half of the first response arrived
+ *	--migrate	move to a new local port of the same address
+ *			(QUIC_SOCKOPT_CONNECTION_MIGRATION) once half of
+ *			the first response arrived
  */
 
 #include <errno.h>
@@ -804,6 +807,7 @@ struct client_opts {
 	uint32_t version;
 	bool zerortt;
 	bool key_update;
+	bool migrate;
 	int family;
 };
 
@@ -1121,10 +1125,41 @@ static void client_key_update(struct h3 *h, bool *pending)
 	}
 }
 
+/*
+ * --migrate: at the same point, to port 0 of the address in use.  EAGAIN
+ * means the handshake is not confirmed or the server gave no connection
+ * ID to spare yet: the next read tries again.
+ */
+static void client_migrate(struct h3 *h, bool *pending)
+{
+	struct creq *r = &h->creqs[0];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	uint64_t half;
+
+	half = r->content_length >= 0 ? (uint64_t)r->content_length / 2 : KU_MIN_BYTES;
+	if (!*pending || r->body_len < half || r->done)
+		return;
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &len)) {
+		fail("getsockname: %s", strerror(errno));
+		*pending = false;
+		return;
+	}
+	((struct sockaddr_in *)&ss)->sin_port = 0;	/* same offset in v6 */
+	if (!setsockopt(h->fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION, &ss, len)) {
+		printf("migration initiated after %llu bytes\n",
+		       (unsigned long long)r->body_len);
+		*pending = false;
+	} else if (errno != EAGAIN) {
+		fail("setsockopt(CONNECTION_MIGRATION): %s", strerror(errno));
+		*pending = false;
+	}
+}
+
 /* Until every response is complete. */
 static int client_loop(struct h3 *h, const struct client_opts *o, uint8_t *buf)
 {
-	bool ku = o->key_update;
+	bool ku = o->key_update, mig = o->migrate;
 	enum rcv_result rr;
 	char why[256] = "";
 
@@ -1139,9 +1174,12 @@ static int client_loop(struct h3 *h, const struct client_opts *o, uint8_t *buf)
 			return fail("the server closed the connection with %u of %u responses%s",
 				    h->finished, h->ncreqs, why);
 		client_key_update(h, &ku);
+		client_migrate(h, &mig);
 	}
 	if (ku)
 		return fail("--key-update: no key update could be started");
+	if (mig)
+		return fail("--migrate: no migration could be started");
 	return 0;
 }
 
@@ -1686,7 +1724,7 @@ static int bad_args(const char *msg)
 	      "\t\t      [--count N] [--version 1|2] ADDR PORT DIR\n"
 	      "       quic_h3 client [-6] [--cipher C] [--no-verify | --cafile F] [--sni NAME]\n"
 	      "\t\t      [--groups G,...] [--version 1|2] [--session-file F] [--zerortt]\n"
-	      "\t\t      [--key-update] -o OUT\n"
+	      "\t\t      [--key-update] [--migrate] -o OUT\n"
 	      "\t\t      (https://HOST:PORT/PATH | ADDR PORT PATH [PATH...])\n"
 	      "C: aes128gcm, aes256gcm, chacha20 or aes128ccm\n", stderr);
 	return 2;
@@ -1761,7 +1799,7 @@ static int parse_url(const char *url, struct client_opts *o)
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_CIPHER, OPT_RETRY, OPT_COUNT, OPT_NO_VERIFY,
 	OPT_CAFILE, OPT_SNI, OPT_GROUPS, OPT_VERSION, OPT_SESSION_FILE, OPT_ZERORTT,
-	OPT_KEY_UPDATE };
+	OPT_KEY_UPDATE, OPT_MIGRATE };
 
 static const struct option lopts[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -1777,6 +1815,7 @@ static const struct option lopts[] = {
 	{ "session-file", required_argument, NULL, OPT_SESSION_FILE },
 	{ "zerortt", no_argument, NULL, OPT_ZERORTT },
 	{ "key-update", no_argument, NULL, OPT_KEY_UPDATE },
+	{ "migrate", no_argument, NULL, OPT_MIGRATE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -1835,6 +1874,9 @@ static int parse_opt(int opt, struct server_opts *so, struct client_opts *co)
 		return 0;
 	case OPT_KEY_UPDATE:
 		co->key_update = true;
+		return 0;
+	case OPT_MIGRATE:
+		co->migrate = true;
 		return 0;
 	case 'h':
 		bad_args(NULL);

@@ -877,8 +877,9 @@ TEST(icmp_port_unreachable)
  * attacker's socket (127.0.0.3, map 3), before (@spoof_first) or after
  * the genuine one; the attacker never answers.  With @divert, the
  * server's @divert-th datagram reaches the client from 127.0.0.4 instead
- * of from the NAT's address.  The counters are the thread's until
- * nat_stop().
+ * of from the NAT's address.  With @cross_at, one datagram of the client
+ * also goes, first, to each of @cross (other QUIC ports of the host) from
+ * @cross_fd.  The counters are the thread's until nat_stop().
  */
 #define NAT_MAPS	4
 #define NAT_ATTACKER	3
@@ -893,6 +894,11 @@ struct nat {
 	long spoof_at;
 	bool spoof_first;
 	int divert;
+	long cross_at;
+	int cross_fd[2];
+	struct sockaddr_storage cross[2];
+	socklen_t cross_len[2];
+	bool crossed;
 	long client_bytes;	/* UDP payload from the client */
 	int server_dgrams;	/* datagrams from the server to the client */
 	int stale;		/* the server's datagrams to a mapping not in use */
@@ -916,6 +922,11 @@ static void nat_client(struct nat *r, const char *buf, ssize_t n, double *last)
 	if (r->cur < 2 && r->rebind_at[r->cur] && r->client_bytes >= r->rebind_at[r->cur]) {
 		r->cur++;
 		r->rebind_time = t;
+	}
+	if (r->cross_at && !r->crossed && r->client_bytes >= r->cross_at) {
+		r->crossed = true;
+		sendto(r->cross_fd[0], buf, n, 0, (void *)&r->cross[0], r->cross_len[0]);
+		sendto(r->cross_fd[1], buf, n, 0, (void *)&r->cross[1], r->cross_len[1]);
 	}
 	if (r->spoof_at && !r->spoof_len && r->client_bytes >= r->spoof_at) {
 		r->spoof_len = n;
@@ -1102,8 +1113,8 @@ TEST(nat_rebinding)
 	path_mibs(&m1);
 	EXPECT_TRUE(peer_is(c.sfd, &r, 2));
 	nat_stop(&r, &c);
-	printf("# 16 MiB in %.0f ms, longest pause of the client %.0f ms, %d datagrams to forgotten mappings\n",
-	       t, r.stall_ms, r.stale);
+	printf("# 16 MiB in %.0f ms, longest pause of the client %.0f ms, ", t, r.stall_ms);
+	printf("%d datagrams to forgotten mappings\n", r.stale);
 	EXPECT_EQ(r.cur, 2);
 	EXPECT_EQ(ev, 2);
 	EXPECT_EQ(m1.migrations - m0.migrations, 2);
@@ -1213,6 +1224,56 @@ TEST(client_drops_other_address)
 	EXPECT_GE(r.server_dgrams, 20);
 	EXPECT_EQ(m1.unknown - m0.unknown, 1);
 	EXPECT_EQ(m1.migrations - m0.migrations, 0);
+}
+
+/*
+ * Connections are found by connection ID on any QUIC port of the
+ * namespace.  A copy of a client's datagram sent first to another QUIC
+ * port of ours, IPv6 ([::1]) and IPv4 (127.0.0.5), reaches the IPv4
+ * connection there: it must be dropped (counted in
+ * QuicPathUnknownDropped), not taken for a move.  Taking the IPv6 one
+ * sent IPv6 from the IPv4 tunnel socket: a NULL dereference in the IPv6
+ * route lookup (found in review).
+ */
+TEST(other_local_address)
+{
+	struct nat r = { .cross_at = 1 << 20 };
+	struct path_mibs m0, m1;
+	struct _test_data_conn c;
+	int l6, l4, i;
+
+	l6 = socket(AF_INET6, SOCK_DGRAM, IPPROTO_QUIC);
+	l4 = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	ASSERT_GE(l6, 0);
+	ASSERT_GE(l4, 0);
+	r.cross_len[0] = loopback(AF_INET6, &r.cross[0], 0);
+	r.cross_len[1] = loopback(AF_INET, &r.cross[1], 0);
+	inet_pton(AF_INET, "127.0.0.5", &((struct sockaddr_in *)&r.cross[1])->sin_addr);
+	ASSERT_EQ(bind(l6, (struct sockaddr *)&r.cross[0], r.cross_len[0]), 0);
+	ASSERT_EQ(bind(l4, (struct sockaddr *)&r.cross[1], r.cross_len[1]), 0);
+	ASSERT_EQ(listen(l6, 1), 0);
+	ASSERT_EQ(listen(l4, 1), 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(getsockname(i ? l4 : l6, (struct sockaddr *)&r.cross[i],
+				      &r.cross_len[i]), 0);
+		r.cross_fd[i] = socket(i ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+		ASSERT_GE(r.cross_fd[i], 0);
+	}
+	path_mibs(&m0);
+	nat_establish(_metadata, &r, &c);
+	EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, 4 << 20), 0);
+	path_mibs(&m1);
+	EXPECT_TRUE(peer_is(c.sfd, &r, 0));
+	nat_stop(&r, &c);
+	EXPECT_TRUE(r.crossed);
+	EXPECT_EQ(m1.unknown - m0.unknown, 2);
+	EXPECT_EQ(m1.migrations - m0.migrations, 0);
+	EXPECT_EQ(m1.reverts - m0.reverts, 0);
+	EXPECT_EQ(m1.challenges - m0.challenges, 0);
+	close(r.cross_fd[0]);
+	close(r.cross_fd[1]);
+	close(l6);
+	close(l4);
 }
 
 struct migrate_arg {
