@@ -380,20 +380,31 @@ static int quic_close_rcv(struct sock *sk, const struct quic_frame *f)
 }
 
 /**
+ * struct quic_rx_dgram - what the packets of one datagram showed
+ * @moved: one was the newest non-probing 1-RTT packet so far, which
+ *	makes the datagram's source the peer's address (RFC 9000 9.3)
+ * @challenges: PATH_CHALLENGE frames in @challenge, answered in one
+ *	datagram once this one is processed; those past
+ *	%QUIC_PATH_RESPONSES go unanswered
+ * @challenge: their data
+ */
+struct quic_rx_dgram {
+	bool	moved;
+	u8	challenges;
+	u8	challenge[QUIC_PATH_RESPONSES][QUIC_PATH_DATA_LEN];
+};
+
+/**
  * struct quic_rx_pkt - what the frames of one packet showed
+ * @dgram: its datagram's
  * @eliciting: a frame asks for an ACK
  * @non_probing: a frame other than PATH_CHALLENGE, PATH_RESPONSE,
  *	NEW_CONNECTION_ID and PADDING (RFC 9000 section 9.1)
- * @challenges: PATH_CHALLENGE frames in @challenge, answered in one
- *	datagram once the packet is processed; those past
- *	%QUIC_PATH_RESPONSES in one packet go unanswered
- * @challenge: their data
  */
 struct quic_rx_pkt {
-	bool	eliciting;
-	bool	non_probing;
-	u8	challenges;
-	u8	challenge[QUIC_PATH_RESPONSES][QUIC_PATH_DATA_LEN];
+	struct quic_rx_dgram	*dgram;
+	bool			eliciting;
+	bool			non_probing;
 };
 
 static bool quic_frame_probing(u64 type)
@@ -446,11 +457,13 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		return quic_conn_new_cid_rcv(sk, f, errcode);
 	case QUIC_FRAME_RETIRE_CONNECTION_ID:
 		return quic_conn_retire_cid_rcv(sk, f, errcode);
-	case QUIC_FRAME_PATH_CHALLENGE:
-		if (rx->challenges < QUIC_PATH_RESPONSES)
-			memcpy(rx->challenge[rx->challenges++], f->path_data,
-			       QUIC_PATH_DATA_LEN);
+	case QUIC_FRAME_PATH_CHALLENGE: {
+		struct quic_rx_dgram *d = rx->dgram;
+
+		if (d->challenges < QUIC_PATH_RESPONSES)
+			memcpy(d->challenge[d->challenges++], f->path_data, QUIC_PATH_DATA_LEN);
 		return 0;
+	}
 	case QUIC_FRAME_CONNECTION_CLOSE:
 	case QUIC_FRAME_CONNECTION_CLOSE_APP:
 		return quic_close_rcv(sk, f);
@@ -553,17 +566,14 @@ static int quic_packet_reset_check(struct sock *sk, const struct sk_buff *skb,
 /* Remove protection and process one packet.  Returns the length to skip
  * to the next coalesced packet, -EAGAIN when the datagram was kept for
  * later, or another negative errno to drop the rest of the datagram.
- * Sets @moved if it is the newest non-probing 1-RTT packet so far, which
- * makes its source the peer's address (RFC 9000 section 9.3).
  */
 static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
-			       const u8 *dcid, u8 dcid_len, const union quic_addr *from,
-			       const union quic_addr *to, bool *moved)
+			       const u8 *dcid, u8 dcid_len, struct quic_rx_dgram *d)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
 	u32 len = skb->len - off, hlen, errcode = 0, trunc = 0;
-	struct quic_rx_pkt rx = {};
+	struct quic_rx_pkt rx = { .dgram = d };
 	struct quic_packet_info info;
 	bool update = false;
 	struct quic_space *s;
@@ -667,12 +677,10 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return err;
 	if (err)
 		return info.len;	/* no memory: not acknowledged, sent again */
-	if (rx.challenges)
-		quic_path_challenge_rcv(sk, from, to, rx.challenge, rx.challenges, skb->len);
 
 	quic_pnspace_mark(&s->recv, pn);
 	if (level == QUIC_CRYPTO_APP && rx.non_probing && quic_path_newest(&qs->path, pn))
-		*moved = true;
+		d->moved = true;
 	if ((s64)pn > s->largest_recv) {
 		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1)
 			s->ack_immediate = true;	/* a gap: RFC 9000 13.2.1 */
@@ -719,12 +727,12 @@ undecryptable:
 int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 off = QUIC_PKT_CB(skb)->offset;
+	u32 off = QUIC_PKT_CB(skb)->offset, len = skb->len;
+	struct quic_rx_dgram d = {};
 	union quic_addr from, to;
-	bool moved = false;
 	const u8 *dcid;
 	u8 dcid_len;
-	int n;
+	int n = 0;
 
 	quic_sock_assert_locked(sk);
 	if (qs->closing || quic_is_listen(sk) || !qs->udp) {
@@ -750,20 +758,22 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		goto flush;
 	}
 	while (off < skb->len) {
-		n = quic_packet_process(sk, skb, off, dcid, dcid_len, &from, &to, &moved);
-		if (n == -EAGAIN)
-			goto flush;	/* kept in a pending queue */
+		n = quic_packet_process(sk, skb, off, dcid, dcid_len, &d);
 		if (n < 0)
-			break;
+			break;	/* -EAGAIN: the rest kept in a pending queue */
 		off += n;
 	}
-	if (moved) {
+	/* The move first, so that challenges are answered on the new path. */
+	if (d.moved) {
 		struct quic_cid id = { .len = dcid_len };
 
 		memcpy(id.data, dcid, dcid_len);
-		quic_path_rcv_newest(sk, &from, &id, skb->len);
+		quic_path_rcv_newest(sk, &from, &id, len);
 	}
-	kfree_skb(skb);
+	if (d.challenges)
+		quic_path_challenge_rcv(sk, &from, &to, d.challenge, d.challenges, len);
+	if (n != -EAGAIN)
+		kfree_skb(skb);
 flush:
 	quic_conn_flush_check(sk);
 	quic_output_flush(sk);

@@ -544,6 +544,22 @@ static bool quic_frame_split(struct sock *sk, struct quic_frame_out *f, u32 room
  */
 #define QUIC_SKIP_MAX	8
 
+/* A DATAGRAM frame sized for a larger MSS than the path now has (a move
+ * to a route with a smaller MTU) fits no packet and cannot be split: it
+ * is dropped, as RFC 9221 lets datagrams be, or it would block the queue.
+ */
+static bool quic_frame_too_big(struct sock *sk, struct quic_pkt_builder *b,
+			       struct quic_frame_out *f)
+{
+	if (f->type != QUIC_FRAME_DATAGRAM && f->type != QUIC_FRAME_DATAGRAM_LEN)
+		return false;
+	if (f->len + b->hlen + b->tag_len <= quic_sk(sk)->mss)
+		return false;
+	list_del(&f->list);
+	quic_frame_free(sk, f);
+	return true;
+}
+
 static void quic_packet_add_frames(struct sock *sk, struct quic_pkt_builder *b,
 				   struct quic_space *s)
 {
@@ -552,6 +568,8 @@ static void quic_packet_add_frames(struct sock *sk, struct quic_pkt_builder *b,
 
 	list_for_each_entry_safe(f, tmp, &s->sendq, list) {
 		if (b->pos + f->len > b->end) {
+			if (quic_frame_too_big(sk, b, f))
+				continue;
 			if ((b->pkt && !list_empty(&b->pkt->frames)) ||
 			    !quic_frame_split(sk, f, b->end - b->pos)) {
 				if (++skipped >= QUIC_SKIP_MAX)
@@ -949,29 +967,27 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	return quic_xmit(sk, b.skb);
 }
 
-/* A datagram to @to from @local on tunnel socket @usk, which is not
- * the connection's path: routed each time, the dst cache holds the
- * route of the path in use.
+/* A datagram to @to, which is not where the connection sends: routed
+ * each time, the dst cache holds the route to the peer's address.
  */
-static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, struct sock *usk,
-			const union quic_addr *local, const union quic_addr *to)
+static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	union quic_addr s = *local;
+	union quic_addr s = qs->local_addr;
 	struct dst_entry *dst;
 
-	if (usk == qs->udp->sock->sk && quic_addr_same(to, &qs->peer_addr))
+	if (quic_addr_same(to, &qs->peer_addr))
 		return quic_xmit(sk, skb);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
 	local_bh_disable();
-	dst = quic_route_lookup(usk, to, &s, sk->sk_bound_dev_if);
+	dst = quic_route_lookup(qs->udp->sock->sk, to, &s, sk->sk_bound_dev_if);
 	if (IS_ERR(dst)) {
 		local_bh_enable();
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
-	quic_tunnel_xmit(usk, skb, dst, &s, to);
+	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, to);
 	local_bh_enable();
 	return 0;
 }
@@ -980,33 +996,31 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, struct sock *usk,
  * quic_output_path_frame - send PATH_CHALLENGE or PATH_RESPONSE frames now
  * @sk: the connection, with its 1-RTT keys
  * @to: where to: the peer's current address or another one
- * @prev: from the local address a move of ours left (&quic_path.prev_udp),
- *	where a challenge to it came in, else from the current one
  * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
  * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each
  * @n: how many frames
  * @ping: add a PING, which makes the packet a non-probing one (RFC 9000
  *	section 9.3.3: a challenge on the active path gets one back)
- * @limit: most bytes the datagram may have, for an address that is not
- *	the peer's current one (three times what came from it)
+ * @limit: most bytes the datagram may have
  *
  * The datagram is padded to 1200 bytes (RFC 9000 sections 8.2.1 and
  * 8.2.2) when @limit and the anti-amplification limit of the current
  * address leave that much; else it is not padded at all, so that the
- * budget left takes the next challenge.  On the path in use it counts in
- * flight for congestion control like any packet, though its frames are
- * not sent again when lost: a lost challenge is followed by a new one,
- * a response is never repeated (section 13.3).
+ * budget left takes the next challenge.  A response on the path in use
+ * counts in flight for congestion control, though it is never sent
+ * again (section 13.3); challenges do not, so that the loss of those of
+ * a failed validation, spread over seconds, is not taken for persistent
+ * congestion (section 9.4 lets probes be kept out of it).
  *
  * Return: 0 or an errno.
  */
-int quic_output_path_frame(struct sock *sk, const union quic_addr *to, bool prev, u8 type,
+int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
 			   const u8 (*data)[QUIC_PATH_DATA_LEN], u8 n, bool ping, u32 limit)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
-	bool active = !prev && quic_addr_same(to, &qs->peer_addr);
-	struct quic_udp_sock *us = prev ? qs->path.prev_udp : qs->udp;
+	bool active = quic_addr_same(to, &qs->peer_addr);
+	bool record = active && type == QUIC_FRAME_PATH_RESPONSE;
 	struct quic_pkt_builder b;
 	struct quic_frame fr = {};
 	u32 room;
@@ -1014,7 +1028,7 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to, bool prev
 	u8 i;
 
 	quic_sock_assert_locked(sk);
-	if (!quic_tx_ready(qs, QUIC_CRYPTO_APP) || !us || qs->closing ||
+	if (!quic_tx_ready(qs, QUIC_CRYPTO_APP) || !qs->udp || qs->closing ||
 	    !quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids) ||
 	    !quic_output_aead_check(sk))
 		return -ENOKEY;
@@ -1037,20 +1051,22 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to, bool prev
 	if (ping && b.pos < b.end)
 		*b.pos++ = QUIC_FRAME_PING;
 	b.ack_eliciting = true;
-	if (active && !quic_sent_alloc(&b)) {
+	if (record && !quic_sent_alloc(&b)) {
 		err = -ENOMEM;
 		goto drop;
 	}
 	err = quic_packet_seal(sk, &b, room >= QUIC_MIN_DATAGRAM ? QUIC_MIN_DATAGRAM : 0);
 	if (err)
 		goto drop;
-	if (active)
+	if (record) {
 		quic_packet_sent(sk, &b, s, b.skb->len);
-	else
+	} else {
 		s->next_pn++;
-	err = quic_xmit_to(sk, b.skb, us->sock->sk, prev ? &qs->path.prev_local :
-			   &qs->local_addr, to);
-	if (active)
+		if (active)
+			quic_amplification_sent(qs, b.skb->len);
+	}
+	err = quic_xmit_to(sk, b.skb, to);
+	if (record)
 		quic_timers_update(sk);
 	return err;
 drop:

@@ -122,7 +122,7 @@ static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
 	struct quic_path *p = &quic_sk(sk)->path;
 
 	get_random_bytes(data, QUIC_PATH_DATA_LEN);
-	if (!quic_output_path_frame(sk, to, false, QUIC_FRAME_PATH_CHALLENGE,
+	if (!quic_output_path_frame(sk, to, QUIC_FRAME_PATH_CHALLENGE,
 				    (const u8 (*)[QUIC_PATH_DATA_LEN])data, 1, p->local,
 				    U32_MAX))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_CHALLENGE);
@@ -255,50 +255,42 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
 }
 
 /**
- * quic_path_challenge_rcv - answer the PATH_CHALLENGE frames of a packet
+ * quic_path_challenge_rcv - answer the PATH_CHALLENGE frames of a datagram
  * @sk: the connection, locked
- * @from: the address its datagram came from
+ * @from: the address the datagram came from
  * @to: the address it came to: ours, or the one a move of ours left
  * @data: the challenges' data
  * @n: how many
- * @dgram_len: that datagram's length
+ * @dgram_len: the datagram's length
  *
  * RFC 9000 section 8.2.2: a PATH_RESPONSE for each, at once, on the path
- * the challenge came on, in one datagram: to @from, from @to, no more
- * than three times @dgram_len if that is not the path in use.  On the
- * path in use a PING goes along (section 9.3.3), and when the congestion
- * window is full the responses wait in the send queue instead, unpadded,
- * so that a peer cannot make us send 1200 bytes for each small packet.
+ * the challenge came on, in one datagram.  Called once the datagram is
+ * processed, so that one that moved the connection is answered on the
+ * new path, within its anti-amplification budget; to another address
+ * (a probe) no more than three times @dgram_len goes.  On the path in
+ * use a PING goes along (section 9.3.3); with the congestion window
+ * full the datagram is no larger than the one that came.  Challenges
+ * that came to the local address a move of ours left are not answered:
+ * from there, only with the connection ID the new address uses, which
+ * would link the two (section 9.5); the peer sends them to detect a
+ * spoofed move, which ours was not.
  */
 void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 			     const union quic_addr *to, const u8 (*data)[QUIC_PATH_DATA_LEN],
 			     u8 n, u32 dgram_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_path *p = &qs->path;
-	struct quic_frame fr = {};
-	bool prev, active;
-	u8 i;
+	u32 limit = QUIC_AMPLIFICATION * dgram_len;
+	bool active;
 
 	quic_sock_assert_locked(sk);
-	prev = p->prev_udp && !quic_addr_same(to, &qs->local_addr);
-	active = !prev && quic_addr_same(from, &qs->peer_addr);
-	if (!active) {
-		quic_output_path_frame(sk, from, prev, QUIC_FRAME_PATH_RESPONSE, data, n,
-				       false, QUIC_AMPLIFICATION * dgram_len);
+	if (!quic_addr_same(to, &qs->local_addr))
 		return;
-	}
-	if (qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window) {
-		quic_output_path_frame(sk, from, false, QUIC_FRAME_PATH_RESPONSE, data, n,
-				       true, U32_MAX);
-		return;
-	}
-	fr.type = QUIC_FRAME_PATH_RESPONSE;
-	for (i = 0; i < n; i++) {
-		memcpy(fr.path_data, data[i], QUIC_PATH_DATA_LEN);
-		if (quic_frame_queue_reply(sk, QUIC_CRYPTO_APP, &fr))
-			break;
-	}
+	active = quic_addr_same(from, &qs->peer_addr);
+	if (active)
+		limit = qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window ?
+			U32_MAX : dgram_len;
+	quic_output_path_frame(sk, from, QUIC_FRAME_PATH_RESPONSE, data, n, active, limit);
 }
 
 /* The new path works.  The peer owns its new address (section 9.4): a
@@ -365,7 +357,7 @@ void quic_path_timeout(struct sock *sk)
 	struct quic_path *p = &qs->path;
 
 	quic_sock_assert_locked(sk);
-	if (!p->validating || qs->closing)
+	if (!p->validating || qs->closing || !qs->udp)
 		return;
 	if (quic_now() < p->expires) {
 		quic_path_probe(sk);

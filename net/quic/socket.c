@@ -8,6 +8,7 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/bpf-cgroup.h>
 #include <linux/quic.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
@@ -415,16 +416,21 @@ static int quic_bind(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
 	union quic_addr addr;
 	int err;
 
+	lock_sock(sk);
+	/* inet_bind() leaves a protocol's own bind() to run the cgroup hook */
+	err = BPF_CGROUP_RUN_SA_PROG(sk, uaddr, &len, sk->sk_family == AF_INET ?
+				     CGROUP_INET4_BIND : CGROUP_INET6_BIND);
+	if (err)
+		goto out;
 	err = quic_addr_from_user(sk, uaddr, len, &addr);
 	if (err)
-		return err;
+		goto out;
 	/* An IPv4-mapped address would give an IPv6 socket an IPv4 tunnel,
 	 * which it can neither connect nor accept on.
 	 */
+	err = -EAFNOSUPPORT;
 	if (addr.sa.sa_family != sk->sk_family)
-		return -EAFNOSUPPORT;
-
-	lock_sock(sk);
+		goto out;
 	err = -EINVAL;
 	if (quic_sk(sk)->udp || sk->sk_state != TCP_CLOSE)
 		goto out;

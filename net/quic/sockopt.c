@@ -371,6 +371,10 @@ static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int 
 	err = quic_addr_check_local(sk, &a);
 	if (err)
 		return err;
+	/* Routes follow the device a link-local bind() tied the socket to. */
+	if (a.sa.sa_family == AF_INET6 && a.v6.sin6_scope_id && sk->sk_bound_dev_if &&
+	    a.v6.sin6_scope_id != sk->sk_bound_dev_if)
+		return -EINVAL;
 	port = a.v4.sin_port;	/* same offset in v4 and v6 */
 	if (port && inet_port_requires_bind_service(sock_net(sk), ntohs(port)) &&
 	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
