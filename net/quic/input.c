@@ -771,7 +771,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		quic_path_rcv_newest(sk, &from, &id, len);
 	}
 	if (d.challenges)
-		quic_path_challenge_rcv(sk, &from, &to, d.challenge, d.challenges, len);
+		quic_path_challenge_rcv(sk, &from, &to, &d.challenge[0][0], d.challenges, len);
 	if (n != -EAGAIN)
 		kfree_skb(skb);
 flush:

@@ -997,7 +997,7 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  * @sk: the connection, with its 1-RTT keys
  * @to: where to: the peer's current address or another one
  * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
- * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each
+ * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each, back to back
  * @n: how many frames
  * @ping: add a PING, which makes the packet a non-probing one (RFC 9000
  *	section 9.3.3: a challenge on the active path gets one back)
@@ -1015,7 +1015,7 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  * Return: 0 or an errno.
  */
 int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
-			   const u8 (*data)[QUIC_PATH_DATA_LEN], u8 n, bool ping, u32 limit)
+			   const u8 *data, u8 n, bool ping, u32 limit)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
@@ -1042,7 +1042,7 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
 		return err;
 	fr.type = type;
 	for (i = 0; i < n; i++) {
-		memcpy(fr.path_data, data[i], QUIC_PATH_DATA_LEN);
+		memcpy(fr.path_data, data + i * QUIC_PATH_DATA_LEN, QUIC_PATH_DATA_LEN);
 		err = quic_frame_encode(b.pos, b.end - b.pos, &fr);
 		if (err < 0)
 			goto drop;

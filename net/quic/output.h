@@ -27,7 +27,7 @@ int quic_output_probe(struct sock *sk, u8 space);
 void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
 			 const union quic_addr *local, const union quic_addr *peer);
 int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
-			   const u8 (*data)[QUIC_PATH_DATA_LEN], u8 n, bool ping, u32 limit);
+			   const u8 *data, u8 n, bool ping, u32 limit);
 int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		      bool app, const char *phrase);
 

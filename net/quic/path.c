@@ -122,8 +122,7 @@ static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
 	struct quic_path *p = &quic_sk(sk)->path;
 
 	get_random_bytes(data, QUIC_PATH_DATA_LEN);
-	if (!quic_output_path_frame(sk, to, QUIC_FRAME_PATH_CHALLENGE,
-				    (const u8 (*)[QUIC_PATH_DATA_LEN])data, 1, p->local,
+	if (!quic_output_path_frame(sk, to, QUIC_FRAME_PATH_CHALLENGE, data, 1, p->local,
 				    U32_MAX))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_CHALLENGE);
 }
@@ -259,7 +258,7 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
  * @sk: the connection, locked
  * @from: the address the datagram came from
  * @to: the address it came to: ours, or the one a move of ours left
- * @data: the challenges' data
+ * @data: the challenges' data, %QUIC_PATH_DATA_LEN bytes each, back to back
  * @n: how many
  * @dgram_len: the datagram's length
  *
@@ -276,8 +275,7 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
  * spoofed move, which ours was not.
  */
 void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
-			     const union quic_addr *to, const u8 (*data)[QUIC_PATH_DATA_LEN],
-			     u8 n, u32 dgram_len)
+			     const union quic_addr *to, const u8 *data, u8 n, u32 dgram_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 limit = QUIC_AMPLIFICATION * dgram_len;

@@ -99,8 +99,7 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len);
 void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
 			  const struct quic_cid *dcid, u32 len);
 void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
-			     const union quic_addr *to, const u8 (*data)[QUIC_PATH_DATA_LEN],
-			     u8 n, u32 dgram_len);
+			     const union quic_addr *to, const u8 *data, u8 n, u32 dgram_len);
 void quic_path_response_rcv(struct sock *sk, const u8 *data);
 void quic_path_timeout(struct sock *sk);
 int quic_path_may_migrate(struct sock *sk);
