@@ -4,6 +4,7 @@
  * Socket addresses of either family.
  */
 
+#include <linux/bpf-cgroup.h>
 #include <net/addrconf.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -178,4 +179,56 @@ int quic_addr_check_local(struct sock *sk, union quic_addr *addr)
 #else
 	return -EAFNOSUPPORT;
 #endif
+}
+
+/**
+ * quic_addr_bind_hook - run the cgroup's bind programs on a local address
+ * @sk: the socket, locked
+ * @uaddr: the address the user gave, in kernel memory, already checked by
+ *	quic_addr_from_user(); a program may rewrite it
+ * @len: its length
+ * @no_cap: returns whether a program lifted the CAP_NET_BIND_SERVICE check
+ *
+ * inet_bind() leaves this to a protocol with a bind() of its own; the
+ * migration option binds too.
+ *
+ * Return: 0, or the error of a program that refused.
+ */
+int quic_addr_bind_hook(struct sock *sk, struct sockaddr_unsized *uaddr, int *len,
+			bool *no_cap)
+{
+	*no_cap = false;
+#ifdef CONFIG_CGROUP_BPF
+	{
+		enum cgroup_bpf_attach_type t = sk->sk_family == AF_INET ?
+						CGROUP_INET4_BIND : CGROUP_INET6_BIND;
+		u32 flags = 0;
+		int err;
+
+		if (!cgroup_bpf_enabled(t))
+			return 0;
+		err = __cgroup_bpf_run_filter_sock_addr(sk, uaddr, len, t, NULL, &flags);
+		*no_cap = flags & BPF_RET_BIND_NO_CAP_NET_BIND_SERVICE;
+		return err;
+	}
+#endif
+	return 0;
+}
+
+/**
+ * quic_addr_check_port - may @sk bind the port of @addr?
+ * @sk: the socket
+ * @addr: a local address
+ * @no_cap: a cgroup bind program lifted the capability check
+ *
+ * Return: 0, or -EACCES for a privileged port without CAP_NET_BIND_SERVICE.
+ */
+int quic_addr_check_port(struct sock *sk, const union quic_addr *addr, bool no_cap)
+{
+	__be16 port = addr->v4.sin_port;	/* same offset in v4 and v6 */
+
+	if (!port || no_cap || !inet_port_requires_bind_service(sock_net(sk), ntohs(port)) ||
+	    ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
+		return 0;
+	return -EACCES;
 }

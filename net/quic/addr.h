@@ -33,5 +33,8 @@ bool quic_addr_same(const union quic_addr *a, const union quic_addr *b);
 int quic_addr_from_user(const struct sock *sk, const struct sockaddr_unsized *uaddr,
 			int len, union quic_addr *addr);
 int quic_addr_check_local(struct sock *sk, union quic_addr *addr);
+int quic_addr_bind_hook(struct sock *sk, struct sockaddr_unsized *uaddr, int *len,
+			bool *no_cap);
+int quic_addr_check_port(struct sock *sk, const union quic_addr *addr, bool no_cap);
 
 #endif /* __NET_QUIC_ADDR_H */

@@ -557,6 +557,7 @@ static bool quic_frame_too_big(struct sock *sk, struct quic_pkt_builder *b,
 		return false;
 	list_del(&f->list);
 	quic_frame_free(sk, f);
+	sk->sk_write_space(sk);		/* its room is free */
 	return true;
 }
 

@@ -285,9 +285,9 @@ void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 	if (!quic_addr_same(to, &qs->local_addr))
 		return;
 	active = quic_addr_same(from, &qs->peer_addr);
-	if (active)
+	if (active)	/* a small challenge may come with a shorter header */
 		limit = qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window ?
-			U32_MAX : dgram_len;
+			U32_MAX : max_t(u32, dgram_len, QUIC_AMP_MIN_PACKET);
 	quic_output_path_frame(sk, from, QUIC_FRAME_PATH_RESPONSE, data, n, active, limit);
 }
 

@@ -8,7 +8,6 @@
  */
 
 #include <kunit/visibility.h>
-#include <linux/bpf-cgroup.h>
 #include <linux/quic.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
@@ -379,23 +378,22 @@ static void quic_set_saddr_v6(struct sock *sk, const struct sockaddr_in6 *a)
 #endif
 }
 
-/* Bind @sk to @addr: take the shared UDP socket, record the address. */
-static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
+/* Bind @sk to @addr: take the shared UDP socket, record the address.
+ * @no_cap: a cgroup bind program lifted the CAP_NET_BIND_SERVICE check.
+ */
+static int quic_bind_addr(struct sock *sk, union quic_addr *addr, bool no_cap)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_udp_sock *us;
-	__be16 port;
 	int err;
 
 	err = quic_addr_check_local(sk, addr);
 	if (err)
 		return err;
-
-	port = addr->v4.sin_port;	/* same offset in v4 and v6 */
-	if (port && inet_port_requires_bind_service(sock_net(sk), ntohs(port)) &&
-	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
+	err = quic_addr_check_port(sk, addr, no_cap);
+	if (err)
+		return err;
 
 	us = quic_udp_sock_get(sk, addr);
 	if (IS_ERR(us))
@@ -414,15 +412,17 @@ static int quic_bind_addr(struct sock *sk, union quic_addr *addr)
 static int quic_bind(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
 {
 	union quic_addr addr;
+	bool no_cap;
 	int err;
 
+	err = quic_addr_from_user(sk, uaddr, len, &addr);
+	if (err)
+		return err;
 	lock_sock(sk);
-	/* inet_bind() leaves a protocol's own bind() to run the cgroup hook */
-	err = BPF_CGROUP_RUN_SA_PROG(sk, uaddr, &len, sk->sk_family == AF_INET ?
-				     CGROUP_INET4_BIND : CGROUP_INET6_BIND);
+	err = quic_addr_bind_hook(sk, uaddr, &len, &no_cap);
 	if (err)
 		goto out;
-	err = quic_addr_from_user(sk, uaddr, len, &addr);
+	err = quic_addr_from_user(sk, uaddr, len, &addr);	/* as rewritten */
 	if (err)
 		goto out;
 	/* An IPv4-mapped address would give an IPv6 socket an IPv4 tunnel,
@@ -434,7 +434,7 @@ static int quic_bind(struct sock *sk, struct sockaddr_unsized *uaddr, int len)
 	err = -EINVAL;
 	if (quic_sk(sk)->udp || sk->sk_state != TCP_CLOSE)
 		goto out;
-	err = quic_bind_addr(sk, &addr);
+	err = quic_bind_addr(sk, &addr, no_cap);
 out:
 	release_sock(sk);
 	return err;
@@ -448,7 +448,7 @@ static int quic_autobind(struct sock *sk)
 	union quic_addr any = {};
 
 	any.sa.sa_family = sk->sk_family;
-	return quic_bind_addr(sk, &any);
+	return quic_bind_addr(sk, &any, false);
 }
 
 static int quic_inet_listen(struct socket *sock, int backlog)

@@ -8,7 +8,6 @@
  * quic_do_getsockopt().
  */
 
-#include <linux/bpf-cgroup.h>
 #include <linux/quic.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -324,61 +323,68 @@ static int quic_sockopt_alpn(struct sock *sk, sockptr_t optval,
 	return quic_sock_set_alpn(sk, buf, optlen);
 }
 
-/* QUIC_SOCKOPT_CONNECTION_MIGRATION on a client: move to the local
- * address @optval (a sockaddr; port 0 for any), as bind() takes it and
- * with the checks bind() makes: the LSM's and the cgroup's bind hooks.
+/* The local address of QUIC_SOCKOPT_CONNECTION_MIGRATION (a sockaddr;
+ * port 0 for any), with the checks bind() makes: the LSM's and the
+ * cgroup's bind hooks, a local address of the socket's family, the
+ * privileged ports.  Not a wildcard: packets must leave from it.
+ */
+static int quic_sockopt_migrate_addr(struct sock *sk, sockptr_t optval, unsigned int optlen,
+				     union quic_addr *a)
+{
+	struct sockaddr_storage ss = {};
+	int err, len;
+	bool no_cap;
+
+	len = min_t(unsigned int, optlen, sizeof(ss));
+	if (copy_from_sockptr(&ss, optval, len))
+		return -EFAULT;
+	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, len, a);
+	if (err)
+		return err;
+	if (sk->sk_socket) {
+		err = security_socket_bind(sk->sk_socket, (struct sockaddr *)&ss, len);
+		if (err)
+			return err;
+	}
+	err = quic_addr_bind_hook(sk, (struct sockaddr_unsized *)&ss, &len, &no_cap);
+	if (err)
+		return err;
+	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, len, a);	/* as rewritten */
+	if (err)
+		return err;
+	if (a->sa.sa_family != quic_sk(sk)->local_addr.sa.sa_family)
+		return -EAFNOSUPPORT;
+	if (a->sa.sa_family == AF_INET ? a->v4.sin_addr.s_addr == htonl(INADDR_ANY) :
+	    ipv6_addr_any(&a->v6.sin6_addr))
+		return -EINVAL;
+	err = quic_addr_check_local(sk, a);
+	if (err)
+		return err;
+	/* Routes follow the device a link-local bind() tied the socket to. */
+	if (a->sa.sa_family == AF_INET6 && a->v6.sin6_scope_id && sk->sk_bound_dev_if &&
+	    a->v6.sin6_scope_id != sk->sk_bound_dev_if)
+		return -EINVAL;
+	return quic_addr_check_port(sk, a, no_cap);
+}
+
+/* QUIC_SOCKOPT_CONNECTION_MIGRATION on a client: move to a new local
+ * address (path.c).
  */
 static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct sockaddr_storage ss = {};
 	struct quic_udp_sock *us, *old;
 	union quic_addr a;
-	int err, len;
-	__be16 port;
+	int err;
 
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
 	err = quic_path_may_migrate(sk);
 	if (err)
 		return err;
-	if (optlen > sizeof(ss))
-		optlen = sizeof(ss);
-	if (copy_from_sockptr(&ss, optval, optlen))
-		return -EFAULT;
-	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, optlen, &a);
+	err = quic_sockopt_migrate_addr(sk, optval, optlen, &a);
 	if (err)
 		return err;
-	if (sk->sk_socket) {
-		err = security_socket_bind(sk->sk_socket, (struct sockaddr *)&ss, optlen);
-		if (err)
-			return err;
-	}
-	len = optlen;
-	err = BPF_CGROUP_RUN_SA_PROG(sk, &ss, &len, sk->sk_family == AF_INET ?
-				     CGROUP_INET4_BIND : CGROUP_INET6_BIND);
-	if (err)
-		return err;
-	/* a bind program may have rewritten it */
-	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, len, &a);
-	if (err)
-		return err;
-	if (a.sa.sa_family != qs->local_addr.sa.sa_family)
-		return -EAFNOSUPPORT;
-	if (a.sa.sa_family == AF_INET ? a.v4.sin_addr.s_addr == htonl(INADDR_ANY) :
-	    ipv6_addr_any(&a.v6.sin6_addr))
-		return -EINVAL;
-	err = quic_addr_check_local(sk, &a);
-	if (err)
-		return err;
-	/* Routes follow the device a link-local bind() tied the socket to. */
-	if (a.sa.sa_family == AF_INET6 && a.v6.sin6_scope_id && sk->sk_bound_dev_if &&
-	    a.v6.sin6_scope_id != sk->sk_bound_dev_if)
-		return -EINVAL;
-	port = a.v4.sin_port;	/* same offset in v4 and v6 */
-	if (port && inet_port_requires_bind_service(sock_net(sk), ntohs(port)) &&
-	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
 	us = quic_udp_sock_get(sk, &a);
 	if (IS_ERR(us))
 		return PTR_ERR(us);
