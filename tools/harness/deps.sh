@@ -52,13 +52,15 @@ PIN
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# ocaml-nox: spatch compiles the OCaml script rules of some semantic
+# patches (coccicheck); without it they fail ("No OCaml compiler found").
 apt-get install -y -qq --no-install-recommends \
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod \
 	ccache git python3 rsync zstd xz-utils \
 	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping \
 	python3-argcomplete python3-requests udev kbd file util-linux-extra \
 	libgnutls28-dev pkg-config sparse valgrind openssl \
-	clang-19 lld-19 llvm-19 debootstrap coccinelle python3-docutils \
+	clang-19 lld-19 llvm-19 debootstrap coccinelle ocaml-nox python3-docutils \
 	>/dev/null
 
 # The foreign QUIC stack for interop (ngtcp2's GnuTLS client and server) and
