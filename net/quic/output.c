@@ -188,6 +188,27 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/* Send @skb from @local to @peer on tunnel socket @usk, with a route
+ * looked up for it alone (no dst cache).
+ */
+static int quic_xmit_routed(struct sock *usk, struct sk_buff *skb,
+			    const union quic_addr *local, const union quic_addr *peer, int oif)
+{
+	union quic_addr s = *local;
+	struct dst_entry *dst;
+
+	local_bh_disable();
+	dst = quic_route_lookup(usk, peer, &s, oif);
+	if (IS_ERR(dst)) {
+		local_bh_enable();
+		kfree_skb(skb);
+		return PTR_ERR(dst);
+	}
+	quic_tunnel_xmit(usk, skb, dst, &s, peer);
+	local_bh_enable();
+	return 0;
+}
+
 /**
  * quic_xmit_stateless - send a datagram that belongs to no connection
  * @usk: the UDP socket to send from
@@ -200,18 +221,7 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
 			 const union quic_addr *local, const union quic_addr *peer)
 {
-	union quic_addr s = *local;
-	struct dst_entry *dst;
-
-	local_bh_disable();
-	dst = quic_route_lookup(usk, peer, &s, 0);
-	if (IS_ERR(dst)) {
-		local_bh_enable();
-		kfree_skb(skb);
-		return;
-	}
-	quic_tunnel_xmit(usk, skb, dst, &s, peer);
-	local_bh_enable();
+	quic_xmit_routed(usk, skb, local, peer, 0);
 }
 
 /**
@@ -974,23 +984,13 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	union quic_addr s = qs->local_addr;
-	struct dst_entry *dst;
 
 	if (quic_addr_same(to, &qs->peer_addr))
 		return quic_xmit(sk, skb);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
-	local_bh_disable();
-	dst = quic_route_lookup(qs->udp->sock->sk, to, &s, sk->sk_bound_dev_if);
-	if (IS_ERR(dst)) {
-		local_bh_enable();
-		kfree_skb(skb);
-		return PTR_ERR(dst);
-	}
-	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, to);
-	local_bh_enable();
-	return 0;
+	return quic_xmit_routed(qs->udp->sock->sk, skb, &qs->local_addr, to,
+				sk->sk_bound_dev_if);
 }
 
 /**
