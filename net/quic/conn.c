@@ -433,6 +433,7 @@ static int quic_conn_start(struct sock *sk, bool is_server)
 	qs->idle_timeout = qs->local.max_idle_timeout;
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
+	quic_ecn_init(&qs->ecn, READ_ONCE(quic_net(sock_net(sk))->ecn));
 	qs->mss = 1200;
 	quic_conn_set_mss(sk);
 	inet_sk_set_state(sk, TCP_SYN_RECV);
@@ -582,6 +583,7 @@ int quic_conn_reconfigure(struct sock *sk)
 	qs->idle_timeout = qs->local.max_idle_timeout;
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
+	quic_ecn_init(&qs->ecn, READ_ONCE(quic_net(sock_net(sk))->ecn));
 	quic_conn_set_mss(sk);
 	quic_idle_timer_arm(sk);
 	return 0;

@@ -9,6 +9,8 @@
 
 #include <linux/slab.h>
 #include <linux/unaligned.h>
+#include <net/dsfield.h>
+#include <net/inet_ecn.h>
 #include <net/sock.h>
 #include <net/udp.h>
 
@@ -30,6 +32,31 @@
 
 #define QUIC_CRYPTO_BUF_MAX	65536	/* CRYPTO data held ahead of a gap */
 
+/* The ECN field of the datagram's IP header (RFC 9000 section 13.4.1) */
+static u8 quic_skb_ecn(const struct sk_buff *skb)
+{
+	if (ip_hdr(skb)->version == 4)
+		return ip_hdr(skb)->tos & INET_ECN_MASK;
+	return ipv6_get_dsfield(ipv6_hdr(skb)) & INET_ECN_MASK;
+}
+
+/* Count the ECN field of a packet processed (RFC 9000 section 13.4.1);
+ * one that met congestion on the way is acknowledged at once (13.2.1).
+ */
+static void quic_packet_ecn_rcvd(struct sock *sk, struct quic_space *s, u8 ecn)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (ecn == INET_ECN_NOT_ECT)
+		return;
+	if (!quic_ecn_rcvd(&qs->ecn, s - qs->space, ecn)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_ECT_RCVD);
+		return;
+	}
+	s->ack_immediate = true;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_CE_RCVD);
+}
+
 /**
  * quic_udp_rcv - the UDP tunnel's encap_rcv: one datagram arrived
  * @usk: the UDP socket
@@ -50,6 +77,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	__skb_pull(skb, sizeof(struct udphdr));
 	memset(skb->cb, 0, sizeof(skb->cb));
 	QUIC_PKT_CB(skb)->time = quic_now();
+	QUIC_PKT_CB(skb)->ecn = quic_skb_ecn(skb);
 	if (!quic_packet_dcid(skb->data, skb->len, QUIC_CID_LEN, &dcid, &dcid_len))
 		goto drop;
 
@@ -679,6 +707,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 		return info.len;	/* no memory: not acknowledged, sent again */
 
 	quic_pnspace_mark(&s->recv, pn);
+	quic_packet_ecn_rcvd(sk, s, QUIC_PKT_CB(skb)->ecn);
 	if (level == QUIC_CRYPTO_APP && rx.non_probing && quic_path_newest(&qs->path, pn))
 		d->moved = true;
 	if ((s64)pn > s->largest_recv) {

@@ -42,6 +42,11 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_PATH_FAILED]		= "QuicPathValidationFails",
 	[QUIC_MIB_PATH_REVERTED]	= "QuicPathReverts",
 	[QUIC_MIB_PATH_UNKNOWN]		= "QuicPathUnknownDropped",
+	[QUIC_MIB_ECN_VALIDATED]	= "QuicEcnValidated",
+	[QUIC_MIB_ECN_FAILED]		= "QuicEcnFailed",
+	[QUIC_MIB_ECN_ECT_RCVD]		= "QuicEcnEctReceived",
+	[QUIC_MIB_ECN_CE_RCVD]		= "QuicEcnCeReceived",
+	[QUIC_MIB_ECN_CONGESTION]	= "QuicEcnCongestion",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)
@@ -81,18 +86,27 @@ static const struct ctl_table quic_net_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 	},
+	{
+		.procname	= "ecn",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
 };
 
 static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
 {
-	void *t;	/* a writable copy, pointing at this namespace */
+	struct ctl_table *t;	/* a writable copy, pointing at this namespace */
 
 	if (!IS_ENABLED(CONFIG_SYSCTL))
 		return 0;
 	t = kmemdup(quic_net_sysctl_table, sizeof(quic_net_sysctl_table), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	*(void **)(t + offsetof(typeof(*quic_net_sysctl_table), data)) = &qn->retry_threshold;
+	t[0].data = &qn->retry_threshold;
+	t[1].data = &qn->ecn;
 	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
 					    ARRAY_SIZE(quic_net_sysctl_table));
 	if (!qn->sysctl) {
@@ -122,6 +136,7 @@ static int __net_init quic_net_init(struct net *net)
 	if (!qn->stat)
 		return -ENOMEM;
 	qn->retry_threshold = QUIC_RETRY_THRESHOLD;
+	qn->ecn = 1;
 	err = quic_net_sysctl_init(net, qn);
 	if (err) {
 		free_percpu(qn->stat);

@@ -56,6 +56,15 @@
  * @QUIC_MIB_PATH_UNKNOWN: datagrams dropped because they came from an
  *	address the connection does not take them from (a client's server,
  *	a handshake's peer)
+ * @QUIC_MIB_ECN_VALIDATED: paths on which the peer's ACK_ECN counts showed
+ *	that our ECT(0) marks arrive: every packet is marked from then on
+ * @QUIC_MIB_ECN_FAILED: paths on which ECN validation failed (marks
+ *	cleared, rewritten, not reported, or marked packets all lost): no
+ *	packet is marked from then on
+ * @QUIC_MIB_ECN_ECT_RCVD: packets received marked ECT(0) or ECT(1)
+ * @QUIC_MIB_ECN_CE_RCVD: packets received with the CE codepoint
+ * @QUIC_MIB_ECN_CONGESTION: ACK frames whose CE count grew: a congestion
+ *	event for our sender, as a loss would be
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {
@@ -83,6 +92,11 @@ enum quic_mib_field {
 	QUIC_MIB_PATH_FAILED,
 	QUIC_MIB_PATH_REVERTED,
 	QUIC_MIB_PATH_UNKNOWN,
+	QUIC_MIB_ECN_VALIDATED,
+	QUIC_MIB_ECN_FAILED,
+	QUIC_MIB_ECN_ECT_RCVD,
+	QUIC_MIB_ECN_CE_RCVD,
+	QUIC_MIB_ECN_CONGESTION,
 	QUIC_MIB_MAX,
 };
 
@@ -110,6 +124,9 @@ struct quic_mib {
  * @retry_threshold: net.quic.retry_threshold: handshakes in progress on
  *	a port (accepted, or waiting for accept()) from which its listeners
  *	answer new clients with Retry, as TCP sends SYN cookies; 0 never
+ * @ecn: net.quic.ecn: new connections mark their packets ECT(0) and
+ *	validate ECN (RFC 9000 section 13.4); 0: they only report the marks
+ *	they receive
  * @sysctl: the namespace's net.quic table
  *
  * Set up with the namespace, read-only afterwards but for the rate state,
@@ -120,6 +137,7 @@ struct quic_net {
 	struct list_head	socks;
 	spinlock_t		socks_lock;	/* see @socks_lock */
 	int			retry_threshold;
+	int			ecn;
 	struct ctl_table_header	*sysctl;
 	u8			reset_key[QUIC_RESET_KEY_LEN];
 	struct ratelimit_state	stateless_rs;

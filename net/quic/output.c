@@ -9,6 +9,7 @@
 
 #include <linux/slab.h>
 #include <net/dst_cache.h>
+#include <net/inet_ecn.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/udp_tunnel.h>
@@ -145,30 +146,31 @@ u32 quic_route_mtu(struct sock *sk)
 	return mtu;
 }
 
-/* Hand a datagram to the UDP tunnel; @dst's reference goes with it.
+/* Hand a datagram to the UDP tunnel, with @ecn in its IP header's ECN
+ * field; @dst's reference goes with it.
  * BH must be off: the tunnel counts its nesting per CPU, and a sender
  * migrated in between would leave the count wrong on both CPUs (then
  * "Dead loop on virtual device" drops everything).
  */
 static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_entry *dst,
-			     const union quic_addr *s, const union quic_addr *d)
+			     const union quic_addr *s, const union quic_addr *d, u8 ecn)
 {
 	lockdep_assert_in_softirq();
 	if (d->sa.sa_family == AF_INET) {
 		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s->v4.sin_addr.s_addr,
-				    d->v4.sin_addr.s_addr, 0, ip4_dst_hoplimit(dst),
+				    d->v4.sin_addr.s_addr, ecn, ip4_dst_hoplimit(dst),
 				    htons(IP_DF), s->v4.sin_port, d->v4.sin_port,
 				    false, false, 0);
 		return;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &s->v6.sin6_addr, &d->v6.sin6_addr,
-			     0, ip6_dst_hoplimit(dst), 0, s->v6.sin6_port,
+			     ecn, ip6_dst_hoplimit(dst), 0, s->v6.sin6_port,
 			     d->v6.sin6_port, false, 0);
 #endif
 }
 
-static int quic_xmit(struct sock *sk, struct sk_buff *skb)
+static int quic_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct dst_entry *dst;
@@ -183,7 +185,7 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
-	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, &qs->peer_addr);
+	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, &qs->peer_addr, ecn);
 	local_bh_enable();
 	return 0;
 }
@@ -204,7 +206,7 @@ static int quic_xmit_routed(struct sock *usk, struct sk_buff *skb,
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
-	quic_tunnel_xmit(usk, skb, dst, &s, peer);
+	quic_tunnel_xmit(usk, skb, dst, &s, peer, INET_ECN_NOT_ECT);
 	local_bh_enable();
 	return 0;
 }
@@ -238,6 +240,7 @@ void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
  * @tag_len: bytes the AEAD adds after the payload, 0 on a plain level
  * @pkt: the sent packet record, NULL when nothing needs acknowledging
  * @ack_eliciting: a frame other than ACK, PADDING, CONNECTION_CLOSE
+ * @ecn: the ECN codepoint its datagram leaves with
  */
 struct quic_pkt_builder {
 	struct sk_buff		*skb;
@@ -252,6 +255,7 @@ struct quic_pkt_builder {
 	u8			tag_len;
 	struct quic_sent_pkt	*pkt;
 	bool			ack_eliciting;
+	u8			ecn;
 };
 
 /* 1-RTT packets of one flush leave in trains of up to this many, as one
@@ -265,6 +269,7 @@ struct quic_pkt_builder {
  * @gso_size: size of the first packet; the others are padded to it
  * @segs: packets in @skb
  * @room: packets @skb has room for
+ * @ecn: the ECN codepoint of all its packets, chosen when it was started
  *
  * Lives on the stack of quic_output_flush(), under the socket lock.
  */
@@ -273,6 +278,7 @@ struct quic_batch {
 	u32			gso_size;
 	u16			segs;
 	u16			room;
+	u8			ecn;
 };
 
 static u8 quic_packet_type_of(u8 level)
@@ -353,6 +359,7 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 			bt->skb = skb;
 			bt->segs = 0;
 			bt->room = n;
+			bt->ecn = quic_ecn_codepoint(&qs->ecn);
 			return skb;
 		}
 	}
@@ -384,6 +391,7 @@ static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 le
 	b->pn_len = quic_pn_len(b->pn, s->largest_acked);
 	b->pkt = NULL;
 	b->ack_eliciting = false;
+	b->ecn = INET_ECN_NOT_ECT;
 	b->len_field = NULL;
 
 	o.p = b->start;
@@ -442,10 +450,20 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 
 	if (!quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids))
 		return -ENOTCONN;
+	int err;
+
 	b->skb = quic_packet_skb(sk, s, bt, &room);
 	if (!b->skb)
 		return -ENOMEM;
-	return quic_packet_header(sk, b, level, room, bt);
+	err = quic_packet_header(sk, b, level, room, bt);
+	if (err)
+		return err;
+	/* 1-RTT packets only: a path that drops marked packets would
+	 * otherwise cost the handshake its probe timeouts, each doubling.
+	 */
+	if (level == QUIC_CRYPTO_APP)
+		b->ecn = quic_in_batch(b, bt) ? bt->ecn : quic_ecn_codepoint(&qs->ecn);
+	return 0;
 }
 
 static bool quic_packet_add(struct quic_pkt_builder *b, const u8 *data, u32 len)
@@ -467,7 +485,8 @@ static int quic_packet_add_ack(struct sock *sk, struct quic_pkt_builder *b,
 	if (s == &qs->space[QUIC_SPACE_APP])	/* RFC 9000 section 19.3 */
 		delay = (quic_now() - s->largest_recv_time) >>
 			qs->local.ack_delay_exponent;
-	len = quic_pnspace_ack_encode(&s->recv, delay, b->pos, b->end - b->pos);
+	len = quic_pnspace_ack_encode(&s->recv, delay, quic_ecn_counts(&qs->ecn, s - qs->space),
+				      b->pos, b->end - b->pos);
 	if (len < 0)
 		return len;
 	b->pos += len;
@@ -641,11 +660,14 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 	struct quic_sent_pkt *p = b->pkt;
 	u64 now_ns = ktime_get_ns();
 	u64 now = div_u64(now_ns, NSEC_PER_USEC);	/* quic_now() */
+	u8 how;
 
 	s->next_pn++;
 	quic_amplification_sent(qs, size);
+	how = quic_ecn_sent(&qs->ecn, s - qs->space, b->ecn, p);
 	if (!p)
 		return;
+	p->ecn = how;
 	p->sent_time = now;
 	p->size = size;
 	p->ack_eliciting = b->ack_eliciting;
@@ -692,7 +714,7 @@ static int quic_batch_xmit(struct sock *sk, struct quic_batch *bt)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_GSO_SENT);
 		QUIC_ADD_STATS(sock_net(sk), QUIC_MIB_GSO_SEGS, bt->segs);
 	}
-	return quic_xmit(sk, skb);
+	return quic_xmit(sk, skb, bt->ecn);
 }
 
 /* A packet went into the batch.  A first packet shorter than a full one
@@ -758,7 +780,7 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 		quic_packet_sent(sk, &b, s, size);
 		return quic_batch_add(sk, bt, size);
 	}
-	err = quic_xmit(sk, b.skb);
+	err = quic_xmit(sk, b.skb, b.ecn);
 	quic_packet_sent(sk, &b, s, size);
 	if (level == QUIC_CRYPTO_EARLY)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_0RTT_SENT);
@@ -975,7 +997,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	}
 	s->next_pn++;
 	quic_amplification_sent(qs, b.skb->len);
-	return quic_xmit(sk, b.skb);
+	return quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
 }
 
 /* A datagram to @to, which is not where the connection sends: routed
@@ -986,7 +1008,7 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (quic_addr_same(to, &qs->peer_addr))
-		return quic_xmit(sk, skb);
+		return quic_xmit(sk, skb, INET_ECN_NOT_ECT);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
 	return quic_xmit_routed(qs->udp->sock->sk, skb, &qs->local_addr, to,

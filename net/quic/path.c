@@ -98,11 +98,14 @@ static void quic_path_swap_local(struct sock *sk)
 	quic_path_route_reset(sk);
 }
 
-/* A new path's congestion control and RTT start afresh (section 9.4). */
+/* A new path's congestion control and RTT start afresh (section 9.4),
+ * and its ECN is tested afresh (section 13.4.2).
+ */
 static void quic_path_reset_cc(struct quic_sock *qs)
 {
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, qs->rtt.max_ack_delay);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, qs->mss);
+	quic_ecn_new_path(&qs->ecn);
 }
 
 static void quic_path_stop(struct sock *sk)

@@ -99,13 +99,14 @@ EXPORT_SYMBOL_IF_KUNIT(quic_pnspace_seen);
  * quic_pnspace_ack_encode - write an ACK frame for everything received
  * @s: the packet number space
  * @ack_delay: ACK Delay field, already scaled by our ack_delay_exponent
+ * @ecn: ECT(0), ECT(1) and CE counts for an ACK_ECN frame, or NULL
  * @buf: where to
  * @len: room at @buf
  *
  * Return: bytes written, -ENOSPC, or -ENODATA when nothing was received.
  */
 int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
-			    u8 *buf, u32 len)
+			    const u64 *ecn, u8 *buf, u32 len)
 {
 	struct quic_out o = { .p = buf, .left = len };
 	const struct quic_pn_range *r = s->ranges;
@@ -113,7 +114,7 @@ int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
 
 	if (!s->nr)
 		return -ENODATA;
-	quic_out_varint(&o, QUIC_FRAME_ACK);
+	quic_out_varint(&o, ecn ? QUIC_FRAME_ACK_ECN : QUIC_FRAME_ACK);
 	quic_out_varint(&o, r[0].end);
 	quic_out_varint(&o, ack_delay);
 	quic_out_varint(&o, s->nr - 1);
@@ -123,6 +124,8 @@ int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
 		quic_out_varint(&o, r[i - 1].start - r[i].end - 2);
 		quic_out_varint(&o, r[i].end - r[i].start);
 	}
+	for (i = 0; ecn && i < 3; i++)		/* section 19.3.2 */
+		quic_out_varint(&o, ecn[i]);
 	return o.full ? -ENOSPC : o.p - buf;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_pnspace_ack_encode);

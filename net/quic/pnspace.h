@@ -43,6 +43,6 @@ struct quic_pnspace {
 int quic_pnspace_mark(struct quic_pnspace *s, u64 pn);
 bool quic_pnspace_seen(const struct quic_pnspace *s, u64 pn);
 int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
-			    u8 *buf, u32 len);
+			    const u64 *ecn, u8 *buf, u32 len);
 
 #endif /* __NET_QUIC_PNSPACE_H */

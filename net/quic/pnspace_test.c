@@ -28,7 +28,7 @@ static void quic_test_check_ack(struct kunit *test, const struct quic_pnspace *s
 	u8 buf[1024];
 	int n;
 
-	n = quic_pnspace_ack_encode(s, 7, buf, sizeof(buf));
+	n = quic_pnspace_ack_encode(s, 7, NULL, buf, sizeof(buf));
 	KUNIT_ASSERT_GT(test, n, 0);
 	KUNIT_ASSERT_EQ(test, quic_frame_decode(buf, n, &f, &err), n);
 	KUNIT_ASSERT_EQ(test, f.type, QUIC_FRAME_ACK);
@@ -59,7 +59,7 @@ static void quic_pnspace_in_order_test(struct kunit *test)
 	u8 small[4];
 	u64 pn;
 
-	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, NULL, 0), -ENODATA);
+	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, NULL, NULL, 0), -ENODATA);
 	for (pn = 0; pn < 10; pn++) {
 		KUNIT_EXPECT_EQ(test, quic_pnspace_mark(&s, pn), 0);
 		__set_bit(pn, seen);
@@ -80,7 +80,7 @@ static void quic_pnspace_in_order_test(struct kunit *test)
 		__set_bit(pn, seen);
 	__set_bit(20, seen);
 	quic_test_check_ack(test, &s, seen);
-	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, small, sizeof(small)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, quic_pnspace_ack_encode(&s, 0, NULL, small, sizeof(small)), -ENOSPC);
 }
 
 /* Reordered and duplicated arrivals, from a fixed pseudo-random walk. */

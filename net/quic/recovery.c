@@ -95,6 +95,8 @@ static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 		}
 		list_move_tail(&f->list, requeue);
 	}
+	if (quic_ecn_lost(&quic_sk(sk)->ecn, p->ecn))
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_FAILED);
 	quic_sent_remove(quic_sk(sk), s, p);
 	quic_sent_free(p);
 }
@@ -202,6 +204,30 @@ static bool quic_peer_validated(struct quic_sock *qs)
 	return qs->is_server || qs->confirmed || qs->addr_validated;
 }
 
+/* RFC 9000 section 13.4.2.1 and RFC 9002 appendix B.7: the ECN counts
+ * of an ACK frame that raised the largest acknowledged packet.  @marked
+ * of the packets it newly acknowledged were sent with ECT(0), the newest
+ * of them at @sent_time (0: none): more CE marks are a congestion event
+ * as a loss of that packet would be.
+ */
+static void quic_recovery_ecn(struct sock *sk, u8 space, const struct quic_frame *f,
+			      u64 marked, u64 sent_time, u64 now)
+{
+	const u64 *counts = f->type == QUIC_FRAME_ACK_ECN ? f->ack.ecn : NULL;
+	struct quic_sock *qs = quic_sk(sk);
+	u8 ev;
+
+	ev = quic_ecn_on_ack(&qs->ecn, space, counts, marked);
+	if (ev & QUIC_ECN_EV_VALIDATED)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_VALIDATED);
+	if (ev & QUIC_ECN_EV_FAILED)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_FAILED);
+	if ((ev & QUIC_ECN_EV_CE) && sent_time) {
+		quic_cong_on_ecn_ce(&qs->cong, sent_time, now);
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_CONGESTION);
+	}
+}
+
 /**
  * quic_recovery_on_ack - process an ACK frame (RFC 9002 appendix A.7)
  * @sk: the connection
@@ -217,9 +243,9 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[space];
 	struct quic_sent_pkt *p, *tmp, *largest = NULL;
+	u64 now = quic_now(), marked = 0, marked_time = 0;
 	bool eliciting = false, raised;
 	struct quic_ack_ranges a;
-	u64 now = quic_now();
 	u32 i;
 
 	quic_sock_assert_locked(sk);
@@ -246,6 +272,10 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		if (p->pn == f->ack.largest)
 			largest = p;
 		eliciting |= p->ack_eliciting;
+		if (p->ecn != QUIC_ECN_SENT_NONE) {
+			marked++;
+			marked_time = p->sent_time;
+		}
 		quic_sent_remove(qs, s, p);
 		if (p->in_flight)
 			quic_cong_on_ack(&qs->cong, p->pn, p->size, p->sent_time, now,
@@ -255,6 +285,8 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 			quic_sent_free(p);
 		}
 	}
+	if (raised)
+		quic_recovery_ecn(sk, space, f, marked, marked_time, now);
 	if (!largest && !eliciting) {
 		/* An ACK-only packet of ours has no record, but acknowledging
 		 * it still makes older ones lost (RFC 9002 A.7): and only then

@@ -17,10 +17,13 @@
 #include "cid.h"
 #include "cong.h"
 #include "crypto.h"
+#include "ecn.h"
 #include "param.h"
 #include "path.h"
 #include "space.h"
 #include "stream.h"
+
+static_assert(QUIC_ECN_SPACES == QUIC_SPACE_MAX);
 
 struct quic_udp_sock;
 
@@ -51,11 +54,13 @@ static inline void quic_data_free(struct quic_data *d)
  * @offset: where the next coalesced packet starts
  * @time: arrival time, in microseconds
  * @counted: its size was counted for the anti-amplification limit
+ * @ecn: the ECN field of its IP header
  */
 struct quic_pkt_cb {
 	u32	offset;
 	u64	time;
 	bool	counted;
+	u8	ecn;
 };
 
 #define QUIC_PKT_CB(skb)	((struct quic_pkt_cb *)&((skb)->cb[0]))
@@ -187,6 +192,7 @@ enum {
  * @dst_cache: route to the peer
  * @dst_cache_ready: @dst_cache is initialized
  * @cong: congestion controller
+ * @ecn: ECN marks sent, their validation, and the marks received
  * @hs_resends: handshake data resent early because the peer showed it
  *	missed ours (RFC 9002 section 6.2.3), at most QUIC_HS_RESENDS_MAX (timer.h)
  * @bytes_in_flight: sum of the sizes of in-flight packets
@@ -281,6 +287,7 @@ struct quic_sock {
 	struct quic_params		peer;
 	struct quic_rtt			rtt;
 	struct quic_cong		cong;
+	struct quic_ecn			ecn;
 	struct dst_cache		dst_cache;
 	bool				dst_cache_ready;
 	u8				hs_resends;

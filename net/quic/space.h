@@ -68,6 +68,7 @@ struct quic_frame_out {
  * @size: bytes on the wire, counted in bytes_in_flight when @in_flight
  * @ack_eliciting: carried a frame other than ACK, PADDING, CONNECTION_CLOSE
  * @in_flight: counted for congestion control (RFC 9002 section 2)
+ * @ecn: how it was marked: QUIC_ECN_SENT_* (ecn.h)
  */
 struct quic_sent_pkt {
 	struct list_head	list;
@@ -77,6 +78,7 @@ struct quic_sent_pkt {
 	u32			size;
 	bool			ack_eliciting;
 	bool			in_flight;
+	u8			ecn;
 };
 
 /**

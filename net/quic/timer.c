@@ -73,6 +73,8 @@ static void quic_on_loss_timeout(struct sock *sk)
 		quic_output_flush(sk);
 		break;
 	case QUIC_TIMEOUT_PROBE:
+		if (space == QUIC_SPACE_APP)	/* marks may be the cause */
+			quic_ecn_on_pto(&quic_sk(sk)->ecn);
 		quic_output_probe(sk, space);
 		quic_output_flush(sk);
 		quic_timers_update(sk);

@@ -16,7 +16,7 @@
 # ~/.cache/quic-interop/trixie), which the host makes before the guest
 # boots.  The two scenarios at 30% loss or corruption take 30-80 s per
 # cell in TCG and still fail now and then (README): they run by hand
-# (interop-matrix.sh); ecn is never run (not implemented).  A cell that
+# (interop-matrix.sh).  A cell that
 # cannot run (no trixie root, no netem) fails: CI must not pass on cells
 # it never ran.  The aioquic peers are children of one fork server
 # (aioquic-selftest.sh forkserver), started first so that Python's 10 s
@@ -34,7 +34,7 @@ here=$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")
 bindir=${1:?usage: matrix-ci.sh BINDIR}
 root=${QUIC_TRIXIE_ROOT:-$HOME/.cache/quic-interop/trixie}
 scenarios="handshake transfer retry resumption zerortt http3 multiplexing keyupdate chacha20 v2
-transferloss transfercorruption blackhole amplificationlimit ipv6"
+transferloss transfercorruption blackhole amplificationlimit ipv6 ecn"
 fs=
 fs_pid=
 

@@ -879,10 +879,20 @@ TEST(icmp_port_unreachable)
  * server's @divert-th datagram reaches the client from 127.0.0.4 instead
  * of from the NAT's address.  With @cross_at, one datagram of the client
  * also goes, first, to each of @cross (other QUIC ports of the host) from
- * @cross_fd.  The counters are the thread's until nat_stop().
+ * @cross_fd.  The ECN field of each datagram goes through as it came,
+ * unless @ecn says otherwise; with @ce_every, every so many ECT(0)
+ * datagrams of the client get CE.  The counters are the thread's until
+ * nat_stop().
  */
 #define NAT_MAPS	4
 #define NAT_ATTACKER	3
+
+enum nat_ecn {
+	ECN_KEEP,
+	ECN_CLEAR,	/* a router that clears the field */
+	ECN_ECT1,	/* one that rewrites ECT(0) to ECT(1) */
+	ECN_DROP,	/* one that drops marked datagrams */
+};
 
 struct nat {
 	int front, alt, map[NAT_MAPS];
@@ -900,6 +910,12 @@ struct nat {
 	struct sockaddr_storage cross[2];
 	socklen_t cross_len[2];
 	bool crossed;
+	enum nat_ecn ecn;
+	int ce_every;
+	long ecn_seen[2][4];	/* datagrams per ECN codepoint, from client and server */
+	long ect0_client;	/* ECT(0) datagrams of the client so far */
+	long ce_marked;		/* those @ce_every turned CE */
+	long ecn_dropped;
 	long client_bytes;	/* UDP payload from the client */
 	int server_dgrams;	/* datagrams from the server to the client */
 	int stale;		/* the server's datagrams to a mapping not in use */
@@ -922,7 +938,77 @@ static bool nat_may_rebind(const struct nat *r)
 	return !r->cur || mib("QuicPathMigrations") > r->validated;
 }
 
-static void nat_client(struct nat *r, const char *buf, ssize_t n, double *last)
+/* recv() and the ECN field of the datagram (IP_RECVTOS). */
+static ssize_t nat_recv(int fd, char *buf, size_t len, struct sockaddr_storage *from,
+			socklen_t *flen, int *ecn)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, len };
+	struct msghdr m = {
+		.msg_name = from, .msg_namelen = from ? *flen : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(fd, &m, 0);
+	*ecn = 0;
+	for (c = CMSG_FIRSTHDR(&m); n > 0 && c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+			*ecn = *(unsigned char *)CMSG_DATA(c) & 3;
+	if (from)
+		*flen = m.msg_namelen;
+	return n;
+}
+
+/* send() or sendto() with @ecn in the ECN field. */
+static void nat_send(int fd, const char *buf, size_t n, const void *to, socklen_t tolen,
+		     int ecn)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { (void *)buf, n };
+	struct msghdr m = {
+		.msg_name = (void *)to, .msg_namelen = to ? tolen : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_TOS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &ecn, sizeof(ecn));
+	sendmsg(fd, &m, 0);
+}
+
+/* What the NAT's router does to the ECN field of a datagram from the
+ * client (@dir 0) or the server (1): the new field, or -1 to drop it.
+ */
+static int nat_ecn(struct nat *r, int dir, int ecn)
+{
+	r->ecn_seen[dir][ecn]++;
+	switch (r->ecn) {
+	case ECN_CLEAR:
+		return 0;
+	case ECN_ECT1:
+		return ecn == 2 ? 1 : ecn;
+	case ECN_DROP:
+		if (!ecn)
+			return 0;
+		r->ecn_dropped++;
+		return -1;
+	case ECN_KEEP:
+		break;
+	}
+	if (!dir && ecn == 2 && r->ce_every && ++r->ect0_client % r->ce_every == 0) {
+		r->ce_marked++;
+		return 3;
+	}
+	return ecn;
+}
+
+static void nat_client(struct nat *r, const char *buf, ssize_t n, double *last, int ecn)
 {
 	double t = now_ms();
 
@@ -950,11 +1036,13 @@ static void nat_client(struct nat *r, const char *buf, ssize_t n, double *last)
 		if (!r->spoof_first)
 			return;
 	}
-	send(r->map[r->cur], buf, n, 0);
+	ecn = nat_ecn(r, 0, ecn);
+	if (ecn >= 0)
+		nat_send(r->map[r->cur], buf, n, NULL, 0, ecn);
 }
 
 static void nat_server(struct nat *r, int i, const char *buf, ssize_t n,
-		       const struct sockaddr_storage *client, socklen_t clen)
+		       const struct sockaddr_storage *client, socklen_t clen, int ecn)
 {
 	if (i == NAT_ATTACKER) {
 		r->attacker_bytes += n;
@@ -968,9 +1056,11 @@ static void nat_server(struct nat *r, int i, const char *buf, ssize_t n,
 		r->blackholed++;
 		return;
 	}
+	ecn = nat_ecn(r, 1, ecn);
+	if (ecn < 0)
+		return;
 	r->server_dgrams++;
-	sendto(r->server_dgrams == r->divert ? r->alt : r->front, buf, n, 0,
-	       (const void *)client, clen);
+	nat_send(r->server_dgrams == r->divert ? r->alt : r->front, buf, n, client, clen, ecn);
 }
 
 static void *nat_run(void *arg)
@@ -981,8 +1071,8 @@ static void *nat_run(void *arg)
 	socklen_t clen = 0;
 	double last = 0;
 	char buf[2048];
+	int i, ecn;
 	ssize_t n;
-	int i;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		p[0].fd = r->front;
@@ -995,16 +1085,16 @@ static void *nat_run(void *arg)
 			continue;
 		if (p[0].revents & POLLIN) {
 			clen = sizeof(client);
-			n = recvfrom(r->front, buf, sizeof(buf), 0, (void *)&client, &clen);
+			n = nat_recv(r->front, buf, sizeof(buf), &client, &clen, &ecn);
 			if (n > 0)
-				nat_client(r, buf, n, &last);
+				nat_client(r, buf, n, &last, ecn);
 		}
 		for (i = 0; i < NAT_MAPS; i++) {
 			if (!(p[1 + i].revents & POLLIN))
 				continue;
-			n = recv(r->map[i], buf, sizeof(buf), 0);
+			n = nat_recv(r->map[i], buf, sizeof(buf), NULL, NULL, &ecn);
 			if (n > 0 && clen)
-				nat_server(r, i, buf, n, &client, clen);
+				nat_server(r, i, buf, n, &client, clen, ecn);
 		}
 	}
 	return NULL;
@@ -1012,13 +1102,14 @@ static void *nat_run(void *arg)
 
 static int udp_on(const char *ip, struct sockaddr_in *a, const struct sockaddr_storage *peer)
 {
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
 	socklen_t len = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
 	memset(a, 0, sizeof(*a));
 	a->sin_family = AF_INET;
 	inet_pton(AF_INET, ip, &a->sin_addr);
-	if (fd < 0 || bind(fd, (void *)a, sizeof(*a)) || getsockname(fd, (void *)a, &len) ||
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one)) ||
+	    bind(fd, (void *)a, sizeof(*a)) || getsockname(fd, (void *)a, &len) ||
 	    (peer && connect(fd, (const void *)peer, sizeof(struct sockaddr_in))))
 		return -1;
 	return fd;
@@ -1387,6 +1478,174 @@ TEST(active_migration)
 		close(c.sfd);
 		close(c.lfd);
 	}
+}
+
+struct ecn_mibs {
+	long validated, failed, ect_rcvd, ce_rcvd, congestion;
+};
+
+static void ecn_mibs(struct ecn_mibs *m)
+{
+	m->validated = mib("QuicEcnValidated");
+	m->failed = mib("QuicEcnFailed");
+	m->ect_rcvd = mib("QuicEcnEctReceived");
+	m->ce_rcvd = mib("QuicEcnCeReceived");
+	m->congestion = mib("QuicEcnCongestion");
+}
+
+/* An upload of @size bytes through NAT @r, checksummed; the growth of
+ * the ECN counters in @d.
+ */
+static void ecn_upload(struct __test_metadata *_metadata, struct nat *r, long size,
+		       struct ecn_mibs *d)
+{
+	struct ecn_mibs m0, m1;
+	struct _test_data_conn c;
+
+	ecn_mibs(&m0);
+	nat_establish(_metadata, r, &c);
+	EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, size), 0);
+	nat_stop(r, &c);
+	ecn_mibs(&m1);
+	d->validated = m1.validated - m0.validated;
+	d->failed = m1.failed - m0.failed;
+	d->ect_rcvd = m1.ect_rcvd - m0.ect_rcvd;
+	d->ce_rcvd = m1.ce_rcvd - m0.ce_rcvd;
+	d->congestion = m1.congestion - m0.congestion;
+	printf("# not-ECT/ECT(1)/ECT(0)/CE: client %ld/%ld/%ld/%ld, server %ld/%ld/%ld/%ld\n",
+	       r->ecn_seen[0][0], r->ecn_seen[0][1], r->ecn_seen[0][2], r->ecn_seen[0][3],
+	       r->ecn_seen[1][0], r->ecn_seen[1][1], r->ecn_seen[1][2], r->ecn_seen[1][3]);
+	printf("# validated %ld, failed %ld, ECT/CE received %ld/%ld, congestion events %ld\n",
+	       d->validated, d->failed, d->ect_rcvd, d->ce_rcvd, d->congestion);
+}
+
+static long ecn_total(const struct nat *r, int dir)
+{
+	return r->ecn_seen[dir][0] + r->ecn_seen[dir][1] + r->ecn_seen[dir][2] +
+	       r->ecn_seen[dir][3];
+}
+
+/*
+ * RFC 9000 section 13.4: both ends mark their 1-RTT packets ECT(0), see
+ * the marks arrive in the peer's ACK_ECN counts and keep marking.  Only
+ * the handshake's datagrams and those sent between the end of testing
+ * (ten packets) and the first ACK_ECN frame go unmarked; none carries
+ * ECT(1) or CE.  The old kernel marks nothing.
+ */
+TEST(ecn_marked)
+{
+	struct nat r = {};
+	struct ecn_mibs d;
+
+	ecn_upload(_metadata, &r, scaled(4 << 20), &d);
+	EXPECT_EQ(d.validated, 2);
+	EXPECT_EQ(d.failed, 0);
+	EXPECT_EQ(d.ce_rcvd, 0);
+	/* what the NAT passed on reached both ends: save what its socket to
+	 * the server may drop under the upload
+	 */
+	EXPECT_LE(d.ect_rcvd, r.ecn_seen[0][2] + r.ecn_seen[1][2]);
+	EXPECT_GE(d.ect_rcvd * 10, (r.ecn_seen[0][2] + r.ecn_seen[1][2]) * 9);
+	EXPECT_GT(ecn_total(&r, 0), 200);
+	EXPECT_GT(ecn_total(&r, 1), 20);
+	EXPECT_LT(r.ecn_seen[0][0] * 20, ecn_total(&r, 0));	/* < 5% unmarked */
+	EXPECT_LT(r.ecn_seen[1][0] * 5, ecn_total(&r, 1));
+	EXPECT_EQ(r.ecn_seen[0][1] + r.ecn_seen[0][3], 0);
+	EXPECT_EQ(r.ecn_seen[1][1] + r.ecn_seen[1][3], 0);
+}
+
+/*
+ * RFC 9002 section 7.1 and appendix B.7: a router sets CE on one in 50
+ * of the client's datagrams.  The server counts them (received CE, and
+ * each acknowledged at once) and reports them; the client takes each
+ * rise as a congestion event (its window shrinks, at most once per
+ * round trip).  ECN stays on: CE is no reason to stop marking.
+ */
+TEST(ecn_ce_marks)
+{
+	struct nat r = { .ce_every = 50 };
+	struct ecn_mibs d;
+
+	ecn_upload(_metadata, &r, scaled(4 << 20), &d);
+	EXPECT_GT(r.ce_marked, 0);
+	/* the NAT's socket to the server may drop some under the upload */
+	EXPECT_LE(d.ce_rcvd, r.ce_marked);
+	EXPECT_GE(d.ce_rcvd * 2, r.ce_marked);
+	EXPECT_GE(d.congestion, 1);
+	EXPECT_LE(d.congestion, d.ce_rcvd);
+	EXPECT_EQ(d.validated, 2);
+	EXPECT_EQ(d.failed, 0);
+}
+
+/*
+ * RFC 9000 section 13.4.2.1: a router clears the ECN field, or rewrites
+ * ECT(0) to ECT(1).  Marked packets are acknowledged without counts, or
+ * with counts of a codepoint never sent: both ends fail the validation
+ * and stop marking (no more than the test packets and a train in flight
+ * leave marked); the upload is not disturbed.
+ */
+TEST(ecn_cleared_or_rewritten)
+{
+	enum nat_ecn modes[] = { ECN_CLEAR, ECN_ECT1 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct nat r = { .ecn = modes[i] };
+		struct ecn_mibs d;
+
+		ecn_upload(_metadata, &r, scaled(4 << 20), &d);
+		EXPECT_EQ(d.failed, 2);
+		EXPECT_EQ(d.validated, 0);
+		EXPECT_GT(ecn_total(&r, 0), 200);
+		EXPECT_LE(r.ecn_seen[0][2], 64);
+		EXPECT_LE(r.ecn_seen[1][2], 64);
+	}
+}
+
+/*
+ * RFC 9000 section 13.4.2.2: a router drops every marked datagram.  The
+ * handshake is not marked; the client's first ten 1-RTT packets are,
+ * and are lost; the unmarked ones after them get through, make those
+ * lost and fail the validation (the server's too, once its marked
+ * packets are lost).  The upload goes through unmarked.
+ */
+TEST(ecn_blackholed)
+{
+	struct nat r = { .ecn = ECN_DROP };
+	struct ecn_mibs d;
+
+	ecn_upload(_metadata, &r, scaled(1 << 20), &d);
+	printf("# %ld marked datagrams dropped\n", r.ecn_dropped);
+	EXPECT_GT(r.ecn_dropped, 0);
+	EXPECT_LE(r.ecn_dropped, 64);
+	EXPECT_EQ(d.validated, 0);
+	EXPECT_GE(d.failed, 1);
+	EXPECT_GT(ecn_total(&r, 0), 50);
+}
+
+static int write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* net.quic.ecn = 0: nothing is marked, nothing validated or failed. */
+TEST(ecn_sysctl_off)
+{
+	struct nat r = {};
+	struct ecn_mibs d;
+
+	ASSERT_EQ(write_sysctl("/proc/sys/net/quic/ecn", "0"), 0);
+	ecn_upload(_metadata, &r, scaled(1 << 20), &d);
+	ASSERT_EQ(write_sysctl("/proc/sys/net/quic/ecn", "1"), 0);
+	EXPECT_GT(ecn_total(&r, 0), 50);
+	EXPECT_EQ(r.ecn_seen[0][2] + r.ecn_seen[1][2], 0);
+	EXPECT_EQ(d.validated + d.failed + d.ect_rcvd, 0);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QUIC kernel implementation
+ *
+ * Explicit Congestion Notification (RFC 9000 section 13.4, RFC 9002
+ * section 7.1): the marks we put on our packets, their validation from
+ * the counts the peer reports, and the counts we report of the peer's.
+ */
+
+#ifndef __NET_QUIC_ECN_H
+#define __NET_QUIC_ECN_H
+
+#include <linux/types.h>
+
+#define QUIC_ECN_SPACES		3	/* packet number spaces: QUIC_SPACE_MAX */
+#define QUIC_ECN_TEST_PKTS	10	/* packets marked before we wait for counts */
+
+/* The counts of an ACK_ECN frame, in its order (RFC 9000 section 19.3.2) */
+enum {
+	QUIC_ECN_ECT0,
+	QUIC_ECN_ECT1,
+	QUIC_ECN_CE,
+	QUIC_ECN_COUNTS,
+};
+
+/**
+ * enum quic_ecn_state - ECN on the current path (RFC 9000 appendix A.4)
+ * @QUIC_ECN_TESTING: the first 1-RTT packets of the path are marked ECT(0)
+ * @QUIC_ECN_UNKNOWN: testing is over (%QUIC_ECN_TEST_PKTS packets or a probe
+ *	timeout): packets go unmarked until the peer's counts show that the
+ *	marks arrived
+ * @QUIC_ECN_CAPABLE: validated: every packet is marked
+ * @QUIC_ECN_FAILED: validation failed; packets go unmarked
+ * @QUIC_ECN_OFF: net.quic.ecn is 0; we report the peer's marks only
+ */
+enum quic_ecn_state {
+	QUIC_ECN_TESTING,
+	QUIC_ECN_UNKNOWN,
+	QUIC_ECN_CAPABLE,
+	QUIC_ECN_FAILED,
+	QUIC_ECN_OFF,
+};
+
+/* How a sent packet was marked: &quic_sent_pkt.ecn */
+enum {
+	QUIC_ECN_SENT_NONE,
+	QUIC_ECN_SENT_MARKED,	/* ECT(0), on a validated path */
+	QUIC_ECN_SENT_TEST,	/* ECT(0), before validation */
+};
+
+/* What an ACK frame's counts told: quic_ecn_on_ack() */
+#define QUIC_ECN_EV_VALIDATED	BIT(0)
+#define QUIC_ECN_EV_FAILED	BIT(1)
+#define QUIC_ECN_EV_CE		BIT(2)
+
+/**
+ * struct quic_ecn - ECN state of a connection
+ * @rcvd: packets received per space with ECT(0), ECT(1) and CE, as the
+ *	ACK_ECN frames we send report them
+ * @peer: the counts of the peer's last ACK_ECN frame that raised the
+ *	largest acknowledged packet, per space
+ * @sent: packets sent marked ECT(0), per space
+ * @test_sent: packets with a record (not ACK-only) sent marked while the
+ *	path was not validated
+ * @test_lost: how many of them were declared lost
+ * @state: &enum quic_ecn_state
+ *
+ * Locking: under the connection's socket lock.
+ */
+struct quic_ecn {
+	u64	rcvd[QUIC_ECN_SPACES][QUIC_ECN_COUNTS];
+	u64	peer[QUIC_ECN_SPACES][QUIC_ECN_COUNTS];
+	u64	sent[QUIC_ECN_SPACES];
+	u16	test_sent;
+	u16	test_lost;
+	u8	state;
+};
+
+void quic_ecn_init(struct quic_ecn *e, bool enabled);
+void quic_ecn_new_path(struct quic_ecn *e);
+u8 quic_ecn_codepoint(const struct quic_ecn *e);
+u8 quic_ecn_sent(struct quic_ecn *e, u8 space, u8 codepoint, bool recorded);
+bool quic_ecn_lost(struct quic_ecn *e, u8 how);
+void quic_ecn_on_pto(struct quic_ecn *e);
+bool quic_ecn_rcvd(struct quic_ecn *e, u8 space, u8 codepoint);
+const u64 *quic_ecn_counts(const struct quic_ecn *e, u8 space);
+u8 quic_ecn_on_ack(struct quic_ecn *e, u8 space, const u64 *counts, u64 marked);
+
+#endif /* __NET_QUIC_ECN_H */
