@@ -546,10 +546,15 @@ EXPORT_SYMBOL_IF_KUNIT(quic_cong_on_loss);
  *
  * The same congestion event as a loss (RFC 9002 section 7.1 and appendix
  * B.7, RFC 9438 section 4.6).
+ *
+ * Return: true if it reduced the window: not within a recovery period.
  */
-void quic_cong_on_ecn_ce(struct quic_cong *c, u64 sent_time, u64 now)
+bool quic_cong_on_ecn_ce(struct quic_cong *c, u64 sent_time, u64 now)
 {
+	if (c->recovery_start && sent_time <= c->recovery_start)
+		return false;
 	quic_cong_on_loss(c, sent_time, now);
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_cong_on_ecn_ce);
 

@@ -144,7 +144,7 @@ void quic_cong_on_sent(struct quic_cong *c, u64 pn, u32 bytes, u64 now);
 void quic_cong_on_ack(struct quic_cong *c, u64 pn, u32 bytes, u64 sent_time, u64 now,
 		      const struct quic_rtt *r, u64 bytes_in_flight);
 void quic_cong_on_loss(struct quic_cong *c, u64 sent_time, u64 now);
-void quic_cong_on_ecn_ce(struct quic_cong *c, u64 sent_time, u64 now);
+bool quic_cong_on_ecn_ce(struct quic_cong *c, u64 sent_time, u64 now);
 void quic_cong_on_persistent(struct quic_cong *c);
 bool quic_cong_in_slow_start(const struct quic_cong *c);
 u64 quic_cong_pacing_rate(const struct quic_cong *c, const struct quic_rtt *r);

@@ -274,7 +274,7 @@ static void quic_reno_recovery_test(struct kunit *test)
 	 */
 	quic_cong_on_loss(&c, 999999, 1100000);
 	quic_cong_on_loss(&c, 1000000, 1100000);
-	quic_cong_on_ecn_ce(&c, 950000, 1100000);
+	KUNIT_EXPECT_FALSE(test, quic_cong_on_ecn_ce(&c, 950000, 1100000));
 	KUNIT_EXPECT_EQ(test, c.window, 12000);
 	KUNIT_EXPECT_EQ(test, c.ssthresh, 12000);
 	KUNIT_EXPECT_EQ(test, c.recovery_start, 1000000);
@@ -287,7 +287,7 @@ static void quic_reno_recovery_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.recovery_start, 1200000);
 
 	/* ECN-CE reduces the same way. */
-	quic_cong_on_ecn_ce(&c, 1200001, 1300000);
+	KUNIT_EXPECT_TRUE(test, quic_cong_on_ecn_ce(&c, 1200001, 1300000));
 	KUNIT_EXPECT_EQ(test, c.window, 3000);
 	KUNIT_EXPECT_EQ(test, c.recovery_start, 1300000);
 

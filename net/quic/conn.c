@@ -583,7 +583,6 @@ int quic_conn_reconfigure(struct sock *sk)
 	qs->idle_timeout = qs->local.max_idle_timeout;
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
-	quic_ecn_init(&qs->ecn, READ_ONCE(quic_net(sock_net(sk))->ecn));
 	quic_conn_set_mss(sk);
 	quic_idle_timer_arm(sk);
 	return 0;

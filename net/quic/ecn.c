@@ -34,12 +34,14 @@ EXPORT_SYMBOL_IF_KUNIT(quic_ecn_init);
 /**
  * quic_ecn_new_path - the connection moved to a new path: test it afresh
  * @e: the state
+ * @next_pn: the number of the next 1-RTT packet, the first of the path
  *
  * The counts are per connection and go on; the validation is per path
  * (RFC 9000 section 13.4.2).
  */
-void quic_ecn_new_path(struct quic_ecn *e)
+void quic_ecn_new_path(struct quic_ecn *e, u64 next_pn)
 {
+	e->path_pn = next_pn;
 	if (e->state == QUIC_ECN_OFF)
 		return;
 	e->state = QUIC_ECN_TESTING;
@@ -51,12 +53,19 @@ EXPORT_SYMBOL_IF_KUNIT(quic_ecn_new_path);
 /**
  * quic_ecn_codepoint - the ECN field of the next datagram we send
  * @e: the state
+ * @eliciting: its packets are ack-eliciting
+ *
+ * ACK-only packets are marked only once the path is validated: they are
+ * never acknowledged or lost, so they cannot test it, and on a path that
+ * drops marked packets an endpoint that only acknowledges would lose all
+ * its ACK frames.
  *
  * Return: INET_ECN_ECT_0 or INET_ECN_NOT_ECT.
  */
-u8 quic_ecn_codepoint(const struct quic_ecn *e)
+u8 quic_ecn_codepoint(const struct quic_ecn *e, bool eliciting)
 {
-	if (e->state == QUIC_ECN_TESTING || e->state == QUIC_ECN_CAPABLE)
+	if (e->state == QUIC_ECN_CAPABLE ||
+	    (e->state == QUIC_ECN_TESTING && eliciting))
 		return INET_ECN_ECT_0;
 	return INET_ECN_NOT_ECT;
 }

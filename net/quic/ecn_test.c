@@ -22,7 +22,7 @@ static u64 quic_test_send(struct quic_ecn *e, u8 space, int n, u8 *how)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		how[i] = quic_ecn_sent(e, space, quic_ecn_codepoint(e), true);
+		how[i] = quic_ecn_sent(e, space, quic_ecn_codepoint(e, true), true);
 		marked += how[i] != QUIC_ECN_SENT_NONE;
 	}
 	return marked;
@@ -36,21 +36,25 @@ static void quic_ecn_validated_test(struct kunit *test)
 	u64 marked;
 
 	quic_ecn_init(&e, true);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_ECT_0);
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_ECT_0);
+	/* ACK-only packets are not marked before validation... */
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, false), INET_ECN_NOT_ECT);
 	/* The first ten are marked, then none until the counts come. */
 	marked = quic_test_send(&e, APP, 12, how);
 	KUNIT_EXPECT_EQ(test, marked, QUIC_ECN_TEST_PKTS);
 	KUNIT_EXPECT_EQ(test, how[0], QUIC_ECN_SENT_TEST);
 	KUNIT_EXPECT_EQ(test, how[11], QUIC_ECN_SENT_NONE);
 	KUNIT_EXPECT_EQ(test, e.state, QUIC_ECN_UNKNOWN);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_NOT_ECT);
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_NOT_ECT);
 	/* An ACK of four marked packets, one of them CE on the way. */
 	counts[QUIC_ECN_ECT0] = 3;
 	counts[QUIC_ECN_CE] = 1;
 	KUNIT_EXPECT_EQ(test, quic_ecn_on_ack(&e, APP, counts, 4),
 			QUIC_ECN_EV_VALIDATED | QUIC_ECN_EV_CE);
 	KUNIT_EXPECT_EQ(test, e.state, QUIC_ECN_CAPABLE);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_ECT_0);
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_ECT_0);
+	/* ... and are after. */
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, false), INET_ECN_ECT_0);
 	KUNIT_EXPECT_EQ(test, quic_ecn_sent(&e, APP, INET_ECN_ECT_0, true),
 			QUIC_ECN_SENT_MARKED);
 	/* The same counts again: nothing new; more ECT(0): no event. */
@@ -77,8 +81,8 @@ static void quic_ecn_bleached_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_ecn_on_ack(&e, APP, NULL, 0), 0);
 	KUNIT_EXPECT_EQ(test, quic_ecn_on_ack(&e, APP, NULL, 2), QUIC_ECN_EV_FAILED);
 	KUNIT_EXPECT_EQ(test, e.state, QUIC_ECN_FAILED);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_NOT_ECT);
-	KUNIT_EXPECT_EQ(test, quic_ecn_sent(&e, APP, quic_ecn_codepoint(&e), true),
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_NOT_ECT);
+	KUNIT_EXPECT_EQ(test, quic_ecn_sent(&e, APP, quic_ecn_codepoint(&e, true), true),
 			QUIC_ECN_SENT_NONE);
 
 	/* Or an ACK_ECN whose counts grew less than the marked packets. */
@@ -139,8 +143,8 @@ static void quic_ecn_blackhole_test(struct kunit *test)
 	quic_test_send(&e, APP, 2, how);
 	KUNIT_EXPECT_FALSE(test, quic_ecn_lost(&e, how[0]));
 	quic_ecn_on_pto(&e);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_NOT_ECT);
-	KUNIT_EXPECT_EQ(test, quic_ecn_sent(&e, APP, quic_ecn_codepoint(&e), true),
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_NOT_ECT);
+	KUNIT_EXPECT_EQ(test, quic_ecn_sent(&e, APP, quic_ecn_codepoint(&e, true), true),
 			QUIC_ECN_SENT_NONE);
 	KUNIT_EXPECT_TRUE(test, quic_ecn_lost(&e, how[1]));
 
@@ -159,12 +163,21 @@ static void quic_ecn_blackhole_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, quic_ecn_lost(&e, QUIC_ECN_SENT_MARKED));
 	KUNIT_EXPECT_EQ(test, e.state, QUIC_ECN_CAPABLE);
 
-	/* A new path tests again, unless ECN is off. */
-	quic_ecn_new_path(&e);
+	/* A new path tests again, unless ECN is off; what the packets
+	 * sent before it became tells nothing of it.
+	 */
+	quic_ecn_new_path(&e, 100);
 	KUNIT_EXPECT_EQ(test, e.state, QUIC_ECN_TESTING);
+	KUNIT_EXPECT_EQ(test, quic_ecn_of(&e, APP, 99, QUIC_ECN_SENT_MARKED),
+			QUIC_ECN_SENT_NONE);
+	KUNIT_EXPECT_EQ(test, quic_ecn_of(&e, APP, 100, QUIC_ECN_SENT_TEST),
+			QUIC_ECN_SENT_TEST);
+	KUNIT_EXPECT_EQ(test, quic_ecn_of(&e, 1, 5, QUIC_ECN_SENT_TEST), QUIC_ECN_SENT_TEST);
+	KUNIT_EXPECT_FALSE(test, quic_ecn_lost(&e, quic_ecn_of(&e, APP, 99, QUIC_ECN_SENT_TEST)));
+	KUNIT_EXPECT_EQ(test, e.test_lost, 0);
 	quic_ecn_init(&e, false);
-	quic_ecn_new_path(&e);
-	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e), INET_ECN_NOT_ECT);
+	quic_ecn_new_path(&e, 0);
+	KUNIT_EXPECT_EQ(test, quic_ecn_codepoint(&e, true), INET_ECN_NOT_ECT);
 }
 
 static void quic_ecn_rcvd_test(struct kunit *test)

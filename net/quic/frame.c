@@ -83,7 +83,7 @@ static bool quic_frame_decode_ack(const u8 **p, u32 *len, struct quic_frame *f)
 	f->ack.ranges_len = *p - start;
 
 	if (f->type == QUIC_FRAME_ACK_ECN)
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < QUIC_FRAME_ECN_COUNTS; k++)
 			if (!quic_get_varint(p, len, &f->ack.ecn[k]))
 				return false;
 	return true;
@@ -300,7 +300,7 @@ static void quic_frame_encode_body(struct quic_out *o, const struct quic_frame *
 		quic_out_varint(o, f->ack.first_range);
 		quic_out_bytes(o, f->ack.ranges, f->ack.ranges_len);
 		if (f->type == QUIC_FRAME_ACK_ECN)
-			for (k = 0; k < 3; k++)
+			for (k = 0; k < QUIC_FRAME_ECN_COUNTS; k++)
 				quic_out_varint(o, f->ack.ecn[k]);
 		break;
 	case QUIC_FRAME_RESET_STREAM:

@@ -48,6 +48,7 @@ enum quic_frame_type {
 #define QUIC_CONN_ID_MAX_LEN	20
 #define QUIC_RESET_TOKEN_LEN	16
 #define QUIC_PATH_DATA_LEN	8
+#define QUIC_FRAME_ECN_COUNTS	3	/* ECT(0), ECT(1), ECN-CE of ACK_ECN */
 #define QUIC_MAX_STREAMS_LIMIT	BIT_ULL(60)
 
 /**
@@ -97,7 +98,7 @@ struct quic_frame {
 			u64		range_count;
 			const u8	*ranges;
 			u32		ranges_len;
-			u64		ecn[3];
+			u64		ecn[QUIC_FRAME_ECN_COUNTS];
 		} ack;
 		struct {
 			u64		id;

@@ -98,15 +98,19 @@ static const struct ctl_table quic_net_sysctl_table[] = {
 
 static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
 {
-	struct ctl_table *t;	/* a writable copy, pointing at this namespace */
+	void *data[] = { &qn->retry_threshold, &qn->ecn };	/* in table order */
+	size_t off = offsetof(typeof(*quic_net_sysctl_table), data);
+	void *t;	/* a writable copy, pointing at this namespace */
+	int i;
 
+	static_assert(ARRAY_SIZE(data) == ARRAY_SIZE(quic_net_sysctl_table));
 	if (!IS_ENABLED(CONFIG_SYSCTL))
 		return 0;
 	t = kmemdup(quic_net_sysctl_table, sizeof(quic_net_sysctl_table), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	t[0].data = &qn->retry_threshold;
-	t[1].data = &qn->ecn;
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		*(void **)(t + i * sizeof(*quic_net_sysctl_table) + off) = data[i];
 	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
 					    ARRAY_SIZE(quic_net_sysctl_table));
 	if (!qn->sysctl) {

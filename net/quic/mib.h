@@ -63,8 +63,8 @@
  *	packet is marked from then on
  * @QUIC_MIB_ECN_ECT_RCVD: packets received marked ECT(0) or ECT(1)
  * @QUIC_MIB_ECN_CE_RCVD: packets received with the CE codepoint
- * @QUIC_MIB_ECN_CONGESTION: ACK frames whose CE count grew: a congestion
- *	event for our sender, as a loss would be
+ * @QUIC_MIB_ECN_CONGESTION: window reductions for a rise of the peer's CE
+ *	count (a congestion event, as a loss is: one per round trip at most)
  * @QUIC_MIB_MAX: number of counters
  */
 enum quic_mib_field {

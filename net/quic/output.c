@@ -359,7 +359,7 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 			bt->skb = skb;
 			bt->segs = 0;
 			bt->room = n;
-			bt->ecn = quic_ecn_codepoint(&qs->ecn);
+			bt->ecn = quic_ecn_codepoint(&qs->ecn, true);	/* data */
 			return skb;
 		}
 	}
@@ -450,20 +450,10 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 
 	if (!quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids))
 		return -ENOTCONN;
-	int err;
-
 	b->skb = quic_packet_skb(sk, s, bt, &room);
 	if (!b->skb)
 		return -ENOMEM;
-	err = quic_packet_header(sk, b, level, room, bt);
-	if (err)
-		return err;
-	/* 1-RTT packets only: a path that drops marked packets would
-	 * otherwise cost the handshake its probe timeouts, each doubling.
-	 */
-	if (level == QUIC_CRYPTO_APP)
-		b->ecn = quic_in_batch(b, bt) ? bt->ecn : quic_ecn_codepoint(&qs->ecn);
-	return 0;
+	return quic_packet_header(sk, b, level, room, bt);
 }
 
 static bool quic_packet_add(struct quic_pkt_builder *b, const u8 *data, u32 len)
@@ -664,7 +654,7 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 
 	s->next_pn++;
 	quic_amplification_sent(qs, size);
-	how = quic_ecn_sent(&qs->ecn, s - qs->space, b->ecn, p);
+	how = quic_ecn_sent(&qs->ecn, s - qs->space, b->ecn, !!p);
 	if (!p)
 		return;
 	p->ecn = how;
@@ -775,6 +765,12 @@ static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe
 		quic_packet_abort(sk, &b, s, bt);
 		return err;
 	}
+	/* 1-RTT packets only: a path that drops marked packets would
+	 * otherwise cost the handshake its probe timeouts, each doubling.
+	 */
+	if (level == QUIC_CRYPTO_APP)
+		b.ecn = quic_in_batch(&b, bt) ? bt->ecn :
+			quic_ecn_codepoint(&qs->ecn, b.ack_eliciting);
 	size = skb_tail_pointer(b.skb) - b.start;
 	if (quic_in_batch(&b, bt)) {
 		quic_packet_sent(sk, &b, s, size);

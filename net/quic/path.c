@@ -105,7 +105,7 @@ static void quic_path_reset_cc(struct quic_sock *qs)
 {
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, qs->rtt.max_ack_delay);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, qs->mss);
-	quic_ecn_new_path(&qs->ecn);
+	quic_ecn_new_path(&qs->ecn, qs->space[QUIC_SPACE_APP].next_pn);
 }
 
 static void quic_path_stop(struct sock *sk)

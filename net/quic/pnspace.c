@@ -124,7 +124,7 @@ int quic_pnspace_ack_encode(const struct quic_pnspace *s, u64 ack_delay,
 		quic_out_varint(&o, r[i - 1].start - r[i].end - 2);
 		quic_out_varint(&o, r[i].end - r[i].start);
 	}
-	for (i = 0; ecn && i < 3; i++)		/* section 19.3.2 */
+	for (i = 0; ecn && i < QUIC_FRAME_ECN_COUNTS; i++)	/* section 19.3.2 */
 		quic_out_varint(&o, ecn[i]);
 	return o.full ? -ENOSPC : o.p - buf;
 }

@@ -85,6 +85,7 @@ static bool quic_frame_resendable(const struct quic_frame_out *f)
 static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 			     struct quic_sent_pkt *p, struct list_head *requeue)
 {
+	struct quic_sock *qs = quic_sk(sk);
 	struct quic_frame_out *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &p->frames, list) {
@@ -95,9 +96,9 @@ static void quic_packet_lost(struct sock *sk, struct quic_space *s,
 		}
 		list_move_tail(&f->list, requeue);
 	}
-	if (quic_ecn_lost(&quic_sk(sk)->ecn, p->ecn))
+	if (quic_ecn_lost(&qs->ecn, quic_ecn_of(&qs->ecn, s - qs->space, p->pn, p->ecn)))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_FAILED);
-	quic_sent_remove(quic_sk(sk), s, p);
+	quic_sent_remove(qs, s, p);
 	quic_sent_free(p);
 }
 
@@ -206,9 +207,10 @@ static bool quic_peer_validated(struct quic_sock *qs)
 
 /* RFC 9000 section 13.4.2.1 and RFC 9002 appendix B.7: the ECN counts
  * of an ACK frame that raised the largest acknowledged packet.  @marked
- * of the packets it newly acknowledged were sent with ECT(0), the newest
- * of them at @sent_time (0: none): more CE marks are a congestion event
- * as a loss of that packet would be.
+ * of the packets it newly acknowledged were sent on this path with
+ * ECT(0); more CE marks are a congestion event, as a loss of the largest
+ * acknowledged packet, sent at @sent_time, would be.  Without its record
+ * (an ACK-only packet, acknowledged before) the event starts now.
  */
 static void quic_recovery_ecn(struct sock *sk, u8 space, const struct quic_frame *f,
 			      u64 marked, u64 sent_time, u64 now)
@@ -222,10 +224,8 @@ static void quic_recovery_ecn(struct sock *sk, u8 space, const struct quic_frame
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_VALIDATED);
 	if (ev & QUIC_ECN_EV_FAILED)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_FAILED);
-	if ((ev & QUIC_ECN_EV_CE) && sent_time) {
-		quic_cong_on_ecn_ce(&qs->cong, sent_time, now);
+	if ((ev & QUIC_ECN_EV_CE) && quic_cong_on_ecn_ce(&qs->cong, sent_time ?: now, now))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_CONGESTION);
-	}
 }
 
 /**
@@ -242,8 +242,8 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[space];
+	u64 now = quic_now(), marked = 0, largest_time = 0;
 	struct quic_sent_pkt *p, *tmp, *largest = NULL;
-	u64 now = quic_now(), marked = 0, marked_time = 0;
 	bool eliciting = false, raised;
 	struct quic_ack_ranges a;
 	u32 i;
@@ -269,13 +269,13 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 			break;
 		if (!quic_range_covers(&a, &i, p->pn))
 			continue;
-		if (p->pn == f->ack.largest)
+		if (p->pn == f->ack.largest) {
 			largest = p;
-		eliciting |= p->ack_eliciting;
-		if (p->ecn != QUIC_ECN_SENT_NONE) {
-			marked++;
-			marked_time = p->sent_time;
+			largest_time = p->sent_time;
 		}
+		eliciting |= p->ack_eliciting;
+		if (quic_ecn_of(&qs->ecn, space, p->pn, p->ecn) != QUIC_ECN_SENT_NONE)
+			marked++;
 		quic_sent_remove(qs, s, p);
 		if (p->in_flight)
 			quic_cong_on_ack(&qs->cong, p->pn, p->size, p->sent_time, now,
@@ -286,7 +286,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		}
 	}
 	if (raised)
-		quic_recovery_ecn(sk, space, f, marked, marked_time, now);
+		quic_recovery_ecn(sk, space, f, marked, largest_time, now);
 	if (!largest && !eliciting) {
 		/* An ACK-only packet of ours has no record, but acknowledging
 		 * it still makes older ones lost (RFC 9002 A.7): and only then

@@ -23,7 +23,7 @@
 #include "space.h"
 #include "stream.h"
 
-static_assert(QUIC_ECN_SPACES == QUIC_SPACE_MAX);
+static_assert(QUIC_ECN_SPACES == QUIC_SPACE_MAX && QUIC_ECN_APP == QUIC_SPACE_APP);
 
 struct quic_udp_sock;
 

@@ -1558,8 +1558,8 @@ TEST(ecn_marked)
  * RFC 9002 section 7.1 and appendix B.7: a router sets CE on one in 50
  * of the client's datagrams.  The server counts them (received CE, and
  * each acknowledged at once) and reports them; the client takes each
- * rise as a congestion event (its window shrinks, at most once per
- * round trip).  ECN stays on: CE is no reason to stop marking.
+ * rise as a congestion event: its window shrinks (counted), at most once
+ * per round trip.  ECN stays on: CE is no reason to stop marking.
  */
 TEST(ecn_ce_marks)
 {
@@ -1634,15 +1634,45 @@ static int write_sysctl(const char *path, const char *val)
 	return ok ? 0 : -1;
 }
 
-/* net.quic.ecn = 0: nothing is marked, nothing validated or failed. */
-TEST(ecn_sysctl_off)
+/* IPv6: the traffic class carries the marks both ways (no NAT). */
+TEST(ecn_ipv6)
+{
+	struct ecn_mibs m0, m1;
+	struct _test_data_conn c;
+
+	ecn_mibs(&m0);
+	establish(_metadata, AF_INET6, TLS_CIPHER_AES_GCM_128, &c);
+	EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, scaled(1 << 20)), 0);
+	close(c.cfd);
+	close(c.sfd);
+	close(c.lfd);
+	ecn_mibs(&m1);
+	EXPECT_EQ(m1.validated - m0.validated, 2);
+	EXPECT_EQ(m1.failed - m0.failed, 0);
+	EXPECT_GT(m1.ect_rcvd - m0.ect_rcvd, 500);
+}
+
+/* net.quic.ecn = 0: nothing is marked, nothing validated or failed.  The
+ * fixture puts the sysctl back even when the test stops half-way.
+ */
+FIXTURE(ecn_off) {};
+
+FIXTURE_SETUP(ecn_off)
+{
+	ASSERT_EQ(write_sysctl("/proc/sys/net/quic/ecn", "0"), 0);
+}
+
+FIXTURE_TEARDOWN(ecn_off)
+{
+	write_sysctl("/proc/sys/net/quic/ecn", "1");
+}
+
+TEST_F(ecn_off, nothing_marked)
 {
 	struct nat r = {};
 	struct ecn_mibs d;
 
-	ASSERT_EQ(write_sysctl("/proc/sys/net/quic/ecn", "0"), 0);
 	ecn_upload(_metadata, &r, scaled(1 << 20), &d);
-	ASSERT_EQ(write_sysctl("/proc/sys/net/quic/ecn", "1"), 0);
 	EXPECT_GT(ecn_total(&r, 0), 50);
 	EXPECT_EQ(r.ecn_seen[0][2] + r.ecn_seen[1][2], 0);
 	EXPECT_EQ(d.validated + d.failed + d.ect_rcvd, 0);
