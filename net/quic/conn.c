@@ -681,6 +681,11 @@ int quic_conn_accept(struct sock *sk, struct sock *lsk, struct sk_buff *skb,
 		goto out;
 	qs->udp = lqs->udp;
 	quic_udp_sock_hold(qs->udp);
+	if (lqs->path.pref_udp) {	/* the listener's preferred address */
+		qs->path.pref_udp = lqs->path.pref_udp;
+		quic_udp_sock_hold(qs->path.pref_udp);
+		qs->path.pref_local = lqs->path.pref_local;
+	}
 	quic_addr_from_skb(skb, &qs->peer_addr, &qs->local_addr);
 	if (qs->local_addr.sa.sa_family != sk->sk_family)
 		goto out;
@@ -771,6 +776,34 @@ static void quic_params_from_tp(struct quic_params *p, const struct quic_transpo
 	p->disable_1rtt_encryption = t->disable_1rtt_encryption;
 }
 
+/* RFC 9000 sections 9.6 and 18.2: a server's preferred address, in the
+ * field of its family, with a connection ID of its own, whose sequence
+ * number is 1, and that ID's Stateless Reset Token.
+ */
+static int quic_conn_pref_params(struct sock *sk, struct quic_params *p)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const union quic_addr *a = &qs->path.pref_local;
+	struct quic_cid_entry *e;
+
+	e = quic_cid_find(&qs->scids, 1);
+	if (!e) {
+		e = quic_cid_add_source(sk, &qs->scids, NULL, GFP_KERNEL_ACCOUNT);
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	if (WARN_ON_ONCE(e->seq != 1))
+		return -EINVAL;
+	if (a->sa.sa_family == AF_INET)
+		p->pref_v4 = a->v4;
+	else
+		p->pref_v6 = a->v6;
+	p->pref_cid = e->cid;
+	memcpy(p->pref_token, e->reset_token, QUIC_RESET_TOKEN_LEN);
+	p->has |= QUIC_PARAM_HAS_PREFERRED_ADDR;
+	return 0;
+}
+
 /**
  * quic_conn_get_params_ext - our transport parameters extension
  * @sk: the connection, set up by connect() or accept()
@@ -798,6 +831,12 @@ int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len)
 		if (qs->retried) {
 			p.retry_scid = qs->retry_scid;
 			p.has |= QUIC_PARAM_HAS_RETRY_SCID;
+		}
+		if (qs->path.pref_udp) {
+			int err = quic_conn_pref_params(sk, &p);
+
+			if (err)
+				return err;
 		}
 	}
 	return quic_params_encode(&p, buf, len);
@@ -845,6 +884,12 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	quic_tp_from_params(&qs->remote, &p);
 	if (p.has & QUIC_PARAM_HAS_RESET_TOKEN)
 		quic_cid_set_token(sk, quic_cid_active(&qs->dcids), p.reset_token);
+	/* RFC 9000 section 5.1.1: the preferred address's ID is number 1 */
+	if ((p.has & QUIC_PARAM_HAS_PREFERRED_ADDR) &&
+	    !quic_cid_add_dest(sk, &qs->dcids, 1, &p.pref_cid, p.pref_token)) {
+		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_INTERNAL, 0);
+		return -ENOMEM;
+	}
 	/* RFC 9000 section 10.1: the smaller of the two, 0 meaning none;
 	 * the peer's value is a varint, in milliseconds: clamp it before
 	 * it is scaled, so it cannot wrap.

@@ -501,6 +501,7 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 			return -EPROTO;
 		}
 		quic_conn_confirmed(sk);
+		quic_path_use_preferred(sk);
 		return 0;
 	case QUIC_FRAME_DATAGRAM:
 	case QUIC_FRAME_DATAGRAM_LEN:
@@ -797,7 +798,7 @@ int quic_packet_rcv(struct sock *sk, struct sk_buff *skb)
 		struct quic_cid id = { .len = dcid_len };
 
 		memcpy(id.data, dcid, dcid_len);
-		quic_path_rcv_newest(sk, &from, &id, len);
+		quic_path_rcv_newest(sk, &from, &to, &id, len);
 	}
 	if (d.challenges)
 		quic_path_challenge_rcv(sk, &from, &to, &d.challenge[0][0], d.challenges, len);

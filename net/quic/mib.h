@@ -56,6 +56,8 @@
  * @QUIC_MIB_PATH_UNKNOWN: datagrams dropped because they came from an
  *	address the connection does not take them from (a client's server,
  *	a handshake's peer)
+ * @QUIC_MIB_PATH_PREFERRED: moves to a server's preferred address once its
+ *	path was validated: by a client to it, by a server from it
  * @QUIC_MIB_ECN_VALIDATED: paths on which the peer's ACK_ECN counts showed
  *	that our ECT(0) marks arrive: every packet is marked from then on
  * @QUIC_MIB_ECN_FAILED: paths on which ECN validation failed (marks
@@ -92,6 +94,7 @@ enum quic_mib_field {
 	QUIC_MIB_PATH_FAILED,
 	QUIC_MIB_PATH_REVERTED,
 	QUIC_MIB_PATH_UNKNOWN,
+	QUIC_MIB_PATH_PREFERRED,
 	QUIC_MIB_ECN_VALIDATED,
 	QUIC_MIB_ECN_FAILED,
 	QUIC_MIB_ECN_ECT_RCVD,

@@ -996,17 +996,22 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 	return quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
 }
 
-/* A datagram to @to, which is not where the connection sends: routed
- * each time, the dst cache holds the route to the peer's address.
+/* A datagram to @to from tunnel socket @via (NULL: the connection's).
+ * Not on the path in use, it is routed each time: the dst cache holds
+ * the route of that path.
  */
-static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to)
+static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_addr *to,
+			const struct quic_udp_sock *via)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (quic_addr_same(to, &qs->peer_addr))
+	if (!via && quic_addr_same(to, &qs->peer_addr))
 		return quic_xmit(sk, skb, INET_ECN_NOT_ECT);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb->priority = READ_ONCE(sk->sk_priority);
+	if (via)
+		return quic_xmit_routed(via->sock->sk, skb, &via->addr, to,
+					sk->sk_bound_dev_if);
 	return quic_xmit_routed(qs->udp->sock->sk, skb, &qs->local_addr, to,
 				sk->sk_bound_dev_if);
 }
@@ -1015,6 +1020,8 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  * quic_output_path_frame - send PATH_CHALLENGE or PATH_RESPONSE frames now
  * @sk: the connection, with its 1-RTT keys
  * @to: where to: the peer's current address or another one
+ * @via: the tunnel socket it leaves from, NULL for the connection's (a
+ *	server's preferred address has its own)
  * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
  * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each, back to back
  * @n: how many frames
@@ -1033,12 +1040,13 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  *
  * Return: 0 or an errno.
  */
-int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
-			   const u8 *data, u8 n, bool ping, u32 limit)
+int quic_output_path_frame(struct sock *sk, const union quic_addr *to,
+			   const struct quic_udp_sock *via, u8 type, const u8 *data, u8 n,
+			   bool ping, u32 limit)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
-	bool active = quic_addr_same(to, &qs->peer_addr);
+	bool active = !via && quic_addr_same(to, &qs->peer_addr);
 	bool record = active && type == QUIC_FRAME_PATH_RESPONSE;
 	struct quic_pkt_builder b;
 	struct quic_frame fr = {};
@@ -1084,7 +1092,7 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to, u8 type,
 		if (active)
 			quic_amplification_sent(qs, b.skb->len);
 	}
-	err = quic_xmit_to(sk, b.skb, to);
+	err = quic_xmit_to(sk, b.skb, to, via);
 	if (record)
 		quic_timers_update(sk);
 	return err;

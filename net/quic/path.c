@@ -20,6 +20,13 @@
  * a connection ID not used before (section 9.5), validates the server's
  * address on the new path and goes back to the old local address if that
  * fails.
+ *
+ * A server may offer a preferred address (section 9.6, the same option
+ * before the handshake).  Once the handshake is confirmed, the client
+ * validates the path to it and then sends there; the server, on the
+ * client's first non-probing packet to that address, validates the path
+ * from it and then sends from there.  Until each has validated, both keep
+ * using the path of the handshake.
  */
 
 #include <crypto/utils.h>
@@ -44,8 +51,10 @@
  *
  * The connection was found by connection ID, on whichever tunnel socket
  * of the namespace: the datagram must have come to our address (or to
- * the one a move of ours left), in our family.  From the peer's address;
- * from another one only to a server whose handshake is confirmed.
+ * the one a move of ours left, or to a server's preferred address once
+ * the handshake is confirmed), in our family.  From the peer's address;
+ * from another one only to a server whose handshake is confirmed, or
+ * to a client from the preferred address it validates.
  *
  * Return: true if so, else the datagram is dropped and counted.
  */
@@ -56,10 +65,12 @@ bool quic_path_rcv_allowed(struct sock *sk, const union quic_addr *from,
 	struct quic_path *p = &qs->path;
 
 	if (!quic_addr_same(to, &qs->local_addr) &&
-	    !(p->prev_udp && quic_addr_same(to, &p->prev_local)))
+	    !(p->prev_udp && quic_addr_same(to, &p->prev_local)) &&
+	    !(p->pref_udp && qs->confirmed && quic_addr_same(to, &p->pref_local)))
 		goto drop;
 	if (quic_addr_same(from, &qs->peer_addr) ||
-	    (qs->is_server && qs->confirmed))
+	    (qs->is_server && qs->confirmed) ||
+	    (!qs->is_server && p->pref && quic_addr_same(from, &p->pref_local)))
 		return true;
 drop:
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_UNKNOWN);
@@ -117,16 +128,17 @@ static void quic_path_stop(struct sock *sk)
 }
 
 /* Our own move takes a PING along: the peer moves on a non-probing
- * packet only (section 9.2), and the user may have nothing to send.
+ * packet only (section 9.2), and the user may have nothing to send.  The
+ * path of a preferred address is only probed until validated.
  */
 static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
-				u8 data[QUIC_PATH_DATA_LEN])
+				const struct quic_udp_sock *via, u8 data[QUIC_PATH_DATA_LEN])
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 
 	get_random_bytes(data, QUIC_PATH_DATA_LEN);
-	if (!quic_output_path_frame(sk, to, QUIC_FRAME_PATH_CHALLENGE, data, 1, p->local,
-				    U32_MAX))
+	if (!quic_output_path_frame(sk, to, via, QUIC_FRAME_PATH_CHALLENGE, data, 1,
+				    p->local && !p->pref, U32_MAX))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_CHALLENGE);
 }
 
@@ -137,11 +149,17 @@ static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
 static void quic_path_probe(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	const union quic_addr *to = &qs->peer_addr;
 	struct quic_path *p = &qs->path;
+	struct quic_udp_sock *via = NULL;
 	u64 when = p->expires;
 
+	if (p->pref && qs->is_server)
+		via = p->pref_udp;	/* from the preferred address */
+	else if (p->pref)
+		to = &p->pref_local;	/* to the server's preferred address */
 	if (p->sent < QUIC_PATH_CHALLENGES) {
-		quic_path_challenge(sk, &qs->peer_addr, p->data[p->sent]);
+		quic_path_challenge(sk, to, via, p->data[p->sent]);
 		p->sent++;
 		when = min(quic_now() + p->interval, p->expires);
 	}
@@ -186,6 +204,10 @@ static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u
 	struct quic_path *p = &qs->path;
 	u8 data[QUIC_PATH_DATA_LEN];
 
+	if (p->pref) {	/* the preferred address waits: this move first */
+		quic_path_stop(sk);
+		p->pref = false;
+	}
 	if (p->validating && quic_addr_same(from, &p->prev)) {
 		/* Back to the last validated address: no validation
 		 * needed (section 9.3), the other one is abandoned.
@@ -202,7 +224,7 @@ static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u
 	p->amp_recv = len;
 	p->amp_sent = 0;
 	p->local = false;
-	quic_path_challenge(sk, &p->prev, data);
+	quic_path_challenge(sk, &p->prev, NULL, data);
 	/* Section 9.5: a peer that moved on purpose (to a new connection
 	 * ID) gets a new one of its own on the new path, if it gave one to
 	 * spare; a NAT rebinding keeps the ID.
@@ -212,19 +234,35 @@ static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u
 	quic_path_start(sk, false);
 }
 
+/* Section 9.6: validate the path of the preferred address before any
+ * non-probing packet goes on it, with a connection ID not used before
+ * (section 9.5) if the peer gave one to spare.
+ */
+static void quic_path_pref_start(struct sock *sk)
+{
+	struct quic_path *p = &quic_sk(sk)->path;
+
+	quic_conn_next_dcid(sk);
+	p->pref = true;
+	quic_path_start(sk, false);
+}
+
 /**
  * quic_path_rcv_newest - the newest non-probing 1-RTT packet arrived
  * @sk: the connection, locked
  * @from: its datagram's source address
+ * @to: the address it came to
  * @dcid: the connection ID it was sent to
  * @len: the datagram's length
  *
  * From a new address, it moves the connection there (RFC 9000 section
  * 9.3); only a server gets here from a new address, as a client takes
- * datagrams from its server's address only.
+ * datagrams from its server's address only.  To a server's preferred
+ * address, it starts the validation of the path from there (section
+ * 9.6.2), once nothing else is being validated.
  */
 void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
-			  const struct quic_cid *dcid, u32 len)
+			  const union quic_addr *to, const struct quic_cid *dcid, u32 len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_path *p = &qs->path;
@@ -236,8 +274,13 @@ void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
 	new_id = p->rx_dcid.len && (p->rx_dcid.len != dcid->len ||
 				    memcmp(p->rx_dcid.data, dcid->data, dcid->len));
 	p->rx_dcid = *dcid;
+	if (!qs->is_server)
+		return;
 	if (!quic_addr_same(from, &qs->peer_addr))
 		quic_path_peer_moved(sk, from, len, new_id);
+	if (p->pref_udp && !p->prev_udp && !p->validating &&
+	    quic_addr_same(to, &p->pref_local))
+		quic_path_pref_start(sk);
 }
 
 /**
@@ -275,23 +318,60 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
  * that came to the local address a move of ours left are not answered:
  * from there, only with the connection ID the new address uses, which
  * would link the two (section 9.5); the peer sends them to detect a
- * spoofed move, which ours was not.
+ * spoofed move, which ours was not.  Those that come to a server's
+ * preferred address are answered from there.
  */
 void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 			     const union quic_addr *to, const u8 *data, u8 n, u32 dgram_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 limit = QUIC_AMPLIFICATION * dgram_len;
+	struct quic_path *p = &qs->path;
+	struct quic_udp_sock *via = NULL;
 	bool active;
 
 	quic_sock_assert_locked(sk);
-	if (!quic_addr_same(to, &qs->local_addr))
-		return;
-	active = quic_addr_same(from, &qs->peer_addr);
+	if (!quic_addr_same(to, &qs->local_addr)) {
+		/* a client probing our preferred address: from there */
+		if (!p->pref_udp || !quic_addr_same(to, &p->pref_local))
+			return;
+		via = p->pref_udp;
+	}
+	active = !via && quic_addr_same(from, &qs->peer_addr);
 	if (active)	/* a small challenge may come with a shorter header */
 		limit = qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window ?
 			U32_MAX : max_t(u32, dgram_len, QUIC_AMP_MIN_PACKET);
-	quic_output_path_frame(sk, from, QUIC_FRAME_PATH_RESPONSE, data, n, active, limit);
+	quic_output_path_frame(sk, from, via, QUIC_FRAME_PATH_RESPONSE, data, n, active, limit);
+}
+
+/* The path of the preferred address works (section 9.6): a client sends
+ * to it from now on, a server from it (whose old tunnel socket stays
+ * until close, for packets still on the way to it).  The user's event
+ * says 1 for the server (its own address), 0 for the client.
+ */
+static void quic_path_pref_validated(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_path *p = &qs->path;
+	u8 local = qs->is_server;
+	bool same_host;
+
+	quic_path_stop(sk);
+	p->pref = false;
+	if (qs->is_server) {
+		same_host = quic_addr_same_host(&p->pref_local, &qs->local_addr);
+		p->prev_udp = p->pref_udp;	/* a server has no other move */
+		p->prev_local = p->pref_local;
+		p->pref_udp = NULL;
+		quic_path_swap_local(sk);
+	} else {
+		same_host = quic_addr_same_host(&p->pref_local, &qs->peer_addr);
+		quic_path_set_peer(sk, &p->pref_local);
+	}
+	if (!same_host)
+		quic_path_reset_cc(qs);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_PREFERRED);
+	quic_event_deliver(sk, QUIC_EVENT_CONNECTION_MIGRATION, &local, sizeof(local));
 }
 
 /* The new path works.  The peer owns its new address (section 9.4): a
@@ -304,6 +384,10 @@ static void quic_path_validated(struct sock *sk)
 	struct quic_path *p = &qs->path;
 	u8 local = p->local;
 
+	if (p->pref) {
+		quic_path_pref_validated(sk);
+		return;
+	}
 	quic_path_stop(sk);
 	if (local) {
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_LOCAL);
@@ -350,7 +434,8 @@ void quic_path_response_rcv(struct sock *sk, const u8 *data)
  *
  * A failed validation goes back to the last validated path (RFC 9000
  * section 9.3.2); after our own move, to the old local address and a
- * connection ID not used from the new one (section 9.5).
+ * connection ID not used from the new one (section 9.5).  A preferred
+ * address that failed was never used: nothing changes.
  */
 void quic_path_timeout(struct sock *sk)
 {
@@ -364,7 +449,9 @@ void quic_path_timeout(struct sock *sk)
 		quic_path_probe(sk);
 		return;
 	}
-	if (p->local) {
+	if (p->pref) {
+		p->pref = false;
+	} else if (p->local) {
 		quic_path_swap_local(sk);
 		quic_path_reset_cc(qs);
 		quic_conn_next_dcid(sk);
@@ -437,4 +524,56 @@ struct quic_udp_sock *quic_path_migrate(struct sock *sk, struct quic_udp_sock *u
 	quic_path_reset_cc(qs);
 	quic_path_start(sk, true);
 	return old;
+}
+
+/* A server's preferred address a client may send to: of the family the
+ * connection uses, with a port, and one host (not a multicast, broadcast
+ * or unspecified address, where the probes would go to many or none).
+ */
+static bool quic_path_pref_usable(const struct quic_sock *qs, union quic_addr *a)
+{
+	const struct quic_params *pp = &qs->peer;
+
+	memset(a, 0, sizeof(*a));
+	if (qs->peer_addr.sa.sa_family == AF_INET) {
+		__be32 ip = pp->pref_v4.sin_addr.s_addr;
+
+		a->v4 = pp->pref_v4;
+		return pp->pref_v4.sin_port && !ipv4_is_zeronet(ip) &&
+		       !ipv4_is_multicast(ip) && !ipv4_is_lbcast(ip);
+	}
+	a->v6 = pp->pref_v6;
+	if (ipv6_addr_type(&a->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		a->v6.sin6_scope_id = qs->peer_addr.v6.sin6_scope_id;
+	return pp->pref_v6.sin6_port && !ipv6_addr_any(&a->v6.sin6_addr) &&
+	       !ipv6_addr_is_multicast(&a->v6.sin6_addr);
+}
+
+/**
+ * quic_path_use_preferred - a client's handshake is confirmed
+ * @sk: the connection, locked
+ *
+ * RFC 9000 section 9.6.1: if the server offered a preferred address of
+ * our family, validate the path to it and move there once validated; on
+ * failure the connection stays where it is.  Once per connection; not
+ * if the user set disable_active_migration in the client's transport
+ * parameters (a client that does not move), nor during another
+ * validation.
+ */
+void quic_path_use_preferred(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_path *p = &qs->path;
+	union quic_addr a;
+
+	quic_sock_assert_locked(sk);
+	if (qs->is_server || p->pref_tried || qs->closing || p->validating ||
+	    !(qs->peer.has & QUIC_PARAM_HAS_PREFERRED_ADDR) ||
+	    qs->local.disable_active_migration)
+		return;
+	p->pref_tried = true;
+	if (!quic_path_pref_usable(qs, &a) || quic_addr_same(&a, &qs->peer_addr))
+		return;
+	p->pref_local = a;
+	quic_path_pref_start(sk);
 }

@@ -39,6 +39,11 @@ struct quic_udp_sock;
  *	to it if the new path fails.  The socket layer drops the reference
  *	at the next move or at close.
  * @prev_local: that local address
+ * @pref_udp: a server's tunnel socket of its preferred address (section
+ *	9.6), referenced, until the connection moves there; the socket
+ *	layer drops the reference at close
+ * @pref_local: a server's preferred address; a client's, the server's
+ *	preferred address it validates
  * @rx_dcid: the connection ID of ours the peer's newest non-probing
  *	packet went to: a move with another one is on purpose (section 9.5)
  * @rx_newest: one more than the number of the newest non-probing 1-RTT
@@ -53,6 +58,10 @@ struct quic_udp_sock;
  * @sent: challenges sent on the new path
  * @validating: the current path awaits a PATH_RESPONSE
  * @local: it is ours: we moved to a new local address (section 9.2)
+ * @pref: the path validated is the one of the server's preferred address,
+ *	not yet in use (section 9.6): from a client to @pref_local, from a
+ *	server's @pref_udp to the client
+ * @pref_tried: a client tried the preferred address already
  * @port_only: only the peer's port changed: congestion state and RTT
  *	stay (section 9.4)
  *
@@ -63,6 +72,8 @@ struct quic_path {
 	union quic_addr		prev;
 	struct quic_udp_sock	*prev_udp;
 	union quic_addr		prev_local;
+	struct quic_udp_sock	*pref_udp;
+	union quic_addr		pref_local;
 	struct quic_cid		rx_dcid;
 	u64			rx_newest;
 	u8			data[QUIC_PATH_CHALLENGES][QUIC_PATH_DATA_LEN];
@@ -73,6 +84,8 @@ struct quic_path {
 	u8			sent;
 	bool			validating;
 	bool			local;
+	bool			pref;
+	bool			pref_tried;
 	bool			port_only;
 };
 
@@ -97,7 +110,7 @@ bool quic_path_rcv_allowed(struct sock *sk, const union quic_addr *from,
 			   const union quic_addr *to);
 void quic_path_rcv_datagram(struct sock *sk, u32 len);
 void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
-			  const struct quic_cid *dcid, u32 len);
+			  const union quic_addr *to, const struct quic_cid *dcid, u32 len);
 void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 			     const union quic_addr *to, const u8 *data, u8 n, u32 dgram_len);
 void quic_path_response_rcv(struct sock *sk, const u8 *data);
@@ -105,5 +118,6 @@ void quic_path_timeout(struct sock *sk);
 int quic_path_may_migrate(struct sock *sk);
 struct quic_udp_sock *quic_path_migrate(struct sock *sk, struct quic_udp_sock *us,
 					const union quic_addr *local);
+void quic_path_use_preferred(struct sock *sk);
 
 #endif /* __NET_QUIC_PATH_H */

@@ -215,6 +215,10 @@ static void quic_unbind(struct sock *sk)
 		quic_udp_sock_put(qs->path.prev_udp);
 		qs->path.prev_udp = NULL;
 	}
+	if (qs->path.pref_udp) {	/* a preferred address not moved to */
+		quic_udp_sock_put(qs->path.pref_udp);
+		qs->path.pref_udp = NULL;
+	}
 	if (!qs->udp)
 		return;
 	quic_udp_sock_put(qs->udp);

@@ -412,7 +412,7 @@ static inline u32 quic_amplification_room(const struct quic_sock *qs)
 
 	if (qs->is_server && !qs->addr_validated)
 		room = quic_amplification_left(qs->amp_recv, qs->amp_sent);
-	if (qs->path.validating && !qs->path.local)
+	if (qs->path.validating && !qs->path.local && !qs->path.pref)
 		room = min(room, quic_amplification_left(qs->path.amp_recv, qs->path.amp_sent));
 	return room;
 }

@@ -367,8 +367,42 @@ static int quic_sockopt_migrate_addr(struct sock *sk, sockptr_t optval, unsigned
 	return quic_addr_check_port(sk, a, no_cap);
 }
 
+/* QUIC_SOCKOPT_CONNECTION_MIGRATION on a server, a listener or a
+ * connection whose transport parameters are not sent yet: its preferred
+ * address (RFC 9000 section 9.6), port 0 for any, whose tunnel socket is
+ * taken at once.  Connections accepted later take the listener's.
+ */
+static int quic_sockopt_preferred(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_udp_sock *us, *old;
+	union quic_addr a;
+	int err;
+
+	if (qs->params_announced)
+		return -EISCONN;
+	if (!qs->udp)
+		return -EINVAL;		/* bind() first: the family is the bound one */
+	err = quic_sockopt_migrate_addr(sk, optval, optlen, &a);
+	if (err)
+		return err;
+	us = quic_udp_sock_get(sk, &a);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	if (us == qs->udp) {
+		quic_udp_sock_put(us);
+		return -EINVAL;		/* the address in use already */
+	}
+	old = qs->path.pref_udp;
+	qs->path.pref_udp = us;
+	qs->path.pref_local = a;
+	if (old)
+		quic_udp_sock_put(old);
+	return 0;
+}
+
 /* QUIC_SOCKOPT_CONNECTION_MIGRATION on a client: move to a new local
- * address (path.c).
+ * address (path.c); on a server, its preferred address.
  */
 static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
@@ -377,6 +411,8 @@ static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int 
 	union quic_addr a;
 	int err;
 
+	if (qs->is_server || sk->sk_state == TCP_LISTEN)
+		return quic_sockopt_preferred(sk, optval, optlen);
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
 	err = quic_path_may_migrate(sk);

@@ -12,6 +12,7 @@
 # veth pair:
 #
 #   client ns: veth-c 10.0.7.1/24 fd00:7::1/64 <--> veth-s 10.0.7.2/24 fd00:7::2/64 :server ns
+#						       10.0.7.3/24 (preferred)
 #
 # Cases (a 10 MiB random file, checked with sha256):
 #   client-h3-CIPHER[-retry|-ipv6]: our client downloads from gtlsserver
@@ -20,6 +21,12 @@
 #	(quic_h3 --migrate): the client netns' QuicPathLocalMigrations grows
 #   server-h3-CIPHER[-retry|-ipv6]: gtlsclient downloads from our server
 #	(--retry: the server netns' QuicRetrySent grows)
+#   client-h3-CIPHER-preferred: gtlsserver offers 10.0.7.3 as its
+#	preferred address (--preferred-ipv4-addr): our client validates it
+#	and moves there, the client netns' QuicPathPreferredAddress grows
+#   server-h3-CIPHER-preferred: our server offers 10.0.7.3 (quic_h3
+#	--preferred-addr) and gtlsclient moves there: the server netns'
+#	QuicPathPreferredAddress grows (the server followed)
 #   server-h3-CIPHER-migrate: gtlsclient moves to a new local port 50 ms
 #	after the handshake (--change-local-addr) and validates the path:
 #	the server netns' QuicPathMigrations grows.  (Its --nat-rebinding
@@ -125,6 +132,7 @@ setup()
 	ip -n "$cns" addr add 10.0.7.1/24 dev veth-c &&
 	ip -n "$cns" addr add fd00:7::1/64 dev veth-c nodad &&
 	ip -n "$sns" addr add 10.0.7.2/24 dev veth-s &&
+	ip -n "$sns" addr add 10.0.7.3/24 dev veth-s &&
 	ip -n "$sns" addr add fd00:7::2/64 dev veth-s nodad &&
 	ip -n "$cns" link set veth-c up && ip -n "$sns" link set veth-s up
 }
@@ -177,16 +185,20 @@ quiet=(-q)
 client_case()
 {
 	local name=$1 cipher=$2 retry=$3 v6=$4 big=$5 mig=$6 addr=$saddr url spid rc why r0 r1
-	local out=$work/$name.out copt=() m0 m1
+	local out=$work/$name.out copt=() sopt=() m0 m1 key=QuicPathLocalMigrations
 
 	port=$((port + 1))
 	[ "$v6" = 1 ] && addr=$saddr6
 	[ "$big" = 1 ] && copt=(--groups "$BIG_GROUPS")
-	[ -n "$mig" ] && copt+=(--migrate)
+	[ "$mig" = migrate ] && copt+=(--migrate)
+	if [ "$mig" = preferred ]; then
+		sopt=(--preferred-ipv4-addr=10.0.7.3:$((port + 1000)))
+		key=QuicPathPreferredAddress
+	fi
 	[ -x "$GTLSSERVER" ] || { not_ok "$name" "$GTLSSERVER is missing"; return; }
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -f "$out"
-	ip netns exec "$sns" timeout $TMO "$GTLSSERVER" "${quiet[@]}" ${retry:+-V} \
+	ip netns exec "$sns" timeout $TMO "$GTLSSERVER" "${quiet[@]}" ${retry:+-V} "${sopt[@]}" \
 		--ciphers="$(prio "$cipher")" -d "$www" "$addr" "$port" \
 		"$work/key.pem" "$work/cert.pem" > "$work/$name.gtlsserver.log" 2>&1 &
 	spid=$!
@@ -196,14 +208,14 @@ client_case()
 		return
 	fi
 	r0=$(counter "$cns" QuicRetryReceived)
-	m0=$(counter "$cns" QuicPathLocalMigrations)
+	m0=$(counter "$cns" $key)
 	[ "$v6" = 1 ] && url="https://[$addr]:$port/data.bin" || url="https://$addr:$port/data.bin"
 	ip netns exec "$cns" timeout $TMO "$h3" client --cipher "$cipher" "${copt[@]}" \
 		--cafile "$work/cert.pem" --sni localhost -o "$out" "$url" \
 		> "$work/$name.quic_h3.log" 2>&1
 	rc=$?
 	r1=$(counter "$cns" QuicRetryReceived)
-	m1=$(counter "$cns" QuicPathLocalMigrations)
+	m1=$(counter "$cns" $key)
 	stop "$spid"
 	if [ $rc -eq 124 ]; then
 		not_ok "$name" "quic_h3 client timed out after $TMO s"
@@ -215,7 +227,7 @@ client_case()
 	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
 		not_ok "$name" "QuicRetryReceived did not grow ($r0 -> $r1)"
 	elif [ -n "$mig" ] && ! [ "${m1:-0}" -gt "${m0:-0}" ]; then
-		not_ok "$name" "QuicPathLocalMigrations did not grow ($m0 -> $m1)"
+		not_ok "$name" "$key did not grow ($m0 -> $m1)"
 	else
 		ok "$name"
 		grep -h 'MB/s' "$work/$name.quic_h3.log" | sed 's/^/# /'
@@ -227,7 +239,7 @@ client_case()
 server_case()
 {
 	local name=$1 cipher=$2 retry=$3 v6=$4 mig=$5 addr=$saddr url spid crc src why r0 r1
-	local dl=$work/$name.dl m0 m1 copt=()
+	local dl=$work/$name.dl m0 m1 copt=() sopt=() key=QuicPathMigrations
 
 	port=$((port + 1))
 	url="https://$addr:$port/data.bin"
@@ -239,10 +251,14 @@ server_case()
 	[ -x "$h3" ] || { not_ok "$name" "$h3 is missing"; return; }
 	rm -rf "$dl"
 	mkdir -p "$dl"
+	[ "$mig" = migrate ] && copt=(--change-local-addr=50ms)
+	if [ "$mig" = preferred ]; then
+		sopt=(--preferred-addr 10.0.7.3)
+		key=QuicPathPreferredAddress
+	fi
 	r0=$(counter "$sns" QuicRetrySent)
-	m0=$(counter "$sns" QuicPathMigrations)
-	[ -n "$mig" ] && copt=(--change-local-addr=50ms)
-	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" \
+	m0=$(counter "$sns" $key)
+	ip netns exec "$sns" timeout $TMO "$h3" server --cert "$work/cert.pem" "${sopt[@]}" \
 		--key "$work/key.pem" --cipher "$cipher" ${retry:+--retry} --count 1 \
 		"$addr" "$port" "$www" > "$work/$name.quic_h3.log" 2>&1 &
 	spid=$!
@@ -265,7 +281,7 @@ server_case()
 		src=$?
 	fi
 	r1=$(counter "$sns" QuicRetrySent)
-	m1=$(counter "$sns" QuicPathMigrations)
+	m1=$(counter "$sns" $key)
 	[ -n "$mig" ] && echo "# server's path counters: $(ip netns exec "$sns" \
 		awk '/^QuicPath/ { printf "%s %s ", $1, $2 }' /proc/net/quic/snmp)"
 	if [ $crc -ne 0 ]; then
@@ -278,7 +294,7 @@ server_case()
 	elif [ -n "$retry" ] && ! [ "${r1:-0}" -gt "${r0:-0}" ]; then
 		not_ok "$name" "QuicRetrySent did not grow ($r0 -> $r1)"
 	elif [ -n "$mig" ] && ! [ "${m1:-0}" -gt "${m0:-0}" ]; then
-		not_ok "$name" "QuicPathMigrations did not grow ($m0 -> $m1)"
+		not_ok "$name" "$key did not grow ($m0 -> $m1)"
 	else
 		ok "$name"
 	fi
@@ -360,7 +376,8 @@ client-h3-aes128gcm-bighello client-h3-aes128gcm-retry-bighello
 client-h3-aes128gcm-bighello-mtu1280 client-h3-aes128gcm-retry-bighello-mtu1280
 server-h3-aes128gcm server-h3-chacha20 server-h3-aes128gcm-retry server-h3-chacha20-retry
 server-h3-aes256gcm server-h3-chacha20-ipv6
-server-h3-aes128gcm-migrate client-h3-aes128gcm-migrate"
+server-h3-aes128gcm-migrate client-h3-aes128gcm-migrate
+server-h3-aes128gcm-preferred client-h3-aes128gcm-preferred"
 
 cases=${H3_CASES:-$cases}
 
@@ -386,7 +403,7 @@ for c in $cases; do
 	IFS=- read -r kind _ cipher opt <<< "$c"	# opt: the rest
 	retry='' v6=0 big=0 mig=''
 	case $opt in *retry*) retry=1 ;; esac
-	case $opt in migrate) mig=$opt ;; esac
+	case $opt in migrate | preferred) mig=$opt ;; esac
 	case $opt in *ipv6*) v6=1 ;; esac
 	case $opt in *bighello*) big=1 ;; esac
 	case $opt in *mtu1280*) set_mtu 1280 ;; esac

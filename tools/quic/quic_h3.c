@@ -3,7 +3,8 @@
  * quic_h3: an HTTP/3 client and server over IPPROTO_QUIC sockets.
  *
  *	quic_h3 server [-6] --cert F --key F [--cipher C] [--retry]
- *		       [--count N] [--version 1|2] ADDR PORT DIR
+ *		       [--count N] [--version 1|2] [--preferred-addr A]
+ *		       ADDR PORT DIR
  *	quic_h3 client [-6] [--cipher C] [--no-verify | --cafile F]
  *		       [--sni NAME] [--groups G,...] [--version 1|2]
  *		       [--session-file F] [--zerortt] [--key-update] [--migrate]
@@ -37,6 +38,9 @@
  * --version 2 refuses connections in another version: our kernel takes
  * the client's version and does no compatible version negotiation
  * (RFC 9368), so a server cannot upgrade a v1 client.
+ * --preferred-addr A offers address A (a free port of it) as the
+ * preferred address (QUIC_SOCKOPT_CONNECTION_MIGRATION on the listener,
+ * RFC 9000 section 9.6).
  *
  * The client sends all its requests at once, each on its own stream.
  * With one PATH, OUT is the file for the body; with several, OUT is a
@@ -1285,6 +1289,7 @@ struct server_opts {
 	const char *port;
 	int family;
 	bool retry;
+	const char *preferred;		/* --preferred-addr */
 	long count;			/* connections to serve, 0: forever */
 	uint32_t version;		/* refuse others; 0: any */
 };
@@ -1638,6 +1643,12 @@ static int listen_open(const struct server_opts *o)
 		fail("listen: %s", strerror(errno));
 		goto err;
 	}
+	if (o->preferred &&
+	    (resolve(o->preferred, "0", ss.ss_family, true, &ss, &len) ||
+	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION, &ss, len))) {
+		fail("--preferred-addr %s: %s", o->preferred, strerror(errno));
+		goto err;
+	}
 	return fd;
 err:
 	close(fd);
@@ -1721,7 +1732,7 @@ static int bad_args(const char *msg)
 	if (msg)
 		fprintf(stderr, "%s: %s\n", prog, msg);
 	fputs("usage: quic_h3 server [-6] --cert F --key F [--cipher C] [--retry]\n"
-	      "\t\t      [--count N] [--version 1|2] ADDR PORT DIR\n"
+	      "\t\t      [--count N] [--version 1|2] [--preferred-addr A] ADDR PORT DIR\n"
 	      "       quic_h3 client [-6] [--cipher C] [--no-verify | --cafile F] [--sni NAME]\n"
 	      "\t\t      [--groups G,...] [--version 1|2] [--session-file F] [--zerortt]\n"
 	      "\t\t      [--key-update] [--migrate] -o OUT\n"
@@ -1799,7 +1810,7 @@ static int parse_url(const char *url, struct client_opts *o)
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_CIPHER, OPT_RETRY, OPT_COUNT, OPT_NO_VERIFY,
 	OPT_CAFILE, OPT_SNI, OPT_GROUPS, OPT_VERSION, OPT_SESSION_FILE, OPT_ZERORTT,
-	OPT_KEY_UPDATE, OPT_MIGRATE };
+	OPT_KEY_UPDATE, OPT_MIGRATE, OPT_PREFERRED };
 
 static const struct option lopts[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -1816,6 +1827,7 @@ static const struct option lopts[] = {
 	{ "zerortt", no_argument, NULL, OPT_ZERORTT },
 	{ "key-update", no_argument, NULL, OPT_KEY_UPDATE },
 	{ "migrate", no_argument, NULL, OPT_MIGRATE },
+	{ "preferred-addr", required_argument, NULL, OPT_PREFERRED },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -1877,6 +1889,9 @@ static int parse_opt(int opt, struct server_opts *so, struct client_opts *co)
 		return 0;
 	case OPT_MIGRATE:
 		co->migrate = true;
+		return 0;
+	case OPT_PREFERRED:
+		so->preferred = optarg;
 		return 0;
 	case 'h':
 		bad_args(NULL);

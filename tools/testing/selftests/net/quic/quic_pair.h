@@ -189,6 +189,11 @@ static uint32_t pair_idle_timeout;
 /* If set, pair_hello()'s clients offer disable_1rtt_encryption. */
 static uint8_t pair_disable_1rtt;
 
+/* If set, pair_hello()'s clients set disable_active_migration: they do
+ * not move, not even to a server's preferred address.
+ */
+static uint8_t pair_no_migration;
+
 /* A client connects to @ss (@version first if not 0) and sends a
  * "ClientHello" that starts with @tag.  Returns its socket, or -1.
  */
@@ -198,6 +203,7 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 	struct quic_transport_param tp = {
 		.max_idle_timeout = pair_idle_timeout,
 		.disable_1rtt_encryption = pair_disable_1rtt,
+		.disable_active_migration = pair_no_migration,
 	};
 	struct timeval tv = { .tv_sec = 10 };
 	struct quic_config c = { .version = version };
@@ -207,7 +213,7 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 	fd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 	if (fd < 0)
 		return pair_fail("socket");
-	if (((pair_idle_timeout || pair_disable_1rtt) &&
+	if (((pair_idle_timeout || pair_disable_1rtt || pair_no_migration) &&
 	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp))) ||
 	    connect(fd, (const struct sockaddr *)ss, len) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||

@@ -1418,8 +1418,8 @@ static void *migrate_later(void *arg)
  * over IPv4, to a new port of ::1 over IPv6.  It sends from there at
  * once with a new connection ID, validates the server's address on the
  * new path, and the server follows it (its user gets the event).  The
- * upload arrives whole; both ends show the new address.  A server's
- * move is refused.
+ * upload arrives whole; both ends show the new address.  The server's
+ * option (its preferred address) is refused after the handshake.
  */
 TEST(active_migration)
 {
@@ -1470,13 +1470,95 @@ TEST(active_migration)
 				     &m.to, m.len), 0);
 		EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, scaled(1 << 20)), 1);
 		EXPECT_EQ(mib("QuicPathLocalMigrations"), local1 + 1);
-		/* The server does not migrate */
+		/* A server's option is its preferred address: too late now */
 		EXPECT_EQ(setsockopt(c.sfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
 				     &m.to, m.len), -1);
-		EXPECT_EQ(errno, EOPNOTSUPP);
+		EXPECT_EQ(errno, EISCONN);
 		close(c.cfd);
 		close(c.sfd);
 		close(c.lfd);
+	}
+}
+
+/*
+ * RFC 9000 section 9.6: the listener offers a preferred address (IPv4:
+ * 127.0.0.2; IPv6: another port of ::1) with QUIC_SOCKOPT_CONNECTION_MIGRATION.
+ * Once its handshake is confirmed the client validates the path to it
+ * and sends there; the server, on the client's first non-probing packet
+ * there, validates the path from it and sends from there: both count
+ * QuicPathPreferredAddress, and the client's peer is the server's local
+ * address, the preferred one.  A client that set disable_active_migration
+ * stays where it is.  The old kernel offers nothing: the client stays.
+ */
+TEST(preferred_address)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int i, refuse;
+
+	for (i = 0; i < 2; i++) {
+		for (refuse = 0; refuse < 2; refuse++) {
+			struct sockaddr_storage ls, pref, ca, sa;
+			struct _test_data_conn c;
+			long pref0, fails0, n;
+			socklen_t len, plen;
+			uint32_t tag;
+			int k;
+
+			pref0 = mib("QuicPathPreferredAddress");
+			fails0 = mib("QuicPathValidationFails");
+			c.lfd = socket(families[i], SOCK_STREAM, IPPROTO_QUIC);
+			ASSERT_GE(c.lfd, 0);
+			len = loopback(families[i], &ls, 0);
+			ASSERT_EQ(bind(c.lfd, (struct sockaddr *)&ls, len), 0);
+			ASSERT_EQ(listen(c.lfd, 8), 0);
+			ASSERT_EQ(getsockname(c.lfd, (struct sockaddr *)&ls, &len), 0);
+			plen = loopback(families[i], &pref, 0);
+			if (families[i] == AF_INET)
+				inet_pton(AF_INET, "127.0.0.2",
+					  &((struct sockaddr_in *)&pref)->sin_addr);
+			ASSERT_EQ(setsockopt(c.lfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+					     &pref, plen), 0);
+			pair_no_migration = refuse;
+			c.cfd = pair_hello(families[i], &ls, len, 1, 0);
+			pair_no_migration = 0;
+			ASSERT_GE(c.cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+			c.sfd = pair_accept(c.lfd, &tag);
+			ASSERT_GE(c.sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+			ASSERT_EQ(pair_finish(c.cfd, c.sfd, TLS_CIPHER_AES_GCM_128), 0)
+				TH_LOG("%s: %s", pair_err, strerror(errno));
+			EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, scaled(4 << 20)), 0);
+			/* the server's own validation may end after the data */
+			for (k = 0; k < 40 && !refuse &&
+			     mib("QuicPathPreferredAddress") < pref0 + 2; k++)
+				usleep(50000);
+			EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, 4096), 0);
+			n = mib("QuicPathPreferredAddress") - pref0;
+			len = sizeof(ca);
+			ASSERT_EQ(getpeername(c.cfd, (struct sockaddr *)&ca, &len), 0);
+			len = sizeof(sa);
+			ASSERT_EQ(getsockname(c.sfd, (struct sockaddr *)&sa, &len), 0);
+			printf("# family %d, %s: %ld moves to the preferred address\n",
+			       families[i], refuse ? "refused" : "taken", n);
+			EXPECT_EQ(memcmp(&ca, &sa, len), 0);
+			EXPECT_EQ(mib("QuicPathValidationFails"), fails0);
+			if (refuse) {
+				EXPECT_EQ(n, 0);
+				EXPECT_EQ(memcmp(&ca, &ls, len), 0);
+			} else {
+				EXPECT_EQ(n, 2);
+				EXPECT_NE(memcmp(&ca, &ls, len), 0);
+				if (families[i] == AF_INET)
+					EXPECT_EQ(((struct sockaddr_in *)&ca)->sin_addr.s_addr,
+						  htonl(0x7f000002));
+			}
+			/* too late once the parameters are sent */
+			EXPECT_EQ(setsockopt(c.sfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+					     &pref, plen), -1);
+			EXPECT_EQ(errno, EISCONN);
+			close(c.cfd);
+			close(c.sfd);
+			close(c.lfd);
+		}
 	}
 }
 
