@@ -335,6 +335,8 @@ static int quic_sockopt_migrate_addr(struct sock *sk, sockptr_t optval, unsigned
 	int err, len;
 	bool no_cap;
 
+	if (!quic_sk(sk)->udp)
+		return -ENOTCONN;
 	len = min_t(unsigned int, optlen, sizeof(ss));
 	if (copy_from_sockptr(&ss, optval, len))
 		return -EFAULT;
@@ -352,7 +354,8 @@ static int quic_sockopt_migrate_addr(struct sock *sk, sockptr_t optval, unsigned
 	err = quic_addr_from_user(sk, (struct sockaddr_unsized *)&ss, len, a);	/* as rewritten */
 	if (err)
 		return err;
-	if (a->sa.sa_family != quic_sk(sk)->local_addr.sa.sa_family)
+	/* the family of the address bound (a listener has no other) */
+	if (a->sa.sa_family != quic_sk(sk)->udp->addr.sa.sa_family)
 		return -EAFNOSUPPORT;
 	if (a->sa.sa_family == AF_INET ? a->v4.sin_addr.s_addr == htonl(INADDR_ANY) :
 	    ipv6_addr_any(&a->v6.sin6_addr))
