@@ -875,6 +875,9 @@ int quic_conn_set_params_ext(struct sock *sk, const u8 *buf, u32 len)
 	 */
 	if (ok)
 		ok = p.disable_1rtt_encryption == !!qs->local.disable_1rtt_encryption;
+	/* Section 18.2: no preferred address with zero-length IDs */
+	if (ok && (p.has & QUIC_PARAM_HAS_PREFERRED_ADDR))
+		ok = qs->peer_scid.len;
 	if (!ok) {
 		quic_conn_error(sk, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
 		return -EINVAL;

@@ -54,7 +54,8 @@
  * the one a move of ours left, or to a server's preferred address once
  * the handshake is confirmed), in our family.  From the peer's address;
  * from another one only to a server whose handshake is confirmed, or
- * to a client from the preferred address it validates.
+ * to a client from the preferred address it validates or the server's
+ * first address, once it moved to the preferred one.
  *
  * Return: true if so, else the datagram is dropped and counted.
  */
@@ -70,7 +71,8 @@ bool quic_path_rcv_allowed(struct sock *sk, const union quic_addr *from,
 		goto drop;
 	if (quic_addr_same(from, &qs->peer_addr) ||
 	    (qs->is_server && qs->confirmed) ||
-	    (!qs->is_server && p->pref && quic_addr_same(from, &p->pref_local)))
+	    (!qs->is_server && p->pref && quic_addr_same(from, &p->pref_local)) ||
+	    (!qs->is_server && p->pref_moved && quic_addr_same(from, &p->prev)))
 		return true;
 drop:
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_UNKNOWN);
@@ -235,14 +237,17 @@ static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u
 }
 
 /* Section 9.6: validate the path of the preferred address before any
- * non-probing packet goes on it, with a connection ID not used before
- * (section 9.5) if the peer gave one to spare.
+ * non-probing packet goes on it.  A client probes with a connection ID
+ * not used before (section 9.6.1) if the server gave one to spare; a
+ * server takes a new one only once it sends from the new address
+ * (section 9.5: one ID per local address).
  */
 static void quic_path_pref_start(struct sock *sk)
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 
-	quic_conn_next_dcid(sk);
+	if (!quic_sk(sk)->is_server)
+		quic_conn_next_dcid(sk);
 	p->pref = true;
 	quic_path_start(sk, false);
 }
@@ -279,7 +284,7 @@ void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
 	if (!quic_addr_same(from, &qs->peer_addr))
 		quic_path_peer_moved(sk, from, len, new_id);
 	if (p->pref_udp && !p->prev_udp && !p->validating &&
-	    quic_addr_same(to, &p->pref_local))
+	    quic_addr_same(to, &p->pref_local) && !quic_addr_same(to, &qs->local_addr))
 		quic_path_pref_start(sk);
 }
 
@@ -303,7 +308,8 @@ void quic_path_rcv_datagram(struct sock *sk, u32 len)
  * quic_path_challenge_rcv - answer the PATH_CHALLENGE frames of a datagram
  * @sk: the connection, locked
  * @from: the address the datagram came from
- * @to: the address it came to: ours, or the one a move of ours left
+ * @to: the address it came to: ours, the one a move of ours left, or a
+ *	server's preferred address
  * @data: the challenges' data, %QUIC_PATH_DATA_LEN bytes each, back to back
  * @n: how many
  * @dgram_len: the datagram's length
@@ -345,9 +351,13 @@ void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 }
 
 /* The path of the preferred address works (section 9.6): a client sends
- * to it from now on, a server from it (whose old tunnel socket stays
- * until close, for packets still on the way to it).  The user's event
- * says 1 for the server (its own address), 0 for the client.
+ * to it from now on, at once (a probe, so that the server sees a
+ * non-probing packet there even if the user sends nothing), and still
+ * takes what the server sends from its first address until it follows;
+ * a server sends from it, with a new connection ID of the client's
+ * (section 9.5), and its old tunnel socket stays until close, for
+ * packets still on the way to it.  The user's event says 1 for the
+ * server (its own address), 0 for the client.
  */
 static void quic_path_pref_validated(struct sock *sk)
 {
@@ -364,12 +374,17 @@ static void quic_path_pref_validated(struct sock *sk)
 		p->prev_local = p->pref_local;
 		p->pref_udp = NULL;
 		quic_path_swap_local(sk);
+		quic_conn_next_dcid(sk);
 	} else {
 		same_host = quic_addr_same_host(&p->pref_local, &qs->peer_addr);
+		p->prev = qs->peer_addr;
+		p->pref_moved = true;
 		quic_path_set_peer(sk, &p->pref_local);
 	}
 	if (!same_host)
 		quic_path_reset_cc(qs);
+	if (!qs->is_server)
+		quic_output_probe(sk, QUIC_SPACE_APP);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_PREFERRED);
 	quic_event_deliver(sk, QUIC_EVENT_CONNECTION_MIGRATION, &local, sizeof(local));
 }
@@ -470,8 +485,9 @@ void quic_path_timeout(struct sock *sk)
  * Return: 0; -EOPNOTSUPP on a server (servers do not migrate, section
  * 9); -EAGAIN before the handshake is confirmed (section 9) or while the
  * peer has given us no connection ID to spare (section 9.5); -EPERM if
- * the peer sent disable_active_migration; -EALREADY while a move is
- * being validated.
+ * the peer sent disable_active_migration, unless we moved to its
+ * preferred address (section 18.2 allows moves from there); -EALREADY
+ * while a move is being validated.
  */
 int quic_path_may_migrate(struct sock *sk)
 {
@@ -483,7 +499,7 @@ int quic_path_may_migrate(struct sock *sk)
 		return -EOPNOTSUPP;
 	if (!qs->confirmed || qs->closing || !d)
 		return -EAGAIN;
-	if (qs->peer.disable_active_migration)
+	if (qs->peer.disable_active_migration && !qs->path.pref_moved)
 		return -EPERM;
 	if (qs->path.validating)
 		return -EALREADY;
@@ -527,26 +543,42 @@ struct quic_udp_sock *quic_path_migrate(struct sock *sk, struct quic_udp_sock *u
 }
 
 /* A server's preferred address a client may send to: of the family the
- * connection uses, with a port, and one host (not a multicast, broadcast
- * or unspecified address, where the probes would go to many or none).
+ * connection uses, with a port, and one host (not a multicast, broadcast,
+ * unspecified or IPv4-mapped address, where the probes would go to many,
+ * none or the other family); loopback and link-local only if the
+ * server's address is one too (RFC 9000 section 21.5.6), not our own.
  */
 static bool quic_path_pref_usable(const struct quic_sock *qs, union quic_addr *a)
 {
 	const struct quic_params *pp = &qs->peer;
+	int type, peer_type;
 
 	memset(a, 0, sizeof(*a));
 	if (qs->peer_addr.sa.sa_family == AF_INET) {
 		__be32 ip = pp->pref_v4.sin_addr.s_addr;
 
 		a->v4 = pp->pref_v4;
-		return pp->pref_v4.sin_port && !ipv4_is_zeronet(ip) &&
-		       !ipv4_is_multicast(ip) && !ipv4_is_lbcast(ip);
+		if (!pp->pref_v4.sin_port || ipv4_is_zeronet(ip) || ipv4_is_multicast(ip) ||
+		    ipv4_is_lbcast(ip))
+			return false;
+		if (ipv4_is_loopback(ip) && !ipv4_is_loopback(qs->peer_addr.v4.sin_addr.s_addr))
+			return false;
+	} else {
+		a->v6 = pp->pref_v6;
+		type = ipv6_addr_type(&a->v6.sin6_addr);
+		peer_type = ipv6_addr_type(&qs->peer_addr.v6.sin6_addr);
+		if (!pp->pref_v6.sin6_port || (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
+		    type == IPV6_ADDR_ANY)
+			return false;
+		if ((type & IPV6_ADDR_LOOPBACK) && !(peer_type & IPV6_ADDR_LOOPBACK))
+			return false;
+		if (type & IPV6_ADDR_LINKLOCAL) {
+			if (!(peer_type & IPV6_ADDR_LINKLOCAL))
+				return false;
+			a->v6.sin6_scope_id = qs->peer_addr.v6.sin6_scope_id;
+		}
 	}
-	a->v6 = pp->pref_v6;
-	if (ipv6_addr_type(&a->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
-		a->v6.sin6_scope_id = qs->peer_addr.v6.sin6_scope_id;
-	return pp->pref_v6.sin6_port && !ipv6_addr_any(&a->v6.sin6_addr) &&
-	       !ipv6_addr_is_multicast(&a->v6.sin6_addr);
+	return !quic_addr_same(a, &qs->local_addr);
 }
 
 /**

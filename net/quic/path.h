@@ -62,6 +62,9 @@ struct quic_udp_sock;
  *	not yet in use (section 9.6): from a client to @pref_local, from a
  *	server's @pref_udp to the client
  * @pref_tried: a client tried the preferred address already
+ * @pref_moved: a client moved to it: it still takes packets from the
+ *	server's first address (@prev), which the server sends from until
+ *	it validated the path from its preferred address (section 9.6.2)
  * @port_only: only the peer's port changed: congestion state and RTT
  *	stay (section 9.4)
  *
@@ -86,6 +89,7 @@ struct quic_path {
 	bool			local;
 	bool			pref;
 	bool			pref_tried;
+	bool			pref_moved;
 	bool			port_only;
 };
 

@@ -1487,8 +1487,10 @@ TEST(active_migration)
  * and sends there; the server, on the client's first non-probing packet
  * there, validates the path from it and sends from there: both count
  * QuicPathPreferredAddress, and the client's peer is the server's local
- * address, the preferred one.  A client that set disable_active_migration
- * stays where it is.  The old kernel offers nothing: the client stays.
+ * address, the preferred one; nothing the server sent from its first
+ * address meanwhile is dropped.  A client that set
+ * disable_active_migration stays where it is.  The old kernel refuses
+ * the listener's option.
  */
 TEST(preferred_address)
 {
@@ -1499,13 +1501,14 @@ TEST(preferred_address)
 		for (refuse = 0; refuse < 2; refuse++) {
 			struct sockaddr_storage ls, pref, ca, sa;
 			struct _test_data_conn c;
-			long pref0, fails0, n;
+			long pref0, fails0, unknown0, n;
 			socklen_t len, plen;
 			uint32_t tag;
 			int k;
 
 			pref0 = mib("QuicPathPreferredAddress");
 			fails0 = mib("QuicPathValidationFails");
+			unknown0 = mib("QuicPathUnknownDropped");
 			c.lfd = socket(families[i], SOCK_STREAM, IPPROTO_QUIC);
 			ASSERT_GE(c.lfd, 0);
 			len = loopback(families[i], &ls, 0);
@@ -1541,6 +1544,10 @@ TEST(preferred_address)
 			       families[i], refuse ? "refused" : "taken", n);
 			EXPECT_EQ(memcmp(&ca, &sa, len), 0);
 			EXPECT_EQ(mib("QuicPathValidationFails"), fails0);
+			/* the server's packets from its first address until it
+			 * follows are the client's still
+			 */
+			EXPECT_EQ(mib("QuicPathUnknownDropped"), unknown0);
 			if (refuse) {
 				EXPECT_EQ(n, 0);
 				EXPECT_EQ(memcmp(&ca, &ls, len), 0);
