@@ -43,6 +43,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_PATH_REVERTED]	= "QuicPathReverts",
 	[QUIC_MIB_PATH_UNKNOWN]		= "QuicPathUnknownDropped",
 	[QUIC_MIB_PATH_PREFERRED]	= "QuicPathPreferredAddress",
+	[QUIC_MIB_PMTU_LOWERED]		= "QuicPmtuLowered",
 	[QUIC_MIB_ECN_VALIDATED]	= "QuicEcnValidated",
 	[QUIC_MIB_ECN_FAILED]		= "QuicEcnFailed",
 	[QUIC_MIB_ECN_ECT_RCVD]		= "QuicEcnEctReceived",

@@ -64,6 +64,28 @@ static struct dst_entry *quic_route_lookup(struct sock *usk, const union quic_ad
 #endif
 }
 
+/* RFC 9000 section 14.2.1: an ICMP Packet Too Big lowers the MTU of the
+ * IP layer's route (which takes it for the tunnel socket's 4-tuple and
+ * makes the route cached here stale): a fresh route with a smaller MTU
+ * shrinks the datagrams, never below 1200 bytes (section 14.1).  What
+ * was in flight at the old size is lost and sent again cut to the new
+ * one.  A larger MTU is not taken here: only probes may grow them.
+ */
+static void quic_route_check_mtu(struct sock *sk, const struct dst_entry *dst)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 hdr, mtu = dst_mtu(dst);
+
+	hdr = (qs->peer_addr.sa.sa_family == AF_INET ? sizeof(struct iphdr)
+						       : sizeof(struct ipv6hdr)) +
+	      sizeof(struct udphdr);
+	if (qs->mss <= QUIC_MIN_DATAGRAM || mtu >= qs->mss + hdr)
+		return;
+	qs->mss = max_t(u32, mtu > hdr ? mtu - hdr : 0, QUIC_MIN_DATAGRAM);
+	quic_cong_set_mss(&qs->cong, qs->mss);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_LOWERED);
+}
+
 /* Route to the peer, from the dst cache when it is still valid.  The
  * cache is per CPU: BH stays off while it is used, as process context
  * (connect(), sendmsg()) sends too.
@@ -82,8 +104,10 @@ static struct dst_entry *__quic_route(struct sock *sk, union quic_addr *saddr)
 		if (rt)
 			return &rt->dst;
 		dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
-		if (!IS_ERR(dst))
-			dst_cache_set_ip4(&qs->dst_cache, dst, saddr->v4.sin_addr.s_addr);
+		if (IS_ERR(dst))
+			return dst;
+		dst_cache_set_ip4(&qs->dst_cache, dst, saddr->v4.sin_addr.s_addr);
+		quic_route_check_mtu(sk, dst);
 		return dst;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -91,8 +115,10 @@ static struct dst_entry *__quic_route(struct sock *sk, union quic_addr *saddr)
 	if (dst)
 		return dst;
 	dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
-	if (!IS_ERR(dst))
-		dst_cache_set_ip6(&qs->dst_cache, dst, &saddr->v6.sin6_addr);
+	if (IS_ERR(dst))
+		return dst;
+	dst_cache_set_ip6(&qs->dst_cache, dst, &saddr->v6.sin6_addr);
+	quic_route_check_mtu(sk, dst);
 	return dst;
 #else
 	return ERR_PTR(-EAFNOSUPPORT);

@@ -1569,6 +1569,87 @@ TEST(preferred_address)
 	}
 }
 
+/* Enter the network namespace @name made by ip netns. */
+static int enter_ns(const char *name)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ret = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return ret;
+}
+
+/*
+ * RFC 9000 section 14.2.1: the client's path crosses a router whose
+ * link to the server has an MTU of 1280 (quic_transport.sh makes the
+ * namespaces: QUIC_PMTU_NS="CLIENT SERVER").  The client starts at the
+ * 1500 of its own link; the router answers its larger datagrams with
+ * ICMP Packet Too Big, the client's datagrams shrink to the path
+ * (QuicPmtuLowered in its namespace) and the upload arrives whole, IPv4
+ * and IPv6.  The old kernel keeps sending datagrams the router cannot
+ * forward: the upload stalls.
+ */
+TEST(pmtu_packet_too_big)
+{
+	static const char *const srv[] = { "10.0.10.1", "fd0a::1" };
+	static const int families[] = { AF_INET, AF_INET6 };
+	const char *e = getenv("QUIC_PMTU_NS");
+	char cns[64], sns[64];
+	int self, i;
+
+	ASSERT_NE(e, NULL) TH_LOG("no QUIC_PMTU_NS: quic_transport.sh makes the namespaces");
+	ASSERT_EQ(sscanf(e, "%63s %63s", cns, sns), 2);
+	self = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_GE(self, 0);
+	for (i = 0; i < 2; i++) {
+		struct sockaddr_storage ss = {};
+		struct _test_data_conn c;
+		long low0, low1;
+		socklen_t len;
+		uint32_t tag;
+
+		ASSERT_EQ(enter_ns(sns), 0);
+		c.lfd = socket(families[i], SOCK_STREAM, IPPROTO_QUIC);
+		ASSERT_GE(c.lfd, 0);
+		ss.ss_family = families[i];
+		if (families[i] == AF_INET) {
+			inet_pton(AF_INET, srv[i], &((struct sockaddr_in *)&ss)->sin_addr);
+			len = sizeof(struct sockaddr_in);
+		} else {
+			inet_pton(AF_INET6, srv[i], &((struct sockaddr_in6 *)&ss)->sin6_addr);
+			len = sizeof(struct sockaddr_in6);
+		}
+		ASSERT_EQ(bind(c.lfd, (struct sockaddr *)&ss, len), 0);
+		ASSERT_EQ(listen(c.lfd, 8), 0);
+		ASSERT_EQ(getsockname(c.lfd, (struct sockaddr *)&ss, &len), 0);
+		ASSERT_EQ(enter_ns(cns), 0);
+		low0 = mib("QuicPmtuLowered");
+		c.cfd = pair_hello(families[i], &ss, len, 1, 0);
+		ASSERT_EQ(setns(self, CLONE_NEWNET), 0);
+		ASSERT_GE(c.cfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+		c.sfd = pair_accept(c.lfd, &tag);
+		ASSERT_GE(c.sfd, 0) TH_LOG("%s: %s", pair_err, strerror(errno));
+		ASSERT_EQ(pair_finish(c.cfd, c.sfd, TLS_CIPHER_AES_GCM_128), 0)
+			TH_LOG("%s: %s", pair_err, strerror(errno));
+		EXPECT_EQ(transfer(_metadata, c.cfd, c.sfd, scaled(1 << 20)), 0);
+		ASSERT_EQ(enter_ns(cns), 0);
+		low1 = mib("QuicPmtuLowered");
+		ASSERT_EQ(setns(self, CLONE_NEWNET), 0);
+		printf("# family %d: QuicPmtuLowered +%ld in the client's namespace\n",
+		       families[i], low1 - low0);
+		EXPECT_GE(low1 - low0, 1);
+		close(c.cfd);
+		close(c.sfd);
+		close(c.lfd);
+	}
+	close(self);
+}
+
 struct ecn_mibs {
 	long validated, failed, ect_rcvd, ce_rcvd, congestion;
 };

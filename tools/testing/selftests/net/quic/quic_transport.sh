@@ -2,13 +2,45 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the QUIC transport tests (no TLS library involved) over loopback in a
-# fresh network namespace.
+# fresh network namespace.  pmtu_packet_too_big runs between a client and
+# a server namespace through a router whose link to the server has an MTU
+# of 1280:
+#
+#   client 10.0.9.1 fd09::1 -- 10.0.9.2 fd09::2 router 10.0.10.2 fd0a::2 -- 10.0.10.1 fd0a::1 server
+#   (MTU 1500)                                          (MTU 1280)
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
 
 trap cleanup_all_ns EXIT
 setup_ns NS || exit "$ksft_skip"
 ip -n "$NS" link set lo up
+
+pmtu_setup()
+{
+	setup_ns PMTU_C PMTU_R PMTU_S &&
+	ip -n "$PMTU_C" link add veth-c type veth peer name veth-rc netns "$PMTU_R" &&
+	ip -n "$PMTU_R" link add veth-rs type veth peer name veth-s netns "$PMTU_S" &&
+	ip -n "$PMTU_R" link set veth-rs mtu 1280 &&
+	ip -n "$PMTU_S" link set veth-s mtu 1280 &&
+	ip -n "$PMTU_C" addr add 10.0.9.1/24 dev veth-c &&
+	ip -n "$PMTU_C" addr add fd09::1/64 dev veth-c nodad &&
+	ip -n "$PMTU_R" addr add 10.0.9.2/24 dev veth-rc &&
+	ip -n "$PMTU_R" addr add fd09::2/64 dev veth-rc nodad &&
+	ip -n "$PMTU_R" addr add 10.0.10.2/24 dev veth-rs &&
+	ip -n "$PMTU_R" addr add fd0a::2/64 dev veth-rs nodad &&
+	ip -n "$PMTU_S" addr add 10.0.10.1/24 dev veth-s &&
+	ip -n "$PMTU_S" addr add fd0a::1/64 dev veth-s nodad &&
+	ip -n "$PMTU_C" link set veth-c up && ip -n "$PMTU_R" link set veth-rc up &&
+	ip -n "$PMTU_R" link set veth-rs up && ip -n "$PMTU_S" link set veth-s up &&
+	ip -n "$PMTU_C" route add default via 10.0.9.2 &&
+	ip -n "$PMTU_C" -6 route add default via fd09::2 &&
+	ip -n "$PMTU_S" route add default via 10.0.10.2 &&
+	ip -n "$PMTU_S" -6 route add default via fd0a::2 &&
+	ip netns exec "$PMTU_R" sysctl -wq net.ipv4.ip_forward=1 &&
+	ip netns exec "$PMTU_R" sysctl -wq net.ipv6.conf.all.forwarding=1
+}
+# Without it, pmtu_packet_too_big fails (QUIC_PMTU_NS unset).
+pmtu_setup && export QUIC_PMTU_NS="$PMTU_C $PMTU_S"
 
 # net.quic.max_orphans is global and lives in the initial namespace only:
 # orphans_limited gets it as descriptor 3.
