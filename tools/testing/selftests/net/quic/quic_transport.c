@@ -1600,10 +1600,11 @@ TEST(pmtu_packet_too_big)
 	static const int families[] = { AF_INET, AF_INET6 };
 	const char *e = getenv("QUIC_PMTU_NS");
 	char cns[64], sns[64];
-	int self, i;
+	int self, i, n;
 
 	ASSERT_NE(e, NULL) TH_LOG("no QUIC_PMTU_NS: quic_transport.sh makes the namespaces");
-	ASSERT_EQ(sscanf(e, "%63s %63s", cns, sns), 2);
+	n = sscanf(e, "%63s %63s", cns, sns);
+	ASSERT_EQ(n, 2);
 	self = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_GE(self, 0);
 	for (i = 0; i < 2; i++) {
