@@ -54,7 +54,7 @@ else
 		echo "exit=$?" >> "$out/interop.txt"
 		# The interop runner's scenarios against ngtcp2 and aioquic,
 		# both roles (matrix-ci.sh says which and why).
-		timeout 600 bash "$(dirname "$0")/../quic/matrix-ci.sh" "$tools" \
+		timeout 900 bash "$(dirname "$0")/../quic/matrix-ci.sh" "$tools" \
 			> "$out/matrix.txt" 2>&1
 		echo "exit=$?" >> "$out/matrix.txt"
 		# The benchmark's small matrix: every mode runs and checks its
