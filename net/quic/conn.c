@@ -792,7 +792,7 @@ static int quic_conn_pref_params(struct sock *sk, struct quic_params *p)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
-	if (WARN_ON_ONCE(e->seq != 1))
+	if (e->seq != 1)	/* retired already: a second read, too late */
 		return -EINVAL;
 	if (a->sa.sa_family == AF_INET)
 		p->pref_v4 = a->v4;

@@ -64,28 +64,6 @@ static struct dst_entry *quic_route_lookup(struct sock *usk, const union quic_ad
 #endif
 }
 
-/* RFC 9000 section 14.2.1: an ICMP Packet Too Big lowers the MTU of the
- * IP layer's route (which takes it for the tunnel socket's 4-tuple and
- * makes the route cached here stale): a fresh route with a smaller MTU
- * shrinks the datagrams, never below 1200 bytes (section 14.1).  What
- * was in flight at the old size is lost and sent again cut to the new
- * one.  A larger MTU is not taken here: only probes may grow them.
- */
-static void quic_route_check_mtu(struct sock *sk, const struct dst_entry *dst)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	u32 hdr, mtu = dst_mtu(dst);
-
-	hdr = (qs->peer_addr.sa.sa_family == AF_INET ? sizeof(struct iphdr)
-						       : sizeof(struct ipv6hdr)) +
-	      sizeof(struct udphdr);
-	if (qs->mss <= QUIC_MIN_DATAGRAM || mtu >= qs->mss + hdr)
-		return;
-	qs->mss = max_t(u32, mtu > hdr ? mtu - hdr : 0, QUIC_MIN_DATAGRAM);
-	quic_cong_set_mss(&qs->cong, qs->mss);
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_LOWERED);
-}
-
 /* Route to the peer, from the dst cache when it is still valid.  The
  * cache is per CPU: BH stays off while it is used, as process context
  * (connect(), sendmsg()) sends too.
@@ -104,10 +82,8 @@ static struct dst_entry *__quic_route(struct sock *sk, union quic_addr *saddr)
 		if (rt)
 			return &rt->dst;
 		dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
-		if (IS_ERR(dst))
-			return dst;
-		dst_cache_set_ip4(&qs->dst_cache, dst, saddr->v4.sin_addr.s_addr);
-		quic_route_check_mtu(sk, dst);
+		if (!IS_ERR(dst))
+			dst_cache_set_ip4(&qs->dst_cache, dst, saddr->v4.sin_addr.s_addr);
 		return dst;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -115,10 +91,8 @@ static struct dst_entry *__quic_route(struct sock *sk, union quic_addr *saddr)
 	if (dst)
 		return dst;
 	dst = quic_route_lookup(qs->udp->sock->sk, d, saddr, sk->sk_bound_dev_if);
-	if (IS_ERR(dst))
-		return dst;
-	dst_cache_set_ip6(&qs->dst_cache, dst, &saddr->v6.sin6_addr);
-	quic_route_check_mtu(sk, dst);
+	if (!IS_ERR(dst))
+		dst_cache_set_ip6(&qs->dst_cache, dst, &saddr->v6.sin6_addr);
 	return dst;
 #else
 	return ERR_PTR(-EAFNOSUPPORT);
@@ -172,8 +146,17 @@ u32 quic_route_mtu(struct sock *sk)
 	return mtu;
 }
 
+/* IP and UDP header bytes in front of a datagram to @a */
+static u32 quic_ip_udp_hdr(const union quic_addr *a)
+{
+	return (a->sa.sa_family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
+	       sizeof(struct udphdr);
+}
+
 /* Hand a datagram to the UDP tunnel, with @ecn in its IP header's ECN
- * field; @dst's reference goes with it.
+ * field; @dst's reference goes with it.  Not fragmented (DF) unless the
+ * route's MTU is below what a QUIC datagram needs (RFC 9000 section 14:
+ * 1200 bytes), which only an IPv4 route can be.
  * BH must be off: the tunnel counts its nesting per CPU, and a sender
  * migrated in between would leave the count wrong on both CPUs (then
  * "Dead loop on virtual device" drops everything).
@@ -183,10 +166,11 @@ static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_e
 {
 	lockdep_assert_in_softirq();
 	if (d->sa.sa_family == AF_INET) {
+		__be16 df = dst_mtu(dst) >= QUIC_MIN_DATAGRAM + quic_ip_udp_hdr(d) ? htons(IP_DF) : 0;
+
 		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s->v4.sin_addr.s_addr,
-				    d->v4.sin_addr.s_addr, ecn, ip4_dst_hoplimit(dst),
-				    htons(IP_DF), s->v4.sin_port, d->v4.sin_port,
-				    false, false, 0);
+				    d->v4.sin_addr.s_addr, ecn, ip4_dst_hoplimit(dst), df,
+				    s->v4.sin_port, d->v4.sin_port, false, false, 0);
 		return;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -194,6 +178,26 @@ static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_e
 			     ecn, ip6_dst_hoplimit(dst), 0, s->v6.sin6_port,
 			     d->v6.sin6_port, false, 0);
 #endif
+}
+
+/* RFC 9000 section 14.2.1: the IP layer lowers a route's MTU on an ICMP
+ * Packet Too Big for the peer's address (any: it does not check it
+ * against what we sent), in place or in a new route: a smaller MTU
+ * shrinks the datagrams from the next one on, never below 1200 bytes
+ * (the section's floor, which keeps what a forged one can do to that).
+ * What was in flight at the old size is lost and sent again, cut to the
+ * new one.  A larger MTU is not taken here: only probes may grow them.
+ */
+static void quic_route_check_mtu(struct sock *sk, const struct dst_entry *dst)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 hdr = quic_ip_udp_hdr(&qs->peer_addr), mtu = dst_mtu(dst);
+
+	if (qs->mss <= QUIC_MIN_DATAGRAM || mtu >= qs->mss + hdr)
+		return;
+	qs->mss = max_t(u32, mtu > hdr ? mtu - hdr : 0, QUIC_MIN_DATAGRAM);
+	quic_cong_set_mss(&qs->cong, qs->mss);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_LOWERED);
 }
 
 static int quic_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
@@ -211,6 +215,7 @@ static int quic_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
 		kfree_skb(skb);
 		return PTR_ERR(dst);
 	}
+	quic_route_check_mtu(sk, dst);
 	quic_tunnel_xmit(qs->udp->sock->sk, skb, dst, &s, &qs->peer_addr, ecn);
 	local_bh_enable();
 	return 0;
@@ -396,14 +401,15 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 }
 
 /* RFC 9000 section 17.2 and 17.3: write the header of a packet of
- * @level at the tail of @b->skb, which has @room bytes for it.
+ * @level at the tail of @b->skb, which has @room bytes for it, to the
+ * peer's connection ID @to (NULL: the one in use).
  */
 static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 level,
-			      u32 room, struct quic_batch *bt)
+			      u32 room, struct quic_batch *bt, const struct quic_cid *to)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
-	struct quic_cid_entry *dcid = quic_cid_active(&qs->dcids);
+	const struct quic_cid *dcid = to ?: &quic_cid_active(&qs->dcids)->cid;
 	struct quic_cid_entry *scid = quic_cid_active(&qs->scids);
 	u8 type = quic_packet_type_of(level);
 	struct quic_out o;
@@ -427,7 +433,7 @@ static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 le
 	if (type == QUIC_PACKET_SHORT) {
 		*p = QUIC_HEADER_FIXED_BIT | (quic_key_phase(qs) << 2) |
 		     (b->pn_len - 1);
-		quic_out_bytes(&o, dcid->cid.data, dcid->cid.len);
+		quic_out_bytes(&o, dcid->data, dcid->len);
 	} else {
 		*p = QUIC_HEADER_FORM_LONG | QUIC_HEADER_FIXED_BIT |
 		     (quic_packet_long_type_bits(qs->version, type) << 4) |
@@ -435,8 +441,8 @@ static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 le
 		p = quic_out_reserve(&o, 4);
 		if (p)
 			put_unaligned_be32(qs->version, p);
-		quic_out_bytes(&o, &dcid->cid.len, 1);
-		quic_out_bytes(&o, dcid->cid.data, dcid->cid.len);
+		quic_out_bytes(&o, &dcid->len, 1);
+		quic_out_bytes(&o, dcid->data, dcid->len);
 		quic_out_bytes(&o, &scid->cid.len, 1);
 		quic_out_bytes(&o, scid->cid.data, scid->cid.len);
 		if (type == QUIC_PACKET_INITIAL) {
@@ -479,7 +485,7 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 	b->skb = quic_packet_skb(sk, s, bt, &room);
 	if (!b->skb)
 		return -ENOMEM;
-	return quic_packet_header(sk, b, level, room, bt);
+	return quic_packet_header(sk, b, level, room, bt, NULL);
 }
 
 static bool quic_packet_add(struct quic_pkt_builder *b, const u8 *data, u32 len)
@@ -1048,6 +1054,8 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  * @to: where to: the peer's current address or another one
  * @via: the tunnel socket it leaves from, NULL for the connection's (a
  *	server's preferred address has its own)
+ * @dcid: the peer's connection ID it carries, NULL for the one in use (a
+ *	path not in use yet gets one of its own, RFC 9000 section 9.5)
  * @type: %QUIC_FRAME_PATH_CHALLENGE or %QUIC_FRAME_PATH_RESPONSE
  * @data: the frames' data, %QUIC_PATH_DATA_LEN bytes each, back to back
  * @n: how many frames
@@ -1067,8 +1075,8 @@ static int quic_xmit_to(struct sock *sk, struct sk_buff *skb, const union quic_a
  * Return: 0 or an errno.
  */
 int quic_output_path_frame(struct sock *sk, const union quic_addr *to,
-			   const struct quic_udp_sock *via, u8 type, const u8 *data, u8 n,
-			   bool ping, u32 limit)
+			   const struct quic_udp_sock *via, const struct quic_cid *dcid,
+			   u8 type, const u8 *data, u8 n, bool ping, u32 limit)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
@@ -1090,7 +1098,7 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to,
 	if (!b.skb)
 		return -ENOMEM;
 	skb_reserve(b.skb, QUIC_HEADROOM);
-	err = quic_packet_header(sk, &b, QUIC_CRYPTO_APP, room, NULL);
+	err = quic_packet_header(sk, &b, QUIC_CRYPTO_APP, room, NULL, dcid);
 	if (err)
 		return err;
 	fr.type = type;

@@ -17,6 +17,7 @@
 #define QUIC_HEADROOM		(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr))
 
+struct quic_cid;
 struct quic_udp_sock;
 struct sock;
 union quic_addr;
@@ -28,8 +29,8 @@ int quic_output_probe(struct sock *sk, u8 space);
 void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
 			 const union quic_addr *local, const union quic_addr *peer);
 int quic_output_path_frame(struct sock *sk, const union quic_addr *to,
-			   const struct quic_udp_sock *via, u8 type, const u8 *data, u8 n,
-			   bool ping, u32 limit);
+			   const struct quic_udp_sock *via, const struct quic_cid *dcid,
+			   u8 type, const u8 *data, u8 n, bool ping, u32 limit);
 int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		      bool app, const char *phrase);
 

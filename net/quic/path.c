@@ -129,6 +129,20 @@ static void quic_path_stop(struct sock *sk)
 	sk_stop_timer(sk, &p->timer);
 }
 
+/* The peer's connection ID for the path of the preferred address: the
+ * next one after the one in use, if the peer gave one to spare, so that
+ * no ID goes on two paths (section 9.5); it becomes the one in use when
+ * the connection moves there.  NULL: the one in use.
+ */
+static const struct quic_cid *quic_path_pref_dcid(struct quic_sock *qs)
+{
+	struct quic_cid_entry *e = quic_cid_active(&qs->dcids);
+
+	if (!e || list_is_last(&e->list, &qs->dcids.list))
+		return NULL;
+	return &list_next_entry(e, list)->cid;
+}
+
 /* Our own move takes a PING along: the peer moves on a non-probing
  * packet only (section 9.2), and the user may have nothing to send.  The
  * path of a preferred address is only probed until validated.
@@ -136,11 +150,13 @@ static void quic_path_stop(struct sock *sk)
 static void quic_path_challenge(struct sock *sk, const union quic_addr *to,
 				const struct quic_udp_sock *via, u8 data[QUIC_PATH_DATA_LEN])
 {
-	struct quic_path *p = &quic_sk(sk)->path;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_path *p = &qs->path;
 
 	get_random_bytes(data, QUIC_PATH_DATA_LEN);
-	if (!quic_output_path_frame(sk, to, via, QUIC_FRAME_PATH_CHALLENGE, data, 1,
-				    p->local && !p->pref, U32_MAX))
+	if (!quic_output_path_frame(sk, to, via, p->pref ? quic_path_pref_dcid(qs) : NULL,
+				    QUIC_FRAME_PATH_CHALLENGE, data, 1, p->local && !p->pref,
+				    U32_MAX))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_CHALLENGE);
 }
 
@@ -237,17 +253,12 @@ static void quic_path_peer_moved(struct sock *sk, const union quic_addr *from, u
 }
 
 /* Section 9.6: validate the path of the preferred address before any
- * non-probing packet goes on it.  A client probes with a connection ID
- * not used before (section 9.6.1) if the server gave one to spare; a
- * server takes a new one only once it sends from the new address
- * (section 9.5: one ID per local address).
+ * non-probing packet goes on it, with a connection ID of its own.
  */
 static void quic_path_pref_start(struct sock *sk)
 {
 	struct quic_path *p = &quic_sk(sk)->path;
 
-	if (!quic_sk(sk)->is_server)
-		quic_conn_next_dcid(sk);
 	p->pref = true;
 	quic_path_start(sk, false);
 }
@@ -283,7 +294,7 @@ void quic_path_rcv_newest(struct sock *sk, const union quic_addr *from,
 		return;
 	if (!quic_addr_same(from, &qs->peer_addr))
 		quic_path_peer_moved(sk, from, len, new_id);
-	if (p->pref_udp && !p->prev_udp && !p->validating &&
+	if (p->pref_udp && !p->prev_udp && !p->validating && !p->pref_tried &&
 	    quic_addr_same(to, &p->pref_local) && !quic_addr_same(to, &qs->local_addr))
 		quic_path_pref_start(sk);
 }
@@ -332,6 +343,7 @@ void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 limit = QUIC_AMPLIFICATION * dgram_len;
+	const struct quic_cid *dcid = NULL;
 	struct quic_path *p = &qs->path;
 	struct quic_udp_sock *via = NULL;
 	bool active;
@@ -342,39 +354,42 @@ void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
 		if (!p->pref_udp || !quic_addr_same(to, &p->pref_local))
 			return;
 		via = p->pref_udp;
+		dcid = quic_path_pref_dcid(qs);
 	}
 	active = !via && quic_addr_same(from, &qs->peer_addr);
 	if (active)	/* a small challenge may come with a shorter header */
 		limit = qs->bytes_in_flight + QUIC_MIN_DATAGRAM <= qs->cong.window ?
 			U32_MAX : max_t(u32, dgram_len, QUIC_AMP_MIN_PACKET);
-	quic_output_path_frame(sk, from, via, QUIC_FRAME_PATH_RESPONSE, data, n, active, limit);
+	quic_output_path_frame(sk, from, via, dcid, QUIC_FRAME_PATH_RESPONSE, data, n, active,
+			       limit);
 }
 
 /* The path of the preferred address works (section 9.6): a client sends
- * to it from now on, at once (a probe, so that the server sees a
+ * to it from now on, at once (a PING, so that the server sees a
  * non-probing packet there even if the user sends nothing), and still
  * takes what the server sends from its first address until it follows;
- * a server sends from it, with a new connection ID of the client's
- * (section 9.5), and its old tunnel socket stays until close, for
- * packets still on the way to it.  The user's event says 1 for the
- * server (its own address), 0 for the client.
+ * a server sends from it, and its old tunnel socket stays until close,
+ * for packets still on the way to it.  Both use the connection ID the
+ * probes used (section 9.5).  The user's event says 1 for the server
+ * (its own address), 0 for the client.
  */
 static void quic_path_pref_validated(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
 	struct quic_path *p = &qs->path;
 	u8 local = qs->is_server;
 	bool same_host;
 
 	quic_path_stop(sk);
 	p->pref = false;
+	quic_conn_next_dcid(sk);
 	if (qs->is_server) {
 		same_host = quic_addr_same_host(&p->pref_local, &qs->local_addr);
 		p->prev_udp = p->pref_udp;	/* a server has no other move */
 		p->prev_local = p->pref_local;
 		p->pref_udp = NULL;
 		quic_path_swap_local(sk);
-		quic_conn_next_dcid(sk);
 	} else {
 		same_host = quic_addr_same_host(&p->pref_local, &qs->peer_addr);
 		p->prev = qs->peer_addr;
@@ -384,7 +399,7 @@ static void quic_path_pref_validated(struct sock *sk)
 	if (!same_host)
 		quic_path_reset_cc(qs);
 	if (!qs->is_server)
-		quic_output_probe(sk, QUIC_SPACE_APP);
+		quic_frame_queue(sk, QUIC_CRYPTO_APP, &ping);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PATH_PREFERRED);
 	quic_event_deliver(sk, QUIC_EVENT_CONNECTION_MIGRATION, &local, sizeof(local));
 }
@@ -450,7 +465,8 @@ void quic_path_response_rcv(struct sock *sk, const u8 *data)
  * A failed validation goes back to the last validated path (RFC 9000
  * section 9.3.2); after our own move, to the old local address and a
  * connection ID not used from the new one (section 9.5).  A preferred
- * address that failed was never used: nothing changes.
+ * address that failed was never used: nothing changes, and it is not
+ * tried again.
  */
 void quic_path_timeout(struct sock *sk)
 {
@@ -466,6 +482,7 @@ void quic_path_timeout(struct sock *sk)
 	}
 	if (p->pref) {
 		p->pref = false;
+		p->pref_tried = true;
 	} else if (p->local) {
 		quic_path_swap_local(sk);
 		quic_path_reset_cc(qs);

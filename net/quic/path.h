@@ -61,7 +61,8 @@ struct quic_udp_sock;
  * @pref: the path validated is the one of the server's preferred address,
  *	not yet in use (section 9.6): from a client to @pref_local, from a
  *	server's @pref_udp to the client
- * @pref_tried: a client tried the preferred address already
+ * @pref_tried: a client tried the preferred address already; a server's
+ *	validation from it failed once
  * @pref_moved: a client moved to it: it still takes packets from the
  *	server's first address (@prev), which the server sends from until
  *	it validated the path from its preferred address (section 9.6.2)
