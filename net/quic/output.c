@@ -166,10 +166,11 @@ static void quic_tunnel_xmit(struct sock *usk, struct sk_buff *skb, struct dst_e
 {
 	lockdep_assert_in_softirq();
 	if (d->sa.sa_family == AF_INET) {
-		__be16 df = dst_mtu(dst) >= QUIC_MIN_DATAGRAM + quic_ip_udp_hdr(d) ? htons(IP_DF) : 0;
+		bool frag = dst_mtu(dst) < QUIC_MIN_DATAGRAM + quic_ip_udp_hdr(d);
 
 		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb, s->v4.sin_addr.s_addr,
-				    d->v4.sin_addr.s_addr, ecn, ip4_dst_hoplimit(dst), df,
+				    d->v4.sin_addr.s_addr, ecn, ip4_dst_hoplimit(dst),
+				    frag ? 0 : htons(IP_DF),
 				    s->v4.sin_port, d->v4.sin_port, false, false, 0);
 		return;
 	}
