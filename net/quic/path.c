@@ -375,8 +375,8 @@ void quic_path_challenge_rcv(struct sock *sk, const union quic_addr *from,
  */
 static void quic_path_pref_validated(struct sock *sk)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct quic_sock *qs = quic_sk(sk);
 	struct quic_path *p = &qs->path;
 	u8 local = qs->is_server;
 	bool same_host;
