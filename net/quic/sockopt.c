@@ -370,6 +370,26 @@ static int quic_sockopt_migrate_addr(struct sock *sk, sockptr_t optval, unsigned
 	return quic_addr_check_port(sk, a, no_cap);
 }
 
+/* The tunnel socket of the address of QUIC_SOCKOPT_CONNECTION_MIGRATION
+ * (in @a, as bound), referenced; not the one in use.
+ */
+static struct quic_udp_sock *quic_sockopt_migrate_udp(struct sock *sk, sockptr_t optval,
+						      unsigned int optlen, union quic_addr *a)
+{
+	struct quic_udp_sock *us;
+	int err;
+
+	err = quic_sockopt_migrate_addr(sk, optval, optlen, a);
+	if (err)
+		return ERR_PTR(err);
+	us = quic_udp_sock_get(sk, a);
+	if (!IS_ERR(us) && us == quic_sk(sk)->udp) {
+		quic_udp_sock_put(us);
+		return ERR_PTR(-EINVAL);	/* the address in use already */
+	}
+	return us;
+}
+
 /* QUIC_SOCKOPT_CONNECTION_MIGRATION on a server, a listener or a
  * connection whose transport parameters are not sent yet: its preferred
  * address (RFC 9000 section 9.6), port 0 for any, whose tunnel socket is
@@ -380,22 +400,14 @@ static int quic_sockopt_preferred(struct sock *sk, sockptr_t optval, unsigned in
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_udp_sock *us, *old;
 	union quic_addr a;
-	int err;
 
 	if (qs->params_announced)
 		return -EISCONN;
 	if (!qs->udp)
 		return -EINVAL;		/* bind() first: the family is the bound one */
-	err = quic_sockopt_migrate_addr(sk, optval, optlen, &a);
-	if (err)
-		return err;
-	us = quic_udp_sock_get(sk, &a);
+	us = quic_sockopt_migrate_udp(sk, optval, optlen, &a);
 	if (IS_ERR(us))
 		return PTR_ERR(us);
-	if (us == qs->udp) {
-		quic_udp_sock_put(us);
-		return -EINVAL;		/* the address in use already */
-	}
 	old = qs->path.pref_udp;
 	qs->path.pref_udp = us;
 	qs->path.pref_local = a;
@@ -421,16 +433,9 @@ static int quic_sockopt_migrate(struct sock *sk, sockptr_t optval, unsigned int 
 	err = quic_path_may_migrate(sk);
 	if (err)
 		return err;
-	err = quic_sockopt_migrate_addr(sk, optval, optlen, &a);
-	if (err)
-		return err;
-	us = quic_udp_sock_get(sk, &a);
+	us = quic_sockopt_migrate_udp(sk, optval, optlen, &a);
 	if (IS_ERR(us))
 		return PTR_ERR(us);
-	if (us == qs->udp) {
-		quic_udp_sock_put(us);
-		return -EINVAL;		/* where we are already */
-	}
 	old = quic_path_migrate(sk, us, &a);
 	if (IS_ERR(old)) {
 		quic_udp_sock_put(us);
