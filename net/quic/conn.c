@@ -381,29 +381,25 @@ void quic_conn_free(struct sock *sk)
 	}
 }
 
-/* Without path MTU discovery, no larger than an Ethernet frame allows */
+/* Before path MTU discovery, no larger than an Ethernet frame allows */
 #define QUIC_MTU_MAX		1500
 /* The transmit path writes a long header's Length in 2 bytes. */
-static_assert(QUIC_MTU_MAX < 16384);
+static_assert(QUIC_MTU_MAX < 16384 && QUIC_PMTU_MAX < 16384);
 
 /**
  * quic_conn_set_mss - the largest UDP payload the route allows, within
- *	both sides' limits
+ *	both sides' limits, on a new path or with the peer's limit
  * @sk: the connection, with its addresses set
+ *
+ * The path MTU search starts over from there.
  */
 void quic_conn_set_mss(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 mtu = min_t(u32, quic_route_mtu(sk), QUIC_MTU_MAX), hdr;
 
-	hdr = (qs->peer_addr.sa.sa_family == AF_INET ? sizeof(struct iphdr)
-						       : sizeof(struct ipv6hdr)) +
-	      sizeof(struct udphdr);
-	mtu = mtu > hdr ? mtu - hdr : 0;
-	mtu = min3(mtu, (u32)qs->local.max_udp_payload_size,
-		   (u32)min_t(u64, qs->peer.max_udp_payload_size, U16_MAX));
-	qs->mss = max_t(u32, mtu, 1200);
+	qs->mss = max_t(u32, quic_route_max_payload(sk, QUIC_MTU_MAX), QUIC_MIN_DATAGRAM);
 	quic_cong_set_mss(&qs->cong, qs->mss);
+	quic_pmtu_init(&qs->pmtu, qs->config.plpmtud_probe_interval, qs->mss);
 }
 
 static int quic_conn_dst_cache(struct quic_sock *qs)

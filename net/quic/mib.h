@@ -60,6 +60,8 @@
  *	path was validated: by a client to it, by a server from it
  * @QUIC_MIB_PMTU_LOWERED: datagram sizes lowered to a smaller path MTU
  *	the IP layer learnt from an ICMP Packet Too Big
+ * @QUIC_MIB_PMTU_PROBES: path MTU probes sent (RFC 8899)
+ * @QUIC_MIB_PMTU_RAISED: datagram sizes raised by an acknowledged probe
  * @QUIC_MIB_ECN_VALIDATED: paths on which the peer's ACK_ECN counts showed
  *	that our ECT(0) marks arrive: every packet is marked from then on
  * @QUIC_MIB_ECN_FAILED: paths on which ECN validation failed (marks
@@ -98,6 +100,8 @@ enum quic_mib_field {
 	QUIC_MIB_PATH_UNKNOWN,
 	QUIC_MIB_PATH_PREFERRED,
 	QUIC_MIB_PMTU_LOWERED,
+	QUIC_MIB_PMTU_PROBES,
+	QUIC_MIB_PMTU_RAISED,
 	QUIC_MIB_ECN_VALIDATED,
 	QUIC_MIB_ECN_FAILED,
 	QUIC_MIB_ECN_ECT_RCVD,

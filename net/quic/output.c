@@ -132,7 +132,7 @@ int quic_route_saddr(struct sock *sk, union quic_addr *saddr)
  *
  * Return: the MTU, or 1280 (the IPv6 minimum) without a route.
  */
-u32 quic_route_mtu(struct sock *sk)
+static u32 quic_route_mtu(struct sock *sk)
 {
 	struct dst_entry *dst;
 	union quic_addr saddr;
@@ -151,6 +151,24 @@ static u32 quic_ip_udp_hdr(const union quic_addr *a)
 {
 	return (a->sa.sa_family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
 	       sizeof(struct udphdr);
+}
+
+/**
+ * quic_route_max_payload - the largest UDP payload the route allows,
+ *	within both sides' max_udp_payload_size
+ * @sk: the connection, with its addresses set
+ * @mtu_cap: the largest MTU taken from the route
+ *
+ * Return: the size, which may be below 1200 bytes.
+ */
+u32 quic_route_max_payload(struct sock *sk, u32 mtu_cap)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 mtu = min(quic_route_mtu(sk), mtu_cap), hdr = quic_ip_udp_hdr(&qs->peer_addr);
+
+	mtu = mtu > hdr ? mtu - hdr : 0;
+	return min3(mtu, (u32)qs->local.max_udp_payload_size,
+		    (u32)min_t(u64, qs->peer.max_udp_payload_size, U16_MAX));
 }
 
 /* Hand a datagram to the UDP tunnel, with @ecn in its IP header's ECN
@@ -198,6 +216,7 @@ static void quic_route_check_mtu(struct sock *sk, const struct dst_entry *dst)
 		return;
 	qs->mss = max_t(u32, mtu > hdr ? mtu - hdr : 0, QUIC_MIN_DATAGRAM);
 	quic_cong_set_mss(&qs->cong, qs->mss);
+	quic_pmtu_lowered(&qs->pmtu, qs->mss);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_LOWERED);
 }
 
@@ -295,6 +314,11 @@ struct quic_pkt_builder {
  */
 #define QUIC_GSO_SEGS		16
 
+/* A train is one IP datagram until segmentation: its length fits the
+ * 16 bits of the IPv4 and IPv6 headers' length fields.
+ */
+#define QUIC_GSO_BYTES		(U16_MAX - sizeof(struct ipv6hdr) - sizeof(struct udphdr))
+
 /**
  * struct quic_batch - 1-RTT packets waiting to leave as one GSO skb
  * @skb: the packets, back to back; all @gso_size bytes long but the last
@@ -361,6 +385,7 @@ static u16 quic_batch_room(struct quic_sock *qs, struct quic_space *s)
 			break;
 	if (n < 2)		/* an ACK alone, or one frame */
 		return 1;
+	n = min_t(u32, n, QUIC_GSO_BYTES / qs->mss);
 	return clamp_t(u64, DIV_ROUND_UP_ULL(cwnd_room, qs->mss), 1, n);
 }
 
@@ -900,6 +925,54 @@ static bool quic_output_aead_check(struct sock *sk)
 	return true;
 }
 
+/* RFC 8899 and RFC 9000 section 14.3: a path MTU probe, a PING padded
+ * to the size tried, goes first in a flush when the search asks for one,
+ * while the connection carries data (an idle one is not kept awake by
+ * probes) and the congestion window has room.  Only a validated path of
+ * a confirmed connection is probed, in 1-RTT packets.  The probe is
+ * never sent again; its loss is no sign of congestion (section 14.4).
+ */
+static void quic_output_pmtu_probe(struct sock *sk, u64 now_ns)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_space *s = &qs->space[QUIC_SPACE_APP];
+	struct quic_pkt_builder b;
+	u32 size, max;
+	u64 now;
+
+	if (!qs->pmtu.interval || qs->pmtu.in_flight)
+		return;		/* without a division per flush */
+	now = div_u64(now_ns, NSEC_PER_USEC);		/* quic_now() */
+	if (!quic_pmtu_due(&qs->pmtu, now) || !qs->confirmed || qs->path.validating ||
+	    (!qs->bytes_in_flight && list_empty(&s->sendq)) || !quic_cwnd_allows(qs) ||
+	    quic_amplification_room(qs) != U32_MAX || quic_level_tx(qs, QUIC_SPACE_APP) !=
+	    QUIC_CRYPTO_APP || !quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids))
+		return;
+	max = min(quic_route_max_payload(sk, U32_MAX), QUIC_PMTU_MAX);
+	size = quic_pmtu_probe_size(&qs->pmtu, max, now);
+	if (!size)
+		return;
+	b.skb = alloc_skb(QUIC_HEADROOM + size, GFP_ATOMIC | __GFP_NOWARN);
+	if (!b.skb)
+		return;
+	skb_reserve(b.skb, QUIC_HEADROOM);
+	if (quic_packet_header(sk, &b, QUIC_CRYPTO_APP, size, NULL, NULL))
+		return;		/* it freed the skb */
+	*b.pos++ = QUIC_FRAME_PING;
+	b.ack_eliciting = true;
+	b.ecn = INET_ECN_NOT_ECT;	/* its loss says nothing of the marks */
+	if (!quic_sent_alloc(&b) || quic_packet_seal(sk, &b, size)) {
+		if (b.pkt)
+			quic_sent_free(b.pkt);
+		kfree_skb(b.skb);
+		return;
+	}
+	quic_pmtu_probe_sent(&qs->pmtu, b.pn);
+	quic_packet_sent(sk, &b, s, b.skb->len);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_PROBES);
+	quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
+}
+
 /**
  * quic_output_flush - send what is queued, as far as allowed
  * @sk: the connection
@@ -917,6 +990,7 @@ int quic_output_flush(struct sock *sk)
 	if (qs->closing || !qs->udp || !quic_output_aead_check(sk))
 		return 0;
 	now_ns = ktime_get_ns();
+	quic_output_pmtu_probe(sk, now_ns);
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
 		struct quic_space *s = &qs->space[space];
 

@@ -23,7 +23,7 @@ struct sock;
 union quic_addr;
 
 int quic_output_flush(struct sock *sk);
-u32 quic_route_mtu(struct sock *sk);
+u32 quic_route_max_payload(struct sock *sk, u32 mtu_cap);
 int quic_route_saddr(struct sock *sk, union quic_addr *saddr);
 int quic_output_probe(struct sock *sk, u8 space);
 void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,

@@ -113,7 +113,25 @@ static bool quic_persistent_congestion(struct quic_sock *qs, u64 first, u64 last
 	return qs->rtt.has_sample && first && last - first > quic_rtt_persistent_duration(&qs->rtt);
 }
 
-/* RFC 9002 appendix A.10 */
+/* An acknowledged path MTU probe raises the datagram size to its own. */
+static void quic_pmtu_probe_acked(struct sock *sk, u64 pn)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 size;
+
+	if (!quic_pmtu_is_probe(&qs->pmtu, pn))
+		return;
+	size = quic_pmtu_acked(&qs->pmtu, pn);
+	if (!size)
+		return;
+	qs->mss = size;
+	quic_cong_set_mss(&qs->cong, size);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_RAISED);
+}
+
+/* RFC 9002 appendix A.10; a path MTU probe lost is no congestion signal
+ * (RFC 9000 section 14.4).
+ */
 static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -128,7 +146,10 @@ static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 			break;
 		if (p->sent_time + delay <= now ||
 		    s->largest_acked >= (s64)p->pn + QUIC_PACKET_THRESHOLD) {
-			if (p->in_flight) {
+			bool probe = space == QUIC_SPACE_APP &&
+				     quic_pmtu_lost(&qs->pmtu, p->pn);
+
+			if (p->in_flight && !probe) {
 				lost_time = p->sent_time;
 				first = first ?: p->sent_time;
 			}
@@ -277,6 +298,8 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		if (quic_ecn_of(&qs->ecn, space, p->pn, p->ecn) != QUIC_ECN_SENT_NONE)
 			marked++;
 		quic_sent_remove(qs, s, p);
+		if (space == QUIC_SPACE_APP)
+			quic_pmtu_probe_acked(sk, p->pn);
 		if (p->in_flight)
 			quic_cong_on_ack(&qs->cong, p->pn, p->size, p->sent_time, now,
 					 &qs->rtt, qs->bytes_in_flight);

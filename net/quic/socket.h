@@ -20,6 +20,7 @@
 #include "ecn.h"
 #include "param.h"
 #include "path.h"
+#include "pmtu.h"
 #include "space.h"
 #include "stream.h"
 
@@ -198,6 +199,7 @@ enum {
  * @bytes_in_flight: sum of the sizes of in-flight packets
  * @pto_count: probe timeouts since the last ACK (RFC 9002 section 6.2)
  * @mss: largest UDP payload we send
+ * @pmtu: the search for a larger one (RFC 8899)
  * @amp_recv: bytes received before the address was validated
  * @amp_sent: bytes sent before the address was validated
  * @idle_timeout: negotiated idle timeout in microseconds, 0 for none
@@ -294,6 +296,7 @@ struct quic_sock {
 	u64				bytes_in_flight;
 	u32				pto_count;
 	u32				mss;
+	struct quic_pmtu		pmtu;
 	u64				amp_recv;
 	u64				amp_sent;
 	u64				idle_timeout;

@@ -12,7 +12,7 @@
 # and C=1 then silently checks nothing.
 set -euo pipefail
 
-stamp=/var/lib/quic-harness-deps.v7
+stamp=/var/lib/quic-harness-deps.v8
 sparse_dir=$HOME/.cache/quic-sparse
 [ -e "$stamp" ] && [ -x "$sparse_dir/bin/sparse" ] &&
 	[ "${1:-}" != "--force" ] && exit 0
@@ -54,10 +54,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # ocaml-nox: spatch compiles the OCaml script rules of some semantic
 # patches (coccicheck); without it they fail ("No OCaml compiler found").
+# nftables: the guest's router namespace masquerades with nft.
 apt-get install -y -qq --no-install-recommends \
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod \
 	ccache git python3 rsync zstd xz-utils \
-	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping \
+	qemu-system-x86 qemu-utils busybox-static iproute2 iputils-ping nftables \
 	python3-argcomplete python3-requests udev kbd file util-linux-extra \
 	libgnutls28-dev pkg-config sparse valgrind openssl \
 	clang-19 lld-19 llvm-19 debootstrap coccinelle ocaml-nox python3-docutils \

@@ -194,6 +194,11 @@ static uint8_t pair_disable_1rtt;
  */
 static uint8_t pair_no_migration;
 
+/* If set, pair_hello()'s clients search for the path MTU with probes
+ * this often (plpmtud_probe_interval, microseconds).
+ */
+static uint32_t pair_pmtu_interval;
+
 /* A client connects to @ss (@version first if not 0) and sends a
  * "ClientHello" that starts with @tag.  Returns its socket, or -1.
  */
@@ -206,7 +211,10 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 		.disable_active_migration = pair_no_migration,
 	};
 	struct timeval tv = { .tv_sec = 10 };
-	struct quic_config c = { .version = version };
+	struct quic_config c = {
+		.version = version,
+		.plpmtud_probe_interval = pair_pmtu_interval,
+	};
 	unsigned char buf[PAIR_HELLO_LEN];
 	int fd;
 
@@ -217,7 +225,8 @@ static inline int pair_hello(int family, const struct sockaddr_storage *ss, sock
 	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, sizeof(tp))) ||
 	    connect(fd, (const struct sockaddr *)ss, len) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    (version && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))) {
+	    ((version || pair_pmtu_interval) &&
+	     setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))) {
 		close(fd);
 		return pair_fail("connect, or the options around it");
 	}
