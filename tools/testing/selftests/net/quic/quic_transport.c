@@ -1753,8 +1753,9 @@ TEST(pmtu_probe_jumbo)
 		raised = mib_in(self, cns, "QuicPmtuRaised") - raised;
 		ASSERT_EQ(link_rx(sns, "veth-js", &b1, &p1), 0);
 		conn_close(&c);
-		printf("# family %d: %ld probe(s), %ld raise(s); the server's link got %ld packets of %ld bytes on average\n",
-		       families[i], probes, raised, p1 - p0, p1 > p0 ? (b1 - b0) / (p1 - p0) : 0);
+		printf("# family %d: %ld probe(s), %ld raise(s); ", families[i], probes, raised);
+		printf("the server's link got %ld packets of %ld bytes on average\n",
+		       p1 - p0, p1 > p0 ? (b1 - b0) / (p1 - p0) : 0);
 		EXPECT_EQ(probes, 1);
 		EXPECT_EQ(raised, 1);
 		EXPECT_GT(b1 - b0, 6000 * (p1 - p0));
@@ -1790,8 +1791,9 @@ TEST(pmtu_probe_black_hole)
 		nat_stop(&r, &c);
 		probes = mib("QuicPmtuProbes") - probes;
 		raised = mib("QuicPmtuRaised") - raised;
-		printf("# probing %s: %ld probes, %ld raises, %d dropped over 4000 bytes, largest datagram %ld\n",
-		       on ? "on" : "off", probes, raised, r.too_big, r.largest[0]);
+		printf("# probing %s: %ld probes, %ld raises, ", on ? "on" : "off", probes, raised);
+		printf("%d dropped over 4000 bytes, largest datagram %ld\n", r.too_big,
+		       r.largest[0]);
 		if (!on) {
 			EXPECT_EQ(probes, 0);
 			EXPECT_EQ(r.too_big, 0);
