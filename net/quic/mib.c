@@ -46,6 +46,7 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_PMTU_LOWERED]		= "QuicPmtuLowered",
 	[QUIC_MIB_PMTU_PROBES]		= "QuicPmtuProbes",
 	[QUIC_MIB_PMTU_RAISED]		= "QuicPmtuRaised",
+	[QUIC_MIB_PMTU_BLACK_HOLE]	= "QuicPmtuBlackHoles",
 	[QUIC_MIB_ECN_VALIDATED]	= "QuicEcnValidated",
 	[QUIC_MIB_ECN_FAILED]		= "QuicEcnFailed",
 	[QUIC_MIB_ECN_ECT_RCVD]		= "QuicEcnEctReceived",

@@ -62,6 +62,8 @@
  *	the IP layer learnt from an ICMP Packet Too Big
  * @QUIC_MIB_PMTU_PROBES: path MTU probes sent (RFC 8899)
  * @QUIC_MIB_PMTU_RAISED: datagram sizes raised by an acknowledged probe
+ * @QUIC_MIB_PMTU_BLACK_HOLE: raised datagram sizes taken back after probe
+ *	timeouts in a row: the path narrowed without a Packet Too Big
  * @QUIC_MIB_ECN_VALIDATED: paths on which the peer's ACK_ECN counts showed
  *	that our ECT(0) marks arrive: every packet is marked from then on
  * @QUIC_MIB_ECN_FAILED: paths on which ECN validation failed (marks
@@ -102,6 +104,7 @@ enum quic_mib_field {
 	QUIC_MIB_PMTU_LOWERED,
 	QUIC_MIB_PMTU_PROBES,
 	QUIC_MIB_PMTU_RAISED,
+	QUIC_MIB_PMTU_BLACK_HOLE,
 	QUIC_MIB_ECN_VALIDATED,
 	QUIC_MIB_ECN_FAILED,
 	QUIC_MIB_ECN_ECT_RCVD,

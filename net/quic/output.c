@@ -7,6 +7,7 @@
  * remembered until acknowledged.
  */
 
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/dst_cache.h>
 #include <net/inet_ecn.h>
@@ -315,9 +316,12 @@ struct quic_pkt_builder {
 #define QUIC_GSO_SEGS		16
 
 /* A train is one IP datagram until segmentation: its length fits the
- * 16 bits of the IPv4 and IPv6 headers' length fields.
+ * 16 bits of the IPv4 and IPv6 headers' length fields.  It is also kept
+ * to an allocation of 32 KiB (PAGE_ALLOC_COSTLY_ORDER): larger datagrams
+ * than Ethernet's make shorter trains, down to none above 16 KiB.
  */
-#define QUIC_GSO_BYTES		(U16_MAX - sizeof(struct ipv6hdr) - sizeof(struct udphdr))
+#define QUIC_GSO_BYTES		(SKB_WITH_OVERHEAD(SZ_32K) - QUIC_HEADROOM)
+static_assert(QUIC_GSO_BYTES < U16_MAX - sizeof(struct ipv6hdr) - sizeof(struct udphdr));
 
 /**
  * struct quic_batch - 1-RTT packets waiting to leave as one GSO skb
@@ -386,7 +390,7 @@ static u16 quic_batch_room(struct quic_sock *qs, struct quic_space *s)
 	if (n < 2)		/* an ACK alone, or one frame */
 		return 1;
 	n = min_t(u32, n, QUIC_GSO_BYTES / qs->mss);
-	return clamp_t(u64, DIV_ROUND_UP_ULL(cwnd_room, qs->mss), 1, n);
+	return clamp_t(u64, DIV_ROUND_UP_ULL(cwnd_room, qs->mss), 1, max_t(u16, n, 1));
 }
 
 /* The skb for the next packet, and the room it has: the tail of the
@@ -420,7 +424,12 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 			return skb;
 		}
 	}
-	skb = alloc_skb(QUIC_HEADROOM + qs->mss, GFP_ATOMIC);
+	/* An ACK alone needs no large datagram (its ranges are cut to the
+	 * room): no 16 KiB buffer per ACK once probes raised the size.
+	 */
+	if (list_empty(&s->sendq))
+		*room = min_t(u32, *room, QUIC_MIN_DATAGRAM);
+	skb = alloc_skb(QUIC_HEADROOM + *room, GFP_ATOMIC);
 	if (skb)
 		skb_reserve(skb, QUIC_HEADROOM);
 	return skb;
@@ -939,6 +948,7 @@ static void quic_output_pmtu_probe(struct sock *sk, u64 now_ns)
 	struct quic_pkt_builder b;
 	u32 size, max;
 	u64 now;
+	int err;
 
 	if (!qs->pmtu.interval || qs->pmtu.in_flight)
 		return;		/* without a division per flush */
@@ -950,7 +960,7 @@ static void quic_output_pmtu_probe(struct sock *sk, u64 now_ns)
 		return;
 	max = min(quic_route_max_payload(sk, U32_MAX), QUIC_PMTU_MAX);
 	size = quic_pmtu_probe_size(&qs->pmtu, max, now);
-	if (!size)
+	if (!size || qs->cong.window < size)	/* it takes window too */
 		return;
 	b.skb = alloc_skb(QUIC_HEADROOM + size, GFP_ATOMIC | __GFP_NOWARN);
 	if (!b.skb)
@@ -967,10 +977,13 @@ static void quic_output_pmtu_probe(struct sock *sk, u64 now_ns)
 		kfree_skb(b.skb);
 		return;
 	}
+	/* A probe that did not leave (no route) is no probe lost. */
+	err = quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
+	quic_packet_sent(sk, &b, s, size);
+	if (err)
+		return;
 	quic_pmtu_probe_sent(&qs->pmtu, b.pn);
-	quic_packet_sent(sk, &b, s, b.skb->len);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_PROBES);
-	quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
 }
 
 /**

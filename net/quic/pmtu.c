@@ -28,6 +28,7 @@ void quic_pmtu_init(struct quic_pmtu *p, u32 interval, u32 size)
 {
 	*p = (struct quic_pmtu) {
 		.interval = interval,
+		.base = size,
 		.lo = size,
 		.hi = U32_MAX,
 		.searching = !!interval,
@@ -99,10 +100,10 @@ u32 quic_pmtu_acked(struct quic_pmtu *p, u64 pn)
 		return 0;
 	p->in_flight = false;
 	p->lost = 0;
-	if (p->size <= p->lo)
+	/* not above a Packet Too Big that came meanwhile */
+	if (p->size <= p->lo || p->size > p->hi)
 		return 0;
 	p->lo = p->size;
-	p->hi = max(p->hi, p->lo);
 	return p->lo;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_pmtu_acked);
@@ -132,11 +133,35 @@ EXPORT_SYMBOL_IF_KUNIT(quic_pmtu_lost);
  * quic_pmtu_lowered - a Packet Too Big lowered the size in use
  * @p: the search
  * @size: the new datagram size
- *
- * The upper bound follows through the @max of quic_pmtu_probe_size().
  */
 void quic_pmtu_lowered(struct quic_pmtu *p, u32 size)
 {
 	p->lo = min(p->lo, size);
+	p->hi = min(p->hi, size);
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_pmtu_lowered);
+
+/**
+ * quic_pmtu_black_hole - datagrams of @size stopped getting through
+ * @p: the search
+ * @size: the datagram size in use
+ *
+ * After %QUIC_PMTU_BLACK_HOLE_PTOS probe timeouts: back to the size the
+ * path started with, and a search below @size from there.
+ *
+ * Return: that size, or 0 when @size is no larger (not a path MTU
+ * matter then).
+ */
+u32 quic_pmtu_black_hole(struct quic_pmtu *p, u32 size)
+{
+	if (size <= p->base)
+		return 0;
+	p->lo = p->base;
+	p->hi = size - 1;
+	p->failed = true;
+	p->in_flight = false;
+	p->lost = 0;
+	p->searching = !!p->interval;
+	return p->base;
+}
+EXPORT_SYMBOL_IF_KUNIT(quic_pmtu_black_hole);

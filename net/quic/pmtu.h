@@ -22,9 +22,17 @@
 #define QUIC_PMTU_STEP		16
 
 /* Largest datagram size searched for: a long header's Length takes it
- * in 2 bytes, and a GSO train has room for 4 such packets.
+ * in 2 bytes (only 1-RTT packets are ever that long, but one limit for
+ * all keeps the header code simple).
  */
 #define QUIC_PMTU_MAX		16383
+
+/* Probe timeouts in a row, with datagrams larger than the path began
+ * with, after which the path is taken to have narrowed without telling
+ * (no Packet Too Big): the size goes back to the start (RFC 8899
+ * section 4.3, black hole detection).
+ */
+#define QUIC_PMTU_BLACK_HOLE_PTOS	3
 
 /**
  * struct quic_pmtu - the search of one path
@@ -32,6 +40,7 @@
  * @next: when a finished search starts again (quic_now()), 0 for never
  * @interval: time from the end of a search to the next one, in
  *	microseconds; 0: no probing at all
+ * @base: the size the path started with, which needs no probe
  * @lo: largest datagram size known to pass: the size in use
  * @hi: largest size not known to fail
  * @size: size of the probe in flight, or of the last one lost
@@ -46,6 +55,7 @@ struct quic_pmtu {
 	u64	probe_pn;
 	u64	next;
 	u32	interval;
+	u32	base;
 	u32	lo;
 	u32	hi;
 	u32	size;
@@ -61,6 +71,7 @@ void quic_pmtu_probe_sent(struct quic_pmtu *p, u64 pn);
 u32 quic_pmtu_acked(struct quic_pmtu *p, u64 pn);
 bool quic_pmtu_lost(struct quic_pmtu *p, u64 pn);
 void quic_pmtu_lowered(struct quic_pmtu *p, u32 size);
+u32 quic_pmtu_black_hole(struct quic_pmtu *p, u32 size);
 
 /**
  * quic_pmtu_due - may quic_pmtu_probe_size() ask for a probe now?

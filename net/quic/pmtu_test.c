@@ -3,7 +3,8 @@
  *
  * KUnit tests for the path MTU search (RFC 8899): it finds what a path
  * carries with few probes, stops near it, starts again an interval
- * later, follows a lowered route MTU, and probes nothing when off.
+ * later, follows a lowered route MTU, goes back down on a path that
+ * narrowed silently, and probes nothing when off.
  */
 
 #include <kunit/test.h>
@@ -117,6 +118,38 @@ static void quic_pmtu_lowered_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_pmtu_probe_size(&p, 1252, 2), 0);
 	KUNIT_EXPECT_FALSE(test, p.searching);
 	KUNIT_EXPECT_EQ(test, p.lo, 1252);
+
+	/* acknowledged after all: still not above the Packet Too Big */
+	quic_pmtu_init(&p, 600 * SEC, 1452);
+	KUNIT_EXPECT_EQ(test, quic_pmtu_probe_size(&p, 8972, 1), 8972);
+	quic_pmtu_probe_sent(&p, 9);
+	quic_pmtu_lowered(&p, 1252);
+	KUNIT_EXPECT_EQ(test, quic_pmtu_acked(&p, 9), 0);
+	KUNIT_EXPECT_EQ(test, p.lo, 1252);
+}
+
+/* A path that narrows without a Packet Too Big: back to the first size,
+ * and a search below the size that stopped passing finds the new one.
+ */
+static void quic_pmtu_narrowed_test(struct kunit *test)
+{
+	struct quic_pmtu p;
+
+	quic_pmtu_init(&p, 600 * SEC, 1472);
+	KUNIT_EXPECT_EQ(test, quic_pmtu_black_hole(&p, 1472), 0);	/* never raised */
+	KUNIT_EXPECT_EQ(test, quic_test_search(test, &p, 8972, 8972, 1), 1);
+	KUNIT_EXPECT_EQ(test, p.lo, 8972);
+	KUNIT_EXPECT_EQ(test, quic_pmtu_black_hole(&p, 8972), 1472);
+	KUNIT_EXPECT_TRUE(test, p.searching);
+	/* halfway first, not at the size that failed */
+	KUNIT_EXPECT_EQ(test, quic_pmtu_probe_size(&p, 8972, 2 * SEC), (1472 + 8971 + 1) / 2);
+	quic_test_search(test, &p, 8972, 4000, 2 * SEC);
+	KUNIT_EXPECT_LE(test, p.lo, 4000);
+	KUNIT_EXPECT_GT(test, p.lo + QUIC_PMTU_STEP, 4000);
+
+	/* without probing the size is never raised: nothing to take back */
+	quic_pmtu_init(&p, 0, 1472);
+	KUNIT_EXPECT_EQ(test, quic_pmtu_black_hole(&p, 1472), 0);
 }
 
 static struct kunit_case quic_pmtu_test_cases[] = {
@@ -124,6 +157,7 @@ static struct kunit_case quic_pmtu_test_cases[] = {
 	KUNIT_CASE(quic_pmtu_black_hole_test),
 	KUNIT_CASE(quic_pmtu_raise_test),
 	KUNIT_CASE(quic_pmtu_lowered_test),
+	KUNIT_CASE(quic_pmtu_narrowed_test),
 	{}
 };
 

@@ -129,6 +129,24 @@ static void quic_pmtu_probe_acked(struct sock *sk, u64 pn)
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_RAISED);
 }
 
+/* Probe timeouts in a row on a size a probe raised: back to the size the
+ * path began with, before the probe packets are sized.
+ */
+static void quic_pmtu_check_black_hole(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 size;
+
+	if (qs->pto_count < QUIC_PMTU_BLACK_HOLE_PTOS)
+		return;
+	size = quic_pmtu_black_hole(&qs->pmtu, qs->mss);
+	if (!size)
+		return;
+	qs->mss = size;
+	quic_cong_set_mss(&qs->cong, size);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTU_BLACK_HOLE);
+}
+
 /* RFC 9002 appendix A.10; a path MTU probe lost is no congestion signal
  * (RFC 9000 section 14.4).
  */
@@ -616,6 +634,8 @@ enum quic_timeout quic_recovery_timeout(struct sock *sk, u8 *space)
 	}
 	quic_pto_time(qs, space);
 	qs->pto_count++;
+	if (*space == QUIC_SPACE_APP)
+		quic_pmtu_check_black_hole(sk);
 	if (quic_any_in_flight(qs))
 		quic_recovery_probe_copy(sk, *space);
 	return QUIC_TIMEOUT_PROBE;
