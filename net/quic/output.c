@@ -321,7 +321,7 @@ struct quic_pkt_builder {
  * than Ethernet's make shorter trains, down to none above 16 KiB.
  */
 #define QUIC_GSO_BYTES		(SKB_WITH_OVERHEAD(SZ_32K) - QUIC_HEADROOM)
-static_assert(QUIC_GSO_BYTES < U16_MAX - sizeof(struct ipv6hdr) - sizeof(struct udphdr));
+static_assert(QUIC_GSO_BYTES + sizeof(struct ipv6hdr) + sizeof(struct udphdr) < U16_MAX);
 
 /**
  * struct quic_batch - 1-RTT packets waiting to leave as one GSO skb
