@@ -16,7 +16,8 @@
 #
 #   client 10.0.11.1 -- 10.0.11.2 router 10.0.12.2 (masquerade) -- 10.0.12.1 server
 #
-# pmtu_probe_jumbo searches for the MTU of a link of 9000 bytes:
+# pmtu_probe_jumbo searches for the MTU of a link of 9000 bytes (and
+# ecn_netem_ce has netem mark CE on it):
 #
 #   client 10.0.13.1 fd0d::1 -- 10.0.13.2 fd0d::2 server (MTU 9000)
 
@@ -54,7 +55,8 @@ pmtu_setup()
 pmtu_setup && export QUIC_PMTU_NS="$PMTU_C $PMTU_S"
 
 # pmtu_probe_jumbo: two namespaces on one link of MTU 9000, which segments
-# GSO trains (gso_max_segs 1) so that its counters count datagrams.
+# GSO trains (gso_max_segs 1) so that its counters count datagrams;
+# ecn_netem_ce puts netem on it for its run.
 jumbo_setup()
 {
 	setup_ns JUMBO_C JUMBO_S &&
