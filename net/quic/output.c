@@ -424,8 +424,9 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 			return skb;
 		}
 	}
-	/* An ACK alone needs no large datagram (its ranges are cut to the
-	 * room): no 16 KiB buffer per ACK once probes raised the size.
+	/* An ACK alone needs no large datagram (32 ranges and the ECN
+	 * counts take about 550 bytes): no 16 KiB buffer per ACK once
+	 * probes raised the size.
 	 */
 	if (list_empty(&s->sendq))
 		*room = min_t(u32, *room, QUIC_MIN_DATAGRAM);
@@ -977,8 +978,14 @@ static void quic_output_pmtu_probe(struct sock *sk, u64 now_ns)
 		kfree_skb(b.skb);
 		return;
 	}
-	/* A probe that did not leave (no route) is no probe lost. */
+	/* A probe that did not leave (no route) is neither in flight nor
+	 * a probe lost; its packet number is used up all the same.
+	 */
 	err = quic_xmit(sk, b.skb, INET_ECN_NOT_ECT);
+	if (err) {
+		quic_sent_free(b.pkt);
+		b.pkt = NULL;
+	}
 	quic_packet_sent(sk, &b, s, size);
 	if (err)
 		return;

@@ -121,7 +121,7 @@ bool quic_pmtu_lost(struct quic_pmtu *p, u64 pn)
 		return false;
 	p->in_flight = false;
 	if (++p->lost >= QUIC_PMTU_MAX_PROBES) {
-		p->hi = p->size - 1;
+		p->hi = min(p->hi, p->size - 1);
 		p->failed = true;
 		p->lost = 0;
 	}
@@ -156,10 +156,10 @@ u32 quic_pmtu_black_hole(struct quic_pmtu *p, u32 size)
 {
 	if (size <= p->base)
 		return 0;
+	/* a probe in flight stays one: its loss is still no congestion */
 	p->lo = p->base;
 	p->hi = size - 1;
 	p->failed = true;
-	p->in_flight = false;
 	p->lost = 0;
 	p->searching = !!p->interval;
 	return p->base;
