@@ -1617,6 +1617,16 @@ static int enter_ns(const char *name)
 	return ret;
 }
 
+/* The client's and server's namespaces that quic_transport.sh names in
+ * environment variable @var ("CLIENT SERVER"); 0, or -1 without them.
+ */
+static int ns_pair(const char *var, char *cns, char *sns)
+{
+	const char *e = getenv(var);
+
+	return e && sscanf(e, "%63s %63s", cns, sns) == 2 ? 0 : -1;
+}
+
 /* A listener on @ip in namespace @sns and a client in @cns, established;
  * the caller is back in its own namespace @self.
  */
@@ -1686,13 +1696,11 @@ TEST(pmtu_packet_too_big)
 {
 	static const char *const srv[] = { "10.0.10.1", "fd0a::1" };
 	static const int families[] = { AF_INET, AF_INET6 };
-	const char *e = getenv("QUIC_PMTU_NS");
 	char cns[64], sns[64];
-	int self, i, n;
+	int self, i;
 
-	ASSERT_NE(e, NULL) TH_LOG("no QUIC_PMTU_NS: quic_transport.sh makes the namespaces");
-	n = sscanf(e, "%63s %63s", cns, sns);
-	ASSERT_EQ(n, 2);
+	ASSERT_EQ(ns_pair("QUIC_PMTU_NS", cns, sns), 0)
+		TH_LOG("no QUIC_PMTU_NS: quic_transport.sh makes the namespaces");
 	self = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_GE(self, 0);
 	for (i = 0; i < 2; i++) {
@@ -1750,13 +1758,11 @@ TEST(pmtu_probe_jumbo)
 {
 	static const char *const srv[] = { "10.0.13.2", "fd0d::2" };
 	static const int families[] = { AF_INET, AF_INET6 };
-	const char *e = getenv("QUIC_JUMBO_NS");
 	char cns[64], sns[64];
-	int self, i, n;
+	int self, i;
 
-	ASSERT_NE(e, NULL) TH_LOG("no QUIC_JUMBO_NS: quic_transport.sh makes the namespaces");
-	n = sscanf(e, "%63s %63s", cns, sns);
-	ASSERT_EQ(n, 2);
+	ASSERT_EQ(ns_pair("QUIC_JUMBO_NS", cns, sns), 0)
+		TH_LOG("no QUIC_JUMBO_NS: quic_transport.sh makes the namespaces");
 	self = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_GE(self, 0);
 	pair_pmtu_interval = 5000000;
@@ -2355,15 +2361,13 @@ static void ecn_mibs_in(int self, const char *ns, struct ecn_mibs *m)
  */
 TEST(ecn_netem_ce)
 {
-	const char *e = getenv("QUIC_JUMBO_NS");
 	struct ecn_mibs c0, c1, s0, s1;
 	char cns[64], sns[64], cmd[256];
 	struct _test_data_conn c;
 	int self, n;
 
-	ASSERT_NE(e, NULL) TH_LOG("no QUIC_JUMBO_NS: quic_transport.sh makes the namespaces");
-	n = sscanf(e, "%63s %63s", cns, sns);
-	ASSERT_EQ(n, 2);
+	ASSERT_EQ(ns_pair("QUIC_JUMBO_NS", cns, sns), 0)
+		TH_LOG("no QUIC_JUMBO_NS: quic_transport.sh makes the namespaces");
 	self = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_GE(self, 0);
 	snprintf(cmd, sizeof(cmd), "tc -n %s qdisc add dev veth-jc root netem loss 5%% ecn", cns);
