@@ -192,13 +192,13 @@ void quic_conn_icmp_err(struct sock *sk, int err)
 bool quic_conn_linger(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	u64 now = quic_now();
 
 	quic_timers_stop(sk);
-	if (!qs->closing || !qs->udp || !sk->sk_net_refcnt ||
-	    qs->close_end <= quic_now())
+	if (!qs->closing || !qs->udp || !sk->sk_net_refcnt || qs->close_end <= now)
 		return false;
 	qs->lingering = true;
-	quic_timer_set(sk, &qs->idle_timer, qs->close_end);
+	quic_timer_set(sk, &qs->idle_timer, qs->close_end, now);
 	return true;
 }
 
@@ -232,7 +232,7 @@ bool quic_conn_flush(struct sock *sk)
 		qs->idle_timeout = QUIC_FLUSH_IDLE_US;
 	qs->flushing = true;
 	qs->flush_progress = quic_now();
-	quic_idle_timer_arm(sk);
+	quic_idle_timer_arm(sk, qs->flush_progress);
 	return true;
 }
 

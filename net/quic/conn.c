@@ -433,7 +433,7 @@ static int quic_conn_start(struct sock *sk, bool is_server)
 	qs->mss = 1200;
 	quic_conn_set_mss(sk);
 	inet_sk_set_state(sk, TCP_SYN_RECV);
-	quic_idle_timer_arm(sk);
+	quic_idle_timer_arm(sk, quic_now());
 	return 0;
 }
 
@@ -580,7 +580,7 @@ int quic_conn_reconfigure(struct sock *sk)
 	quic_rtt_init(&qs->rtt, qs->config.initial_smoothed_rtt, QUIC_MAX_ACK_DELAY_US);
 	quic_cong_init(&qs->cong, qs->config.congestion_control_algo, 1200);
 	quic_conn_set_mss(sk);
-	quic_idle_timer_arm(sk);
+	quic_idle_timer_arm(sk, quic_now());
 	return 0;
 }
 

@@ -425,12 +425,14 @@ struct quic_rx_dgram {
 /**
  * struct quic_rx_pkt - what the frames of one packet showed
  * @dgram: its datagram's
+ * @now: when it arrived (quic_now()), the time its frames use
  * @eliciting: a frame asks for an ACK
  * @non_probing: a frame other than PATH_CHALLENGE, PATH_RESPONSE,
  *	NEW_CONNECTION_ID and PADDING (RFC 9000 section 9.1)
  */
 struct quic_rx_pkt {
 	struct quic_rx_dgram	*dgram;
+	u64			now;
 	bool			eliciting;
 	bool			non_probing;
 };
@@ -462,7 +464,7 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		return 0;
 	case QUIC_FRAME_ACK:
 	case QUIC_FRAME_ACK_ECN:
-		return quic_recovery_on_ack(sk, quic_level_space(level), f, errcode);
+		return quic_recovery_on_ack(sk, quic_level_space(level), f, rx->now, errcode);
 	case QUIC_FRAME_CRYPTO:
 		return quic_crypto_frame_rcv(sk, level, f, errcode);
 	case QUIC_FRAME_NEW_TOKEN:
@@ -602,7 +604,7 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	struct quic_sock *qs = quic_sk(sk);
 	u8 *p = skb->data + off, level, pn_len, phase = 0;
 	u32 len = skb->len - off, hlen, errcode = 0, trunc = 0;
-	struct quic_rx_pkt rx = { .dgram = d };
+	struct quic_rx_pkt rx = { .dgram = d, .now = QUIC_PKT_CB(skb)->time };
 	struct quic_packet_info info;
 	bool update = false;
 	struct quic_space *s;
@@ -722,9 +724,9 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	if (rx.eliciting) {
 		s->ack_pending++;
 		if (s == &qs->space[QUIC_SPACE_APP] && !s->ack_immediate)
-			quic_ack_timer_arm(sk);
+			quic_ack_timer_arm(sk, rx.now);
 	}
-	quic_idle_timer_arm(sk);
+	quic_idle_timer_arm(sk, rx.now);
 	/* RFC 9001 section 4.9.1, RFC 9000 section 8.1 */
 	if (level == QUIC_CRYPTO_HANDSHAKE && qs->is_server) {
 		qs->addr_validated = true;

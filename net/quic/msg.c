@@ -68,6 +68,28 @@ static u32 quic_frame_room(struct quic_sock *qs)
 	return qs->mss - 100 - QUIC_TAG_LEN - qs->token.len;
 }
 
+/* Stream bytes for a STREAM frame that fills a packet.  Before the
+ * handshake is done the frame may go in a 0-RTT packet (a long header);
+ * after it, only in 1-RTT packets: a first byte, the peer's connection
+ * ID and at most 4 bytes of packet number, then the frame's own header
+ * (the length takes 2 bytes, as a packet is below 16 KiB).  A frame that
+ * no longer fits when it goes (a longer connection ID, a smaller path
+ * MTU) is cut there.
+ */
+static_assert(QUIC_PMTU_MAX < 16384);	/* a STREAM frame's length takes 2 bytes */
+
+static u32 quic_stream_frame_room(struct quic_sock *qs, const struct quic_stream *st)
+{
+	struct quic_cid_entry *dcid = quic_cid_active(&qs->dcids);
+	u32 hlen;
+
+	if (!qs->handshake_done || !dcid)
+		return quic_frame_room(qs);
+	hlen = 1 + dcid->cid.len + 4 + QUIC_TAG_LEN;
+	hlen += 1 + quic_varint_len(st->id) + quic_varint_len(st->send_off) + 2;
+	return qs->mss - hlen;
+}
+
 /* Room in the send buffer, and flow control credit on stream @id, or
  * only room for @id < 0; the stream is looked up again as it may be gone
  * (reset) after a wait.
@@ -290,7 +312,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			continue;
 		}
 		room = min_t(u64, room, len - sent);
-		room = min_t(u64, room, quic_frame_room(qs));
+		room = min_t(u64, room, quic_stream_frame_room(qs, st));
 		err = quic_send_stream_frame(sk, st, msg, room, fin && sent + room == len);
 		if (err == -ENOMEM) {
 			/* The protocol's memory is short: as TCP, wait for

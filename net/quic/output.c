@@ -293,6 +293,8 @@ void quic_xmit_stateless(struct sock *usk, struct sk_buff *skb,
  * @pkt: the sent packet record, NULL when nothing needs acknowledging
  * @ack_eliciting: a frame other than ACK, PADDING, CONNECTION_CLOSE
  * @ecn: the ECN codepoint its datagram leaves with
+ * @now_ns: its sent time, ktime_get_ns()
+ * @now: the same in quic_now() microseconds
  */
 struct quic_pkt_builder {
 	struct sk_buff		*skb;
@@ -308,6 +310,8 @@ struct quic_pkt_builder {
 	struct quic_sent_pkt	*pkt;
 	bool			ack_eliciting;
 	u8			ecn;
+	u64			now_ns;
+	u64			now;
 };
 
 /* 1-RTT packets of one flush leave in trains of up to this many, as one
@@ -330,6 +334,8 @@ static_assert(QUIC_GSO_BYTES + sizeof(struct ipv6hdr) + sizeof(struct udphdr) < 
  * @segs: packets in @skb
  * @room: packets @skb has room for
  * @ecn: the ECN codepoint of all its packets, chosen when it was started
+ * @now_ns: the sent time of its packets, read for the first; 0 until then
+ * @now: the same in quic_now() microseconds
  *
  * Lives on the stack of quic_output_flush(), under the socket lock.
  */
@@ -339,6 +345,8 @@ struct quic_batch {
 	u16			segs;
 	u16			room;
 	u8			ecn;
+	u64			now_ns;
+	u64			now;
 };
 
 static u8 quic_packet_type_of(u8 level)
@@ -394,10 +402,11 @@ static u16 quic_batch_room(struct quic_sock *qs, struct quic_space *s)
 }
 
 /* The skb for the next packet, and the room it has: the tail of the
- * batch, a new batch, or a single datagram.
+ * batch, a new batch, or a single datagram.  @frames: queued frames may
+ * go in it, else it carries an ACK alone.
  */
 static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
-				       struct quic_batch *bt, u32 *room)
+				       struct quic_batch *bt, bool frames, u32 *room)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff *skb;
@@ -411,7 +420,7 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 		*room = bt->gso_size;
 		return bt->skb;
 	}
-	n = bt ? quic_batch_room(qs, s) : 1;
+	n = bt && frames ? quic_batch_room(qs, s) : 1;
 	if (n > 1) {
 		/* Large and optional: fall back to a single packet. */
 		skb = alloc_skb(QUIC_HEADROOM + n * qs->mss, GFP_ATOMIC | __GFP_NOWARN);
@@ -424,16 +433,34 @@ static struct sk_buff *quic_packet_skb(struct sock *sk, struct quic_space *s,
 			return skb;
 		}
 	}
-	/* An ACK alone needs no large datagram (32 ranges and the ECN
-	 * counts take about 550 bytes): no 16 KiB buffer per ACK once
+	/* An ACK alone needs no large datagram (16 ranges and the ECN
+	 * counts take under 300 bytes): no 16 KiB buffer per ACK once
 	 * probes raised the size.
 	 */
-	if (list_empty(&s->sendq))
+	if (!frames || list_empty(&s->sendq))
 		*room = min_t(u32, *room, QUIC_MIN_DATAGRAM);
 	skb = alloc_skb(QUIC_HEADROOM + *room, GFP_ATOMIC);
 	if (skb)
 		skb_reserve(skb, QUIC_HEADROOM);
 	return skb;
+}
+
+/* The time of a packet (its sent time, the ACK delay it reports): read
+ * once per train, as a train leaves at once, and per packet otherwise.
+ */
+static void quic_packet_clock(struct quic_pkt_builder *b, struct quic_batch *bt)
+{
+	if (bt && bt->now_ns) {
+		b->now_ns = bt->now_ns;
+		b->now = bt->now;
+		return;
+	}
+	b->now_ns = ktime_get_ns();
+	b->now = div_u64(b->now_ns, NSEC_PER_USEC);	/* quic_now() */
+	if (bt) {
+		bt->now_ns = b->now_ns;
+		bt->now = b->now;
+	}
 }
 
 /* RFC 9000 section 17.2 and 17.3: write the header of a packet of
@@ -452,6 +479,7 @@ static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 le
 	int i;
 	u8 *p;
 
+	quic_packet_clock(b, bt);
 	b->start = skb_tail_pointer(b->skb);
 	b->level = level;
 	b->tag_len = quic_crypto_tag_len(qs->crypto[level]);
@@ -510,7 +538,7 @@ static int quic_packet_header(struct sock *sk, struct quic_pkt_builder *b, u8 le
 }
 
 static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 level,
-			     struct quic_batch *bt)
+			     bool frames, struct quic_batch *bt)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
@@ -518,7 +546,7 @@ static int quic_packet_start(struct sock *sk, struct quic_pkt_builder *b, u8 lev
 
 	if (!quic_cid_active(&qs->dcids) || !quic_cid_active(&qs->scids))
 		return -ENOTCONN;
-	b->skb = quic_packet_skb(sk, s, bt, &room);
+	b->skb = quic_packet_skb(sk, s, bt, frames, &room);
 	if (!b->skb)
 		return -ENOMEM;
 	return quic_packet_header(sk, b, level, room, bt, NULL);
@@ -540,8 +568,8 @@ static int quic_packet_add_ack(struct sock *sk, struct quic_pkt_builder *b,
 	u64 delay = 0;
 	int len;
 
-	if (s == &qs->space[QUIC_SPACE_APP])	/* RFC 9000 section 19.3 */
-		delay = (quic_now() - s->largest_recv_time) >>
+	if (s == &qs->space[QUIC_SPACE_APP] && b->now > s->largest_recv_time)
+		delay = (b->now - s->largest_recv_time) >>	/* RFC 9000 19.3 */
 			qs->local.ack_delay_exponent;
 	len = quic_pnspace_ack_encode(&s->recv, delay, quic_ecn_counts(&qs->ecn, s - qs->space),
 				      b->pos, b->end - b->pos);
@@ -716,8 +744,7 @@ static void quic_packet_sent(struct sock *sk, struct quic_pkt_builder *b,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_sent_pkt *p = b->pkt;
-	u64 now_ns = ktime_get_ns();
-	u64 now = div_u64(now_ns, NSEC_PER_USEC);	/* quic_now() */
+	u64 now_ns = b->now_ns, now = b->now;
 	u8 how;
 
 	s->next_pn++;
@@ -762,6 +789,7 @@ static int quic_batch_xmit(struct sock *sk, struct quic_batch *bt)
 	if (!skb)
 		return 0;
 	bt->skb = NULL;
+	bt->now_ns = 0;		/* the next train reads the clock again */
 	if (bt->segs > 1) {
 		skb_shinfo(skb)->gso_size = bt->gso_size;
 		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
@@ -791,23 +819,35 @@ static int quic_batch_add(struct sock *sk, struct quic_batch *bt, u32 size)
 	return 0;
 }
 
-/* @bt, when not NULL, collects the packet for a GSO send. */
-static int quic_packet_send(struct sock *sk, u8 level, bool with_ack, bool probe,
-			    struct quic_batch *bt)
+/* What quic_packet_send() puts in a packet */
+#define QUIC_SEND_ACK		BIT(0)	/* an ACK that is due, first */
+#define QUIC_SEND_ACK_MAY	BIT(1)	/* a pending ACK, if room is left */
+#define QUIC_SEND_FRAMES	BIT(2)	/* queued frames: the window allows them */
+#define QUIC_SEND_PROBE		BIT(3)	/* ack-eliciting, a PING if need be */
+
+/* @what: QUIC_SEND_*.  An ACK not yet due rides after the frames, in the
+ * room they leave: STREAM frames fill a packet, and an ACK in front would
+ * cut one.  @bt, when not NULL, collects the packet for a GSO send.
+ */
+static int quic_packet_send(struct sock *sk, u8 level, u8 what, struct quic_batch *bt)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[quic_level_space(level)];
+	bool frames = what & QUIC_SEND_FRAMES;
 	struct quic_pkt_builder b;
 	u32 min_size = 0, size;
 	int err;
 
-	err = quic_packet_start(sk, &b, level, bt);
+	err = quic_packet_start(sk, &b, level, frames, bt);
 	if (err)
 		return err;
-	if (with_ack)
+	if (what & QUIC_SEND_ACK)
 		quic_packet_add_ack(sk, &b, s);
-	quic_packet_add_frames(sk, &b, s);
-	if (probe && !b.ack_eliciting) {
+	if (frames)
+		quic_packet_add_frames(sk, &b, s);
+	if (what & QUIC_SEND_ACK_MAY)
+		quic_packet_add_ack(sk, &b, s);
+	if ((what & QUIC_SEND_PROBE) && !b.ack_eliciting) {
 		static const u8 ping = QUIC_FRAME_PING;
 
 		if (quic_sent_alloc(&b) && quic_packet_add(&b, &ping, 1))
@@ -1004,12 +1044,15 @@ int quic_output_flush(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_batch bt = {};
 	int space, level, err = 0;
+	u8 what;
 	u64 now_ns;
 
 	quic_sock_assert_locked(sk);
 	if (qs->closing || !qs->udp || !quic_output_aead_check(sk))
 		return 0;
 	now_ns = ktime_get_ns();
+	bt.now_ns = now_ns;
+	bt.now = div_u64(now_ns, NSEC_PER_USEC);
 	quic_output_pmtu_probe(sk, now_ns);
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
 		struct quic_space *s = &qs->space[space];
@@ -1026,8 +1069,10 @@ int quic_output_flush(struct sock *sk)
 				break;
 			if (quic_amplification_blocked(qs, level))
 				break;	/* a later space may need less room */
-			err = quic_packet_send(sk, level, s->ack_pending && level !=
-					       QUIC_CRYPTO_EARLY, false,
+			what = data ? QUIC_SEND_FRAMES : 0;
+			if (s->ack_pending && level != QUIC_CRYPTO_EARLY)
+				what |= ack ? QUIC_SEND_ACK : QUIC_SEND_ACK_MAY;
+			err = quic_packet_send(sk, level, what,
 					       level == QUIC_CRYPTO_APP &&
 					       quic_amplification_room(qs) == U32_MAX ? &bt : NULL);
 			if (err == -ENOSPC && !bt.skb) {
@@ -1045,7 +1090,7 @@ out:
 		if (!err || err == -ENOSPC)
 			err = xerr;
 	}
-	quic_timers_update(sk);
+	quic_timers_update(sk, div_u64(now_ns, NSEC_PER_USEC));
 	return err == -ENOSPC ? 0 : err;
 }
 
@@ -1063,6 +1108,7 @@ int quic_output_probe(struct sock *sk, u8 space)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int level = quic_level_tx(qs, space);
+	u8 what;
 
 	quic_sock_assert_locked(sk);
 	if (level < 0 || qs->closing ||
@@ -1070,7 +1116,10 @@ int quic_output_probe(struct sock *sk, u8 space)
 		return -ENOKEY;
 	if (quic_amplification_blocked(qs, level))
 		return -EAGAIN;
-	return quic_packet_send(sk, level, qs->space[space].ack_pending, true, NULL);
+	what = QUIC_SEND_FRAMES | QUIC_SEND_PROBE;
+	if (level != QUIC_CRYPTO_EARLY && qs->space[space].ack_pending)	/* none in 0-RTT */
+		what |= quic_ack_due(qs, space) ? QUIC_SEND_ACK : QUIC_SEND_ACK_MAY;
+	return quic_packet_send(sk, level, what, NULL);
 }
 
 /**
@@ -1103,7 +1152,7 @@ int quic_output_close(struct sock *sk, u8 level, u64 error, u64 frame_type,
 		fr.bytes.data = phrase;
 		fr.bytes.len = strlen(phrase);
 	}
-	err = quic_packet_start(sk, &b, level, NULL);
+	err = quic_packet_start(sk, &b, level, true, NULL);
 	if (err)
 		return err;
 	len = quic_frame_encode(b.pos, b.end - b.pos, &fr);
@@ -1223,7 +1272,7 @@ int quic_output_path_frame(struct sock *sk, const union quic_addr *to,
 	}
 	err = quic_xmit_to(sk, b.skb, to, via);
 	if (record)
-		quic_timers_update(sk);
+		quic_timers_update(sk, quic_now());
 	return err;
 drop:
 	if (b.pkt)

@@ -170,7 +170,7 @@ static void quic_path_probe(struct sock *sk)
 	const union quic_addr *to = &qs->peer_addr;
 	struct quic_path *p = &qs->path;
 	struct quic_udp_sock *via = NULL;
-	u64 when = p->expires;
+	u64 when = p->expires, now = quic_now();
 
 	if (p->pref && qs->is_server)
 		via = p->pref_udp;	/* from the preferred address */
@@ -179,9 +179,9 @@ static void quic_path_probe(struct sock *sk)
 	if (p->sent < QUIC_PATH_CHALLENGES) {
 		quic_path_challenge(sk, to, via, p->data[p->sent]);
 		p->sent++;
-		when = min(quic_now() + p->interval, p->expires);
+		when = min(now + p->interval, p->expires);
 	}
-	quic_timer_set(sk, &p->timer, when);
+	quic_timer_set(sk, &p->timer, when, now);
 }
 
 /* Section 8.2.4: three times the larger of the current PTO and the PTO

@@ -14,7 +14,7 @@
  * needs room, the oldest is forgotten and everything below it is treated as
  * already received (RFC 9000 section 13.2.3 allows dropping old ranges).
  */
-#define QUIC_PN_MAX_RANGES	32
+#define QUIC_PN_MAX_RANGES	16
 
 /**
  * struct quic_pn_range - packet numbers [@start, @end], all received

@@ -180,7 +180,10 @@ static void quic_detect_lost(struct sock *sk, u8 space, u64 now)
 	list_splice(&requeue, &s->sendq);
 	if (!lost_time)
 		return;
-	quic_cong_on_loss(&qs->cong, lost_time, now);
+	/* @now may be the arrival of an ACK that waited in the backlog
+	 * while we sent more: recovery starts from now, after those.
+	 */
+	quic_cong_on_loss(&qs->cong, lost_time, quic_now());
 	if (quic_persistent_congestion(qs, first, lost_time))
 		quic_cong_on_persistent(&qs->cong);
 }
@@ -263,7 +266,7 @@ static void quic_recovery_ecn(struct sock *sk, u8 space, const struct quic_frame
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_VALIDATED);
 	if (ev & QUIC_ECN_EV_FAILED)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_FAILED);
-	if ((ev & QUIC_ECN_EV_CE) && quic_cong_on_ecn_ce(&qs->cong, sent_time ?: now, now))
+	if ((ev & QUIC_ECN_EV_CE) && quic_cong_on_ecn_ce(&qs->cong, sent_time ?: now, quic_now()))
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ECN_CONGESTION);
 }
 
@@ -272,16 +275,17 @@ static void quic_recovery_ecn(struct sock *sk, u8 space, const struct quic_frame
  * @sk: the connection
  * @space: the packet number space it arrived in
  * @f: the frame
+ * @now: when its packet arrived (quic_now())
  * @errcode: transport error when the frame is invalid
  *
  * Return: 0, or -EPROTO with @errcode set.
  */
 int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
-			 u32 *errcode)
+			 u64 now, u32 *errcode)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_space *s = &qs->space[space];
-	u64 now = quic_now(), marked = 0, largest_time = 0;
+	u64 marked = 0, largest_time = 0;
 	struct quic_sent_pkt *p, *tmp, *largest = NULL;
 	bool eliciting = false, raised;
 	struct quic_ack_ranges a;
@@ -338,8 +342,11 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		return 0;
 	}
 	if (largest) {
-		/* RFC 9002 section 5.1: a sample from the largest only */
-		if (largest->ack_eliciting) {
+		/* RFC 9002 section 5.1: a sample from the largest only; none
+		 * from an ACK that arrived before the packet left (a peer that
+		 * acknowledges what it cannot have received yet).
+		 */
+		if (largest->ack_eliciting && now > largest->sent_time) {
 			u64 delay = f->ack.delay << qs->peer.ack_delay_exponent;
 
 			if (space != QUIC_SPACE_APP)
@@ -368,7 +375,7 @@ int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
 		qs->key_update_pending = false;
 		quic_event_deliver(sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
 	}
-	quic_timers_update(sk);
+	quic_timers_update(sk, now);
 	return 0;
 }
 
@@ -464,7 +471,7 @@ void quic_space_discard(struct sock *sk, u8 space)
 	s->keys_discarded = true;
 	c = qs->crypto[quic_space_level(space, false)];
 	qs->pto_count = 0;	/* RFC 9002 section 6.2.2 */
-	quic_timers_update(sk);
+	quic_timers_update(sk, quic_now());
 	if (c) {
 		c->tx.ready = false;
 		c->rx.ready = false;
@@ -477,22 +484,28 @@ void quic_space_discard(struct sock *sk, u8 space)
  * @sk: the connection
  * @t: one of its timers
  * @when_us: deadline, in quic_now() microseconds
+ * @now_us: quic_now() as the caller last read it
+ *
+ * The callers pass the time they already have (a packet's arrival, the
+ * start of a flush) rather than each reading the clock again: that read
+ * was a sixth of the CPU time in a TCG guest, whose clock is an HPET.
+ * An older @now_us only makes the timer late, by its age, never early.
  */
-void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us)
+void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us, u64 now_us)
 {
-	u64 now = quic_now();
 	unsigned long j = jiffies;
 
-	if (when_us > now)
-		j += usecs_to_jiffies(when_us - now);
+	if (when_us > now_us)
+		j += usecs_to_jiffies(when_us - now_us);
 	sk_reset_timer(sk, t, j);
 }
 
 /**
  * quic_timers_update - arm the loss detection timer (RFC 9002 A.8)
  * @sk: the connection
+ * @now: quic_now() as the caller last read it
  */
-void quic_timers_update(struct sock *sk)
+void quic_timers_update(struct sock *sk, u64 now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 space;
@@ -503,7 +516,7 @@ void quic_timers_update(struct sock *sk)
 		return;
 	t = quic_loss_time(qs, &space);
 	if (t) {
-		quic_timer_set(sk, &qs->loss_timer, t);
+		quic_timer_set(sk, &qs->loss_timer, t, now);
 		return;
 	}
 	if (!quic_any_in_flight(qs) && quic_peer_validated(qs)) {
@@ -522,7 +535,7 @@ void quic_timers_update(struct sock *sk)
 		return;
 	}
 	if (t)
-		quic_timer_set(sk, &qs->loss_timer, t);
+		quic_timer_set(sk, &qs->loss_timer, t, now);
 }
 
 #define QUIC_PROBE_OVERHEAD	96	/* a packet's header and tag, about */
@@ -625,7 +638,7 @@ enum quic_timeout quic_recovery_timeout(struct sock *sk, u8 *space)
 
 	quic_sock_assert_locked(sk);
 	if (!quic_loss_timer_due(qs)) {
-		quic_timers_update(sk);
+		quic_timers_update(sk, quic_now());
 		return QUIC_TIMEOUT_NONE;
 	}
 	if (quic_loss_time(qs, space)) {
@@ -644,27 +657,29 @@ enum quic_timeout quic_recovery_timeout(struct sock *sk, u8 *space)
 /**
  * quic_ack_timer_arm - make sure a delayed ACK goes out in time
  * @sk: the connection
+ * @now: quic_now() as the caller last read it
  */
-void quic_ack_timer_arm(struct sock *sk)
+void quic_ack_timer_arm(struct sock *sk, u64 now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (!timer_pending(&qs->ack_timer))
-		quic_timer_set(sk, &qs->ack_timer,
-			       quic_now() + qs->local.max_ack_delay);
+		quic_timer_set(sk, &qs->ack_timer, now + qs->local.max_ack_delay, now);
 }
 
 /**
  * quic_idle_timer_arm - (re)start the idle timer after activity
  * @sk: the connection
+ * @now: quic_now() as the caller last read it
  */
-void quic_idle_timer_arm(struct sock *sk)
+void quic_idle_timer_arm(struct sock *sk, u64 now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	qs->last_activity = quic_now();
+	if (now > qs->last_activity)	/* a replayed packet is older */
+		qs->last_activity = now;
 	if (qs->idle_timeout && !timer_pending(&qs->idle_timer))
-		quic_timer_set(sk, &qs->idle_timer, qs->last_activity + qs->idle_timeout);
+		quic_timer_set(sk, &qs->idle_timer, now + qs->idle_timeout, now);
 }
 
 /**

@@ -20,16 +20,16 @@ enum quic_timeout {
 };
 
 int quic_recovery_on_ack(struct sock *sk, u8 space, const struct quic_frame *f,
-			 u32 *errcode);
+			 u64 now, u32 *errcode);
 void quic_recovery_restart(struct sock *sk, u8 space);
 void quic_space_discard(struct sock *sk, u8 space);
 bool quic_recovery_probe_copy(struct sock *sk, u8 space);
 enum quic_timeout quic_recovery_timeout(struct sock *sk, u8 *space);
-void quic_timers_update(struct sock *sk);
+void quic_timers_update(struct sock *sk, u64 now);
 void quic_timers_stop(struct sock *sk);
-void quic_ack_timer_arm(struct sock *sk);
-void quic_idle_timer_arm(struct sock *sk);
+void quic_ack_timer_arm(struct sock *sk, u64 now);
+void quic_idle_timer_arm(struct sock *sk, u64 now);
 void quic_pace_timer_arm(struct sock *sk, u64 when_ns);
-void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us);
+void quic_timer_set(struct sock *sk, struct timer_list *t, u64 when_us, u64 now_us);
 
 #endif /* __NET_QUIC_RECOVERY_H */

@@ -10,6 +10,8 @@
 #include <linux/bitmap.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/sock.h>
@@ -22,7 +24,7 @@
 /* Bounds of the stream hash: the peer may have up to its two limits of
  * streams open at once, and we open what its limits allow.
  */
-#define QUIC_STREAM_HASH_MIN_BITS	6
+#define QUIC_STREAM_HASH_MIN_BITS	4
 #define QUIC_STREAM_HASH_MAX_BITS	13
 
 static u32 quic_stream_hash(const struct quic_stream_table *t, s64 id)
@@ -59,12 +61,16 @@ static int quic_streams_implicit_init(struct quic_stream_limits *l, u64 limit)
 	return 0;
 }
 
+/* The hash starts small, as most connections have a few streams, and
+ * grows with them (quic_streams_hash_grow()) up to what the limits we
+ * give the peer can open at once.
+ */
 static int quic_streams_hash_init(struct quic_stream_table *t, u64 peer_streams)
 {
-	u32 bits = clamp_t(u32, order_base_2(peer_streams / 2 + 1),
-			   QUIC_STREAM_HASH_MIN_BITS, QUIC_STREAM_HASH_MAX_BITS);
-	u32 i;
+	u32 bits = QUIC_STREAM_HASH_MIN_BITS, i;
 
+	t->hash_max_bits = clamp_t(u32, order_base_2(peer_streams / 2 + 1),
+				   QUIC_STREAM_HASH_MIN_BITS, QUIC_STREAM_HASH_MAX_BITS);
 	if (t->hash)
 		return 0;
 	t->hash = kvmalloc_array(1U << bits, sizeof(*t->hash), GFP_KERNEL_ACCOUNT);
@@ -74,6 +80,34 @@ static int quic_streams_hash_init(struct quic_stream_table *t, u64 peer_streams)
 		INIT_HLIST_HEAD(&t->hash[i]);
 	t->hash_bits = bits;
 	return 0;
+}
+
+/* Double the buckets once the streams outnumber them.  In softirq too
+ * (streams the peer opens): a failed allocation keeps the table as it
+ * is, and lookups walk longer chains.
+ */
+static void quic_streams_hash_grow(struct sock *sk, struct quic_stream_table *t, gfp_t gfp)
+{
+	u32 bits = t->hash_bits + 1, i;
+	struct mem_cgroup *old_memcg;
+	struct hlist_head *hash;
+	struct quic_stream *st;
+
+	if (t->count <= (1U << t->hash_bits) || t->hash_bits >= t->hash_max_bits)
+		return;
+	/* Charged to the socket's memory cgroup in softirq too. */
+	old_memcg = set_active_memcg(mem_cgroup_from_sk(sk));
+	hash = kvmalloc_array(1U << bits, sizeof(*hash), gfp | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old_memcg);
+	if (!hash)
+		return;
+	for (i = 0; i < (1U << bits); i++)
+		INIT_HLIST_HEAD(&hash[i]);
+	list_for_each_entry(st, &t->all, list)
+		hlist_add_head(&st->node, &hash[hash_64((u64)st->id, bits)]);
+	kvfree(t->hash);
+	t->hash = hash;
+	t->hash_bits = bits;
 }
 
 /**
@@ -174,11 +208,14 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id, gfp_t gfp
 		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;	/* never sends */
 	hlist_add_head(&st->node, &t->hash[quic_stream_hash(t, id)]);
 	list_add_tail(&st->list, &t->all);
+	t->count++;
+	quic_streams_hash_grow(sk, t, gfp);
 	return st;
 }
 
 static void quic_stream_free(struct sock *sk, struct quic_stream *st)
 {
+	quic_sk(sk)->streams.count--;
 	hlist_del(&st->node);
 	list_del(&st->list);
 	quic_reasm_purge(&st->reasm);

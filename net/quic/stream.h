@@ -83,8 +83,11 @@ struct quic_stream_limits {
 
 /**
  * struct quic_stream_table - the streams and flow control of a connection
- * @hash: streams by ID, sized from the stream limits we give the peer
+ * @hash: streams by ID; grows with them
  * @hash_bits: log2 of the number of buckets
+ * @hash_max_bits: the most @hash_bits may grow to, from the stream limits
+ *	we give the peer
+ * @count: streams in @hash
  * @all: every stream
  * @local_bidi: our bidirectional streams
  * @local_uni: our unidirectional streams
@@ -104,6 +107,8 @@ struct quic_stream_limits {
 struct quic_stream_table {
 	struct hlist_head		*hash;
 	u32				hash_bits;
+	u32				hash_max_bits;
+	u32				count;
 	struct list_head		all;
 	struct quic_stream_limits	local_bidi;
 	struct quic_stream_limits	local_uni;

@@ -77,7 +77,7 @@ static void quic_on_loss_timeout(struct sock *sk)
 			quic_ecn_on_pto(&quic_sk(sk)->ecn);
 		quic_output_probe(sk, space);
 		quic_output_flush(sk);
-		quic_timers_update(sk);
+		quic_timers_update(sk, quic_now());
 		break;
 	case QUIC_TIMEOUT_NONE:	/* the timer is armed again */
 		break;
@@ -111,7 +111,7 @@ static void quic_on_idle_timeout(struct sock *sk)
 	end = qs->flushing ? min(qs->flush_progress, qs->last_activity) : qs->last_activity;
 	end += max_t(u64, qs->idle_timeout, 3ULL * quic_rtt_pto(&qs->rtt, true));
 	if (end > now) {
-		quic_timer_set(sk, &qs->idle_timer, end);
+		quic_timer_set(sk, &qs->idle_timer, end, now);
 		return;
 	}
 	quic_conn_closed(sk, -ETIMEDOUT);	/* silently, section 10.1 */

@@ -6,6 +6,7 @@
  * listener, the connections it accepted, clients - shares one UDP socket.
  */
 
+#include <linux/hashtable.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -18,11 +19,14 @@
 #include "input.h"
 #include "udp.h"
 
-/* The table is small (one entry per bound port) and only bind() and
- * close() touch it, from process context: a list and a mutex suffice.
+/* One entry per bound port, of every namespace; only bind() and close()
+ * touch it, from process context, so a mutex suffices.  Hashed by port:
+ * each client has a port of its own, and there may be many thousands.
  */
+#define QUIC_UDP_HASH_BITS	8
+
 static DEFINE_MUTEX(quic_udp_mutex);
-static HLIST_HEAD(quic_udp_socks);
+static DEFINE_HASHTABLE(quic_udp_socks, QUIC_UDP_HASH_BITS);
 
 static bool quic_udp_addr_same(const union quic_addr *a, const union quic_addr *b)
 {
@@ -106,13 +110,14 @@ static bool quic_udp_may_share(const struct quic_udp_sock *us, const struct sock
  */
 struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *addr)
 {
+	u16 port = ntohs(addr->v4.sin_port);	/* same offset in v4 and v6 */
 	struct net *net = sock_net(sk);
 	struct quic_udp_sock *us;
 	int err;
 
 	mutex_lock(&quic_udp_mutex);
-	if (addr->v4.sin_port) {	/* same offset in v4 and v6 */
-		hlist_for_each_entry(us, &quic_udp_socks, node) {
+	if (port) {
+		hash_for_each_possible(quic_udp_socks, us, node, port) {
 			if (!net_eq(sock_net(us->sock->sk), net) ||
 			    !quic_udp_addr_same(&us->addr, addr))
 				continue;
@@ -141,7 +146,7 @@ struct quic_udp_sock *quic_udp_sock_get(const struct sock *sk, union quic_addr *
 	us->uid = sk_uid(sk);
 	us->reuse = sk->sk_reuse;
 	refcount_set(&us->refcnt, 1);
-	hlist_add_head(&us->node, &quic_udp_socks);
+	hash_add(quic_udp_socks, &us->node, ntohs(addr->v4.sin_port));
 out:
 	mutex_unlock(&quic_udp_mutex);
 	return us;
@@ -157,7 +162,7 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 {
 	if (!refcount_dec_and_mutex_lock(&us->refcnt, &quic_udp_mutex))
 		return;
-	hlist_del(&us->node);
+	hash_del(&us->node);
 	mutex_unlock(&quic_udp_mutex);
 	udp_tunnel_sock_release(us->sock->sk);
 	kfree_rcu(us, rcu);	/* the receive path reads it under RCU */
@@ -178,10 +183,11 @@ int quic_udp_seq_show(struct seq_file *seq, void *v)
 	struct net *net = seq_file_single_net(seq);
 	struct quic_udp_sock *us;
 	char addr[64];
+	int bkt;
 
 	seq_printf(seq, "%-47s %5s %10s %s\n", "LOCAL", "USERS", "UID", "LISTENER");
 	mutex_lock(&quic_udp_mutex);
-	hlist_for_each_entry(us, &quic_udp_socks, node) {
+	hash_for_each(quic_udp_socks, bkt, us, node) {
 		if (!net_eq(sock_net(us->sock->sk), net))
 			continue;
 		snprintf(addr, sizeof(addr), "%pISpc", &us->addr.sa);

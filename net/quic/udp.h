@@ -18,7 +18,7 @@ struct sk_buff;
 /**
  * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
  *	bound to the same local address and port in a network namespace
- * @node: entry in the module's table, under quic_udp_mutex
+ * @node: entry in the module's table (hashed by port), under quic_udp_mutex
  * @refcnt: one reference per QUIC socket bound to it
  * @sock: the UDP socket, with QUIC as its encapsulation receive handler
  * @addr: the local address; the port is the one UDP picked for port 0

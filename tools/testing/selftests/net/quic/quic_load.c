@@ -26,7 +26,7 @@
 
 #define CIPHER		TLS_CIPHER_AES_GCM_128
 #define BACKLOG		4096
-#define IDLE_KIB_MAX	17	/* per socket, QUIC_LOAD_IDLE_KIB; see idle_memory */
+#define IDLE_KIB_MAX	14	/* per socket, QUIC_LOAD_IDLE_KIB; see idle_memory */
 #define SLACK_KIB	512	/* growth tolerated, QUIC_LOAD_SLACK_KIB */
 #define IDLE_TIMEOUT_US	600000000	/* 10 minutes */
 
@@ -297,25 +297,96 @@ static long settle(void)
 	return cur;
 }
 
+/* What each slab cache holds, from /proc/slabinfo (active objects times
+ * their size), to show where idle connections' memory goes.
+ */
+#define SLABS_MAX	512
+
+struct slab_use {
+	char name[32];
+	long bytes;
+};
+
+static int slab_read(struct slab_use *u)
+{
+	char line[512];
+	long act, size;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		return 0;
+	while (n < SLABS_MAX && fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%31s %ld %*d %ld", u[n].name, &act, &size) == 3) {
+			u[n].bytes = act * size;
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/* Log the ten caches that grew most since @before, per socket. */
+static void slab_top(struct __test_metadata *_metadata, const struct slab_use *before,
+		     int nb, long socks)
+{
+	static struct slab_use now[SLABS_MAX];
+	int n = slab_read(now), i, j, k, b;
+	long best, d;
+
+	for (i = 0; i < n; i++)
+		for (b = 0; b < nb; b++)
+			if (!strcmp(before[b].name, now[i].name))
+				now[i].bytes -= before[b].bytes;
+	for (k = 0; k < 10; k++) {
+		best = 0;
+		j = -1;
+		for (i = 0; i < n; i++) {
+			d = now[i].bytes;
+			if (d > best) {
+				best = d;
+				j = i;
+			}
+		}
+		if (j < 0)
+			break;
+		TH_LOG("  %-24s %6.0f bytes per socket", now[j].name, (double)best / socks);
+		now[j].bytes = 0;
+	}
+}
+
 /*
  * Idle established connections: what each socket costs in unreclaimable
  * slab, measured as what closing them gives back, and nothing kept
  * afterwards.  The issue's target is 8 KiB a socket; the bound asserted
  * is IDLE_KIB_MAX, against regressions: 21.4 KiB were measured while the
  * keys of every level stayed until close, 14.2 KiB with only the 1-RTT
- * keys kept.
+ * keys kept, 13.0 KiB with a stream hash that grows from 16 buckets and
+ * 16 received ranges per space.  The caches that grew most are logged.
  */
 TEST_F_TIMEOUT(load, idle_memory, 1200)
 {
 	long n = env_count("QUIC_LOAD_IDLE", 1000), before, open, after;
+	static struct slab_use slabs[SLABS_MAX];
+	int nslabs;
+	double t0;
 
 	before = settle();
+	nslabs = slab_read(slabs);
 	open_pairs(_metadata, self, n);
 	ping_pairs(_metadata, self);
-	sleep(1);
+	sleep(env_count("QUIC_LOAD_HOLD", 1));	/* longer to inspect them */
 	open = kmem_kib();
+	slab_top(_metadata, slabs, nslabs, 2 * n);
+	t0 = now_s();
 	close_pairs(self);
+	TH_LOG("%ld pairs closed in %.2f s", n, now_s() - t0);
 	after = settle();
+	if (after - before > env_count("QUIC_LOAD_SLACK_KIB", SLACK_KIB)) {
+		TH_LOG("kept after close, by cache:");
+		slab_top(_metadata, slabs, nslabs, 2 * n);
+	}
 	TH_LOG("%ld idle connections: %.1f KiB per socket; %+ld KiB kept after close",
 	       n, (open - after) / (2.0 * n), after - before);
 	EXPECT_LE((open - after) / (2.0 * n), env_count("QUIC_LOAD_IDLE_KIB", IDLE_KIB_MAX));
