@@ -820,6 +820,9 @@ int quic_conn_get_params_ext(struct sock *sk, u8 *buf, u32 len)
 	quic_params_from_tp(&p, &qs->local);
 	p.initial_scid = e->cid;
 	p.has |= QUIC_PARAM_HAS_INITIAL_SCID;
+	/* We take ACK_FREQUENCY and IMMEDIATE_ACK from any peer. */
+	p.min_ack_delay = quic_min_ack_delay(qs);
+	p.has |= QUIC_PARAM_HAS_MIN_ACK_DELAY;
 	if (qs->is_server) {	/* RFC 9000 section 7.3 */
 		p.original_dcid = qs->odcid;
 		memcpy(p.reset_token, e->reset_token, QUIC_RESET_TOKEN_LEN);

@@ -147,6 +147,7 @@ static bool quic_frame_decode_body(const u8 **p, u32 *len, struct quic_frame *f)
 	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_PING:
 	case QUIC_FRAME_HANDSHAKE_DONE:
+	case QUIC_FRAME_IMMEDIATE_ACK:
 		return true;
 	case QUIC_FRAME_ACK:
 	case QUIC_FRAME_ACK_ECN:
@@ -202,6 +203,11 @@ static bool quic_frame_decode_body(const u8 **p, u32 *len, struct quic_frame *f)
 	case QUIC_FRAME_DATAGRAM_LEN:
 		return quic_get_varint(p, len, &f->bytes.len) &&
 		       quic_get_bytes(p, len, f->bytes.len, &f->bytes.data);
+	case QUIC_FRAME_ACK_FREQUENCY:
+		return quic_get_varint(p, len, &f->ack_freq.seq) &&
+		       quic_get_varint(p, len, &f->ack_freq.threshold) &&
+		       quic_get_varint(p, len, &f->ack_freq.max_delay) &&
+		       quic_get_varint(p, len, &f->ack_freq.reorder);
 	}
 	return false;	/* RFC 9000 section 12.4: unknown frame type */
 }
@@ -263,7 +269,10 @@ bool quic_frame_allowed(u64 type, u8 level)
 		       type != QUIC_FRAME_CRYPTO && type != QUIC_FRAME_NEW_TOKEN &&
 		       type != QUIC_FRAME_PATH_RESPONSE &&
 		       type != QUIC_FRAME_HANDSHAKE_DONE &&
-		       type != QUIC_FRAME_RETIRE_CONNECTION_ID;
+		       type != QUIC_FRAME_RETIRE_CONNECTION_ID &&
+		       /* the ACK frequency draft, section 3: 1-RTT only */
+		       type != QUIC_FRAME_ACK_FREQUENCY &&
+		       type != QUIC_FRAME_IMMEDIATE_ACK;
 	case QUIC_CRYPTO_APP:
 		return true;
 	}
@@ -338,6 +347,12 @@ static void quic_frame_encode_body(struct quic_out *o, const struct quic_frame *
 	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
 	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
 		quic_out_varint(o, f->value);
+		break;
+	case QUIC_FRAME_ACK_FREQUENCY:
+		quic_out_varint(o, f->ack_freq.seq);
+		quic_out_varint(o, f->ack_freq.threshold);
+		quic_out_varint(o, f->ack_freq.max_delay);
+		quic_out_varint(o, f->ack_freq.reorder);
 		break;
 	case QUIC_FRAME_NEW_CONNECTION_ID:
 		quic_out_varint(o, f->new_cid.seq);

@@ -37,8 +37,10 @@ enum quic_frame_type {
 	QUIC_FRAME_CONNECTION_CLOSE	= 0x1c,
 	QUIC_FRAME_CONNECTION_CLOSE_APP	= 0x1d,
 	QUIC_FRAME_HANDSHAKE_DONE	= 0x1e,
+	QUIC_FRAME_IMMEDIATE_ACK	= 0x1f,	/* the ACK frequency draft */
 	QUIC_FRAME_DATAGRAM		= 0x30,	/* RFC 9221: no length */
 	QUIC_FRAME_DATAGRAM_LEN		= 0x31,
+	QUIC_FRAME_ACK_FREQUENCY	= 0xaf,	/* the ACK frequency draft */
 };
 
 #define QUIC_STREAM_BIT_OFF	0x04
@@ -87,6 +89,11 @@ enum quic_frame_type {
  * @close: CONNECTION_CLOSE (reason phrase in @bytes)
  * @close.error: error code
  * @close.frame_type: frame type that caused a transport error
+ * @ack_freq: ACK_FREQUENCY
+ * @ack_freq.seq: Sequence Number
+ * @ack_freq.threshold: Ack-Eliciting Threshold
+ * @ack_freq.max_delay: Requested Max Ack Delay, microseconds
+ * @ack_freq.reorder: Reordering Threshold
  */
 struct quic_frame {
 	u64 type;
@@ -120,6 +127,12 @@ struct quic_frame {
 			u64		error;
 			u64		frame_type;
 		} close;
+		struct {
+			u64		seq;
+			u64		threshold;
+			u64		max_delay;
+			u64		reorder;
+		} ack_freq;
 		u64			value;
 	};
 	struct {

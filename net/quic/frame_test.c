@@ -86,7 +86,7 @@ static void quic_frame_roundtrip_test(struct kunit *test)
 	int t;
 
 	for (t = QUIC_FRAME_PADDING; t <= QUIC_FRAME_DATAGRAM_LEN; t++) {
-		if (t > QUIC_FRAME_HANDSHAKE_DONE && t < QUIC_FRAME_DATAGRAM)
+		if (t > QUIC_FRAME_IMMEDIATE_ACK && t < QUIC_FRAME_DATAGRAM)
 			continue;
 		memset(&in, 0, sizeof(in));
 		in.type = t;
@@ -207,6 +207,7 @@ static void quic_frame_roundtrip_test(struct kunit *test)
 		case QUIC_FRAME_PADDING:
 		case QUIC_FRAME_PING:
 		case QUIC_FRAME_HANDSHAKE_DONE:
+		case QUIC_FRAME_IMMEDIATE_ACK:
 			break;
 		default:
 			KUNIT_EXPECT_EQ_MSG(test, out.value, 1ULL << 40, "type %x", t);
@@ -225,7 +226,7 @@ static void quic_frame_malformed_test(struct kunit *test)
 	} cases[] = {
 		{ "empty", "", 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING },
 		{ "long type", "\x40\x01", 2, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION },
-		{ "unknown type", "\x1f", 1, QUIC_TRANSPORT_ERROR_FRAME_ENCODING },
+		{ "unknown type", "\x21", 1, QUIC_TRANSPORT_ERROR_FRAME_ENCODING },
 		{ "ack first range", "\x02\x05\x00\x00\x06", 5,
 		  QUIC_TRANSPORT_ERROR_FRAME_ENCODING },
 		{ "ack gap underflow", "\x02\x0a\x00\x01\x02\x07\x00", 7,
@@ -302,6 +303,38 @@ static void quic_ack_ranges_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
 }
 
+/* The ACK frequency draft: ACK_FREQUENCY's four integers, 1-RTT only */
+static void quic_frame_ack_frequency_test(struct kunit *test)
+{
+	struct quic_frame in = { .type = QUIC_FRAME_ACK_FREQUENCY }, out;
+	u8 buf[64];
+	u32 err = 0;
+	int n;
+
+	in.ack_freq.seq = 7;
+	in.ack_freq.threshold = 9;
+	in.ack_freq.max_delay = 25000;
+	in.ack_freq.reorder = 3;
+	quic_test_roundtrip(test, &in, &out);
+	KUNIT_EXPECT_EQ(test, out.ack_freq.seq, 7);
+	KUNIT_EXPECT_EQ(test, out.ack_freq.threshold, 9);
+	KUNIT_EXPECT_EQ(test, out.ack_freq.max_delay, 25000);
+	KUNIT_EXPECT_EQ(test, out.ack_freq.reorder, 3);
+	/* the type is 0xaf: two bytes; cut before the last field */
+	n = quic_frame_encode(buf, sizeof(buf), &in);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x40);
+	KUNIT_EXPECT_EQ(test, buf[1], 0xaf);
+	KUNIT_EXPECT_EQ(test, quic_frame_decode(buf, n - 1, &out, &err), -EPROTO);
+	KUNIT_EXPECT_EQ(test, err, QUIC_TRANSPORT_ERROR_FRAME_ENCODING);
+	KUNIT_EXPECT_FALSE(test, quic_frame_allowed(QUIC_FRAME_ACK_FREQUENCY, QUIC_CRYPTO_EARLY));
+	KUNIT_EXPECT_FALSE(test, quic_frame_allowed(QUIC_FRAME_IMMEDIATE_ACK, QUIC_CRYPTO_EARLY));
+	KUNIT_EXPECT_FALSE(test, quic_frame_allowed(QUIC_FRAME_IMMEDIATE_ACK,
+						    QUIC_CRYPTO_HANDSHAKE));
+	KUNIT_EXPECT_TRUE(test, quic_frame_allowed(QUIC_FRAME_ACK_FREQUENCY, QUIC_CRYPTO_APP));
+	KUNIT_EXPECT_TRUE(test, quic_frame_allowed(QUIC_FRAME_IMMEDIATE_ACK, QUIC_CRYPTO_APP));
+	KUNIT_EXPECT_TRUE(test, quic_frame_ack_eliciting(QUIC_FRAME_IMMEDIATE_ACK));
+}
+
 /* RFC 9000 section 12.4 table 3 and section 12.5; RFC 9221 section 4 */
 static void quic_frame_allowed_test(struct kunit *test)
 {
@@ -330,6 +363,7 @@ static struct kunit_case quic_frame_test_cases[] = {
 	KUNIT_CASE(quic_frame_malformed_test),
 	KUNIT_CASE(quic_ack_ranges_test),
 	KUNIT_CASE(quic_frame_allowed_test),
+	KUNIT_CASE(quic_frame_ack_frequency_test),
 	{}
 };
 

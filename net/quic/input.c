@@ -443,6 +443,32 @@ static bool quic_frame_probing(u64 type)
 	       type == QUIC_FRAME_NEW_CONNECTION_ID || type == QUIC_FRAME_PADDING;
 }
 
+/* The ACK frequency draft, section 4: the peer says how often it wants
+ * our ACKs.  A frame older than one taken is ignored; a delay below the
+ * min_ack_delay we announced, or not a valid max_ack_delay, is a
+ * PROTOCOL_VIOLATION.  A Reordering Threshold above 1 is taken as 1:
+ * acknowledging sooner is always allowed.
+ */
+static int quic_ack_frequency_rcv(struct sock *sk, const struct quic_frame *f, u32 *errcode)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_ack_freq *a = &qs->ackf;
+
+	if (f->ack_freq.max_delay >= (1ULL << 14) * USEC_PER_MSEC ||
+	    f->ack_freq.max_delay < quic_min_ack_delay(qs)) {
+		*errcode = QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		return -EPROTO;
+	}
+	if (f->ack_freq.seq < a->rx_seq)
+		return 0;
+	a->rx_seq = f->ack_freq.seq + 1;
+	a->ack_every = min_t(u64, f->ack_freq.threshold, QUIC_ACK_EVERY_MAX - 1) + 1;
+	a->max_delay = f->ack_freq.max_delay;
+	a->reorder_off = !f->ack_freq.reorder;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ACK_FREQ_RCVD);
+	return 0;
+}
+
 static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 			  struct quic_rx_pkt *rx, u32 *errcode)
 {
@@ -454,6 +480,11 @@ static int quic_frame_rcv(struct sock *sk, u8 level, const struct quic_frame *f,
 		if (level == QUIC_CRYPTO_INITIAL && qs->is_server)
 			quic_timer_hs_resend(sk);
 		return 0;
+	case QUIC_FRAME_IMMEDIATE_ACK:
+		qs->space[QUIC_SPACE_APP].ack_immediate = true;
+		return 0;
+	case QUIC_FRAME_ACK_FREQUENCY:
+		return quic_ack_frequency_rcv(sk, f, errcode);
 	case QUIC_FRAME_PADDING:
 	case QUIC_FRAME_DATA_BLOCKED:
 	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
@@ -713,12 +744,16 @@ static int quic_packet_process(struct sock *sk, struct sk_buff *skb, u32 off,
 	quic_packet_ecn_rcvd(sk, s, QUIC_PKT_CB(skb)->ecn);
 	if (level == QUIC_CRYPTO_APP && rx.non_probing && quic_path_newest(&qs->path, pn))
 		d->moved = true;
+	/* RFC 9000 13.2.1: a gap, or a packet below the largest, is
+	 * acknowledged at once, unless the peer asked otherwise.
+	 */
 	if ((s64)pn > s->largest_recv) {
-		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1)
-			s->ack_immediate = true;	/* a gap: RFC 9000 13.2.1 */
+		if (s->largest_recv >= 0 && pn != (u64)s->largest_recv + 1 &&
+		    !qs->ackf.reorder_off)
+			s->ack_immediate = true;
 		s->largest_recv = pn;
 		s->largest_recv_time = QUIC_PKT_CB(skb)->time;
-	} else {
+	} else if (!qs->ackf.reorder_off) {
 		s->ack_immediate = true;
 	}
 	if (rx.eliciting) {

@@ -52,6 +52,8 @@ static const char * const quic_mib_names[QUIC_MIB_MAX] = {
 	[QUIC_MIB_ECN_ECT_RCVD]		= "QuicEcnEctReceived",
 	[QUIC_MIB_ECN_CE_RCVD]		= "QuicEcnCeReceived",
 	[QUIC_MIB_ECN_CONGESTION]	= "QuicEcnCongestion",
+	[QUIC_MIB_ACK_FREQ_SENT]	= "QuicAckFrequencySent",
+	[QUIC_MIB_ACK_FREQ_RCVD]	= "QuicAckFrequencyReceived",
 };
 
 static unsigned long quic_mib_fold(struct quic_mib __percpu *mib, int field)

@@ -847,6 +847,16 @@ static int quic_packet_send(struct sock *sk, u8 level, u8 what, struct quic_batc
 		quic_packet_add_frames(sk, &b, s);
 	if (what & QUIC_SEND_ACK_MAY)
 		quic_packet_add_ack(sk, &b, s);
+	/* The last of what is queued: a peer asked to acknowledge less often
+	 * does so now, rather than after its ACK delay (ACK frequency draft,
+	 * section 8.1).  Not resent if lost.
+	 */
+	if (frames && b.ack_eliciting && level == QUIC_CRYPTO_APP &&
+	    qs->ackf.tx_every > 2 && list_empty(&s->sendq)) {
+		static const u8 imm = QUIC_FRAME_IMMEDIATE_ACK;
+
+		quic_packet_add(&b, &imm, 1);
+	}
 	if ((what & QUIC_SEND_PROBE) && !b.ack_eliciting) {
 		static const u8 ping = QUIC_FRAME_PING;
 
@@ -923,8 +933,9 @@ static bool quic_pacing_allows(struct sock *sk, u64 *now_ns)
 }
 
 /* Does this space have an ACK to send now?  In the application space
- * ACKs wait for a second ack-eliciting packet or the ACK timer (RFC 9000
- * section 13.2.2); the handshake spaces acknowledge at once.
+ * ACKs wait for a second ack-eliciting packet (RFC 9000 section 13.2.2),
+ * or as many as the peer asked with ACK_FREQUENCY, or the ACK timer; the
+ * handshake spaces acknowledge at once.
  */
 static bool quic_ack_due(struct quic_sock *qs, u8 space)
 {
@@ -932,7 +943,8 @@ static bool quic_ack_due(struct quic_sock *qs, u8 space)
 
 	if (!s->ack_pending)
 		return false;
-	return space != QUIC_SPACE_APP || s->ack_immediate || s->ack_pending >= 2;
+	return space != QUIC_SPACE_APP || s->ack_immediate ||
+	       s->ack_pending >= (qs->ackf.ack_every ?: 2);
 }
 
 static int quic_level_tx(struct quic_sock *qs, u8 space)
@@ -973,6 +985,45 @@ static bool quic_output_aead_check(struct sock *sk)
 	qs->key_update_pn = qs->space[QUIC_SPACE_APP].next_pn;
 	quic_work_queue(sk, QUIC_WORK_KEYS);	/* for the update after */
 	return true;
+}
+
+/* What we ask of a peer that takes ACK_FREQUENCY (the ACK frequency
+ * draft, section 8): an ACK every quarter of the congestion window, at
+ * least every second packet and at most every QUIC_ACK_ASK_MAX, within a
+ * quarter of the smoothed RTT (within the delays the peer can do), and
+ * an immediate ACK on reordering past our packet threshold.  Asked again
+ * when that changes, at most once per RTT.
+ */
+#define QUIC_ACK_ASK_MAX	10
+#define QUIC_ACK_ASK_REORDER	3	/* RFC 9002 kPacketThreshold */
+
+static void quic_output_ack_frequency(struct sock *sk, u64 now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_ack_freq *a = &qs->ackf;
+	struct quic_frame fr = {};
+	u32 every, delay;
+
+	if (!(qs->peer.has & QUIC_PARAM_HAS_MIN_ACK_DELAY) || !qs->confirmed ||
+	    (a->tx_every && now < a->tx_time + qs->rtt.smoothed))
+		return;
+	every = clamp_t(u64, div_u64(qs->cong.window, 4 * qs->mss), 2, QUIC_ACK_ASK_MAX);
+	delay = clamp_t(u64, qs->rtt.smoothed / 4, qs->peer.min_ack_delay,
+			qs->peer.max_ack_delay * USEC_PER_MSEC);
+	if (every == a->tx_every && delay <= 2 * a->tx_delay && a->tx_delay <= 2 * delay)
+		return;
+	fr.type = QUIC_FRAME_ACK_FREQUENCY;
+	fr.ack_freq.seq = a->tx_seq;
+	fr.ack_freq.threshold = every - 1;
+	fr.ack_freq.max_delay = delay;
+	fr.ack_freq.reorder = QUIC_ACK_ASK_REORDER;
+	if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+		return;
+	a->tx_seq++;
+	a->tx_every = every;
+	a->tx_delay = delay;
+	a->tx_time = now;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_ACK_FREQ_SENT);
 }
 
 /* RFC 8899 and RFC 9000 section 14.3: a path MTU probe, a PING padded
@@ -1053,6 +1104,7 @@ int quic_output_flush(struct sock *sk)
 	now_ns = ktime_get_ns();
 	bt.now_ns = now_ns;
 	bt.now = div_u64(now_ns, NSEC_PER_USEC);
+	quic_output_ack_frequency(sk, bt.now);
 	quic_output_pmtu_probe(sk, now_ns);
 	for (space = QUIC_SPACE_INITIAL; space < QUIC_SPACE_MAX; space++) {
 		struct quic_space *s = &qs->space[space];

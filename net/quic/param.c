@@ -37,6 +37,7 @@ enum {
 	QUIC_TP_VERSION_INFO		= 0x11,	/* RFC 9368 */
 	QUIC_TP_MAX_DATAGRAM_FRAME	= 0x20,	/* RFC 9221 */
 	QUIC_TP_GREASE_QUIC_BIT		= 0x2ab2,	/* RFC 9287 */
+	QUIC_TP_MIN_ACK_DELAY		= 0xff04de1b,	/* draft-ietf-quic-ack-frequency */
 	/* Not in an RFC: the socket API draft's switch for measuring the
 	 * transport without the cipher; the value its implementations use.
 	 */
@@ -103,6 +104,8 @@ static int quic_param_bit(u64 id)
 		return QUIC_TP_VERSION_INFO + 2;
 	if (id == QUIC_TP_DISABLE_1RTT_ENCRYPTION)
 		return QUIC_TP_VERSION_INFO + 3;
+	if (id == QUIC_TP_MIN_ACK_DELAY)
+		return QUIC_TP_VERSION_INFO + 4;
 	return -1;
 }
 
@@ -204,13 +207,21 @@ static bool quic_param_get(u64 id, const u8 *v, u32 len, struct quic_params *p)
 	case QUIC_TP_VERSION_INFO:
 		p->has |= QUIC_PARAM_HAS_VERSION_INFO;
 		return quic_param_get_versions(v, len, p);
+	case QUIC_TP_MIN_ACK_DELAY:
+		p->has |= QUIC_PARAM_HAS_MIN_ACK_DELAY;
+		return quic_get_varint(&v, &left, &p->min_ack_delay) && !left;
 	}
 	return true;	/* section 18.1: unknown parameters are ignored */
 }
 
-/* Section 18.2 limits on the values. */
+/* Section 18.2 limits on the values; min_ack_delay (microseconds) is at
+ * most max_ack_delay (milliseconds), section 3 of the ACK frequency draft.
+ */
 static bool quic_params_valid(const struct quic_params *p)
 {
+	if ((p->has & QUIC_PARAM_HAS_MIN_ACK_DELAY) &&
+	    p->min_ack_delay > p->max_ack_delay * USEC_PER_MSEC)
+		return false;
 	return p->max_udp_payload_size >= 1200 &&
 	       p->ack_delay_exponent <= 20 &&
 	       p->max_ack_delay < (1 << 14) &&
@@ -357,6 +368,8 @@ int quic_params_encode(const struct quic_params *p, u8 *buf, u32 len)
 		quic_param_put_pref_addr(&o, p);
 	if (p->has & QUIC_PARAM_HAS_VERSION_INFO)
 		quic_param_put_versions(&o, p);
+	if (p->has & QUIC_PARAM_HAS_MIN_ACK_DELAY)
+		quic_param_put_int(&o, QUIC_TP_MIN_ACK_DELAY, p->min_ack_delay);
 	return o.full ? -ENOSPC : o.p - buf;
 }
 EXPORT_SYMBOL_IF_KUNIT(quic_params_encode);

@@ -43,6 +43,9 @@ struct quic_cid {
  * @grease_quic_bit: the peer accepts a greased QUIC bit (RFC 9287)
  * @disable_1rtt_encryption: 1-RTT packets without protection are asked
  *	for (the socket API draft's 0xbaad; both ends must ask)
+ * @min_ack_delay: microseconds, with QUIC_PARAM_HAS_MIN_ACK_DELAY: the
+ *	peer takes ACK_FREQUENCY and IMMEDIATE_ACK frames (the ACK frequency
+ *	draft), and delays an ACK no less than this
  * @has: bit mask of the optional parameters present, QUIC_PARAM_HAS_*
  * @original_dcid: original_destination_connection_id (server only)
  * @initial_scid: initial_source_connection_id
@@ -72,6 +75,7 @@ struct quic_params {
 	bool			disable_active_migration;
 	bool			grease_quic_bit;
 	bool			disable_1rtt_encryption;
+	u64			min_ack_delay;
 	u32			has;
 	struct quic_cid		original_dcid;
 	struct quic_cid		initial_scid;
@@ -92,6 +96,7 @@ struct quic_params {
 #define QUIC_PARAM_HAS_RESET_TOKEN	BIT(3)
 #define QUIC_PARAM_HAS_PREFERRED_ADDR	BIT(4)
 #define QUIC_PARAM_HAS_VERSION_INFO	BIT(5)
+#define QUIC_PARAM_HAS_MIN_ACK_DELAY	BIT(6)
 
 void quic_params_init(struct quic_params *p);
 int quic_params_decode(const u8 *buf, u32 len, bool from_server,

@@ -15,7 +15,7 @@
 static void quic_params_roundtrip_test(struct kunit *test)
 {
 	struct quic_params in, out;
-	u8 buf[256];
+	u8 buf[320];
 	int n;
 
 	quic_params_init(&in);
@@ -36,7 +36,9 @@ static void quic_params_roundtrip_test(struct kunit *test)
 	in.disable_1rtt_encryption = true;
 	in.has = QUIC_PARAM_HAS_ORIGINAL_DCID | QUIC_PARAM_HAS_INITIAL_SCID |
 		 QUIC_PARAM_HAS_RETRY_SCID | QUIC_PARAM_HAS_RESET_TOKEN |
-		 QUIC_PARAM_HAS_PREFERRED_ADDR | QUIC_PARAM_HAS_VERSION_INFO;
+		 QUIC_PARAM_HAS_PREFERRED_ADDR | QUIC_PARAM_HAS_VERSION_INFO |
+		 QUIC_PARAM_HAS_MIN_ACK_DELAY;
+	in.min_ack_delay = 1000;
 	in.original_dcid.len = 8;
 	memcpy(in.original_dcid.data, "\x83\x94\xc8\xf0\x3e\x51\x57\x08", 8);
 	in.initial_scid.len = 0;	/* zero-length connection IDs are fine */
@@ -113,6 +115,10 @@ static void quic_params_malformed_test(struct kunit *test)
 		{ "disable_1rtt_encryption with a value", "\x80\x00\xba\xad\x01\x01", 6, true },
 		{ "disable_1rtt_encryption twice", "\x80\x00\xba\xad\x00\x80\x00\xba\xad\x00",
 		  10, false },
+		{ "min_ack_delay above max_ack_delay",
+		  "\xc0\x00\x00\x00\xff\x04\xde\x1b\x04\x80\x00\x61\xa9", 13, true },
+		{ "min_ack_delay twice", "\xc0\x00\x00\x00\xff\x04\xde\x1b\x01\x01"
+		  "\xc0\x00\x00\x00\xff\x04\xde\x1b\x01\x01", 20, false },
 	};
 	struct quic_params out;
 	u8 pref[2 + 41] = {};
@@ -127,6 +133,11 @@ static void quic_params_malformed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quic_params_decode("\x02\x10ghijklmnopqrstuv", 18, true, &out),
 			0);
 	KUNIT_EXPECT_MEMEQ(test, out.reset_token, "ghijklmnopqrstuv", QUIC_RESET_TOKEN_LEN);
+	/* min_ack_delay (microseconds) may equal max_ack_delay (25 ms). */
+	KUNIT_EXPECT_EQ(test, quic_params_decode("\xc0\x00\x00\x00\xff\x04\xde\x1b"
+						 "\x04\x80\x00\x61\xa8", 13, false, &out), 0);
+	KUNIT_EXPECT_TRUE(test, out.has & QUIC_PARAM_HAS_MIN_ACK_DELAY);
+	KUNIT_EXPECT_EQ(test, out.min_ack_delay, 25000);
 	/* disable_1rtt_encryption (0xbaad) is empty, and either end's. */
 	KUNIT_EXPECT_EQ(test, quic_params_decode("\x80\x00\xba\xad\x00", 5, false, &out), 0);
 	KUNIT_EXPECT_TRUE(test, out.disable_1rtt_encryption);

@@ -664,7 +664,8 @@ void quic_ack_timer_arm(struct sock *sk, u64 now)
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (!timer_pending(&qs->ack_timer))
-		quic_timer_set(sk, &qs->ack_timer, now + qs->local.max_ack_delay, now);
+		quic_timer_set(sk, &qs->ack_timer,
+			       now + (qs->ackf.max_delay ?: qs->local.max_ack_delay), now);
 }
 
 /**

@@ -97,6 +97,37 @@ enum {
 	QUIC_WORK_AEAD_LIMIT,	/* close: the 1-RTT keys reached their limit */
 };
 
+/* At most this many ack-eliciting packets per ACK, whatever a peer asks:
+ * with more, gaps could outnumber the received ranges an ACK reports.
+ */
+#define QUIC_ACK_EVERY_MAX	16
+
+/**
+ * struct quic_ack_freq - how often ACKs go (draft-ietf-quic-ack-frequency)
+ * @rx_seq: the lowest Sequence Number of the peer's ACK_FREQUENCY we take
+ * @max_delay: how long we may delay an ACK (microseconds), as the peer
+ *	asked; 0: our max_ack_delay
+ * @ack_every: ack-eliciting packets that make an ACK due, as the peer
+ *	asked (its Ack-Eliciting Threshold + 1); 0: 2 (RFC 9000 13.2.2)
+ * @reorder_off: the peer asked for no immediate ACK of reordered packets
+ * @tx_every: what we last asked of the peer as @ack_every, 0 never
+ * @tx_seq: the Sequence Number of our next ACK_FREQUENCY
+ * @tx_delay: the Requested Max Ack Delay we last asked for
+ * @tx_time: when we asked (quic_now())
+ *
+ * Locking: under the connection's socket lock.
+ */
+struct quic_ack_freq {
+	u64	rx_seq;
+	u32	max_delay;
+	u8	ack_every;
+	bool	reorder_off;
+	u8	tx_every;
+	u32	tx_seq;
+	u32	tx_delay;
+	u64	tx_time;
+};
+
 /**
  * struct quic_sock - the QUIC socket
  * @inet: the inet socket; its source address and port are the bound ones
@@ -200,6 +231,7 @@ enum {
  * @pto_count: probe timeouts since the last ACK (RFC 9002 section 6.2)
  * @mss: largest UDP payload we send
  * @pmtu: the search for a larger one (RFC 8899)
+ * @ackf: how often ACKs go, each way (the ACK frequency draft)
  * @amp_recv: bytes received before the address was validated
  * @amp_sent: bytes sent before the address was validated
  * @idle_timeout: negotiated idle timeout in microseconds, 0 for none
@@ -297,6 +329,7 @@ struct quic_sock {
 	u32				pto_count;
 	u32				mss;
 	struct quic_pmtu		pmtu;
+	struct quic_ack_freq		ackf;
 	u64				amp_recv;
 	u64				amp_sent;
 	u64				idle_timeout;
@@ -380,6 +413,22 @@ static inline u8 quic_key_phase(const struct quic_sock *qs)
 static inline u64 quic_now(void)
 {
 	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+/**
+ * quic_min_ack_delay - the min_ack_delay we announce, in microseconds
+ * @qs: the connection
+ *
+ * A timer tick (the ACK timer is a timer_list), and no more than the
+ * max_ack_delay we announce, in whole milliseconds on the wire.
+ *
+ * Return: the delay.
+ */
+static inline u32 quic_min_ack_delay(const struct quic_sock *qs)
+{
+	u32 max = qs->local.max_ack_delay / USEC_PER_MSEC * USEC_PER_MSEC;
+
+	return min_t(u32, jiffies_to_usecs(1), max);
 }
 
 static inline bool quic_is_listen(const struct sock *sk)

@@ -515,6 +515,28 @@ static void max_streams_too_big(struct wr *w)
 	w_frame(w, F_MAX_STREAMS_BIDI, 1, (1ULL << 60) + 1, 0, 0);
 }
 
+/* The ACK frequency draft, section 4: a Requested Max Ack Delay below the
+ * min_ack_delay we announce, or not a valid max_ack_delay (2^14 ms)
+ */
+static void ack_frequency_delay(struct wr *w, uint64_t delay)
+{
+	w_varint(w, 0xaf);
+	w_varint(w, 0);		/* Sequence Number */
+	w_varint(w, 1);		/* Ack-Eliciting Threshold */
+	w_varint(w, delay);	/* Requested Max Ack Delay, microseconds */
+	w_varint(w, 1);		/* Reordering Threshold */
+}
+
+static void ack_frequency_below_min(struct wr *w)
+{
+	ack_frequency_delay(w, 0);
+}
+
+static void ack_frequency_too_long(struct wr *w)
+{
+	ack_frequency_delay(w, 16384000);
+}
+
 /* Section 19.14: the same for STREAMS_BLOCKED */
 static void streams_blocked_too_big(struct wr *w)
 {
@@ -671,6 +693,14 @@ FIXTURE_VARIANT_ADD(app, stream_data_blocked_send_only) {
 FIXTURE_VARIANT_ADD(app, streams_blocked_too_big) {
 	.c = { streams_blocked_too_big, 0, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0,
 	       F_STREAMS_BLOCKED_UNI },
+};
+
+FIXTURE_VARIANT_ADD(app, ack_frequency_below_min) {
+	.c = { ack_frequency_below_min, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0xaf },
+};
+
+FIXTURE_VARIANT_ADD(app, ack_frequency_too_long) {
+	.c = { ack_frequency_too_long, 0, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0xaf },
 };
 
 FIXTURE_VARIANT_ADD(app, max_streams_too_big) {

@@ -314,7 +314,7 @@ static uint64_t any_type(void)
 {
 	switch (below(8)) {
 	case 0:
-		return 0x1f + below(0x11);		/* unknown, below DATAGRAM */
+		return 0x20 + below(0x10);		/* unknown, below DATAGRAM */
 	case 1:
 		return 0x32 + below(0x3fff);		/* unknown, two bytes */
 	case 2:

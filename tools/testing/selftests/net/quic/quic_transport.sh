@@ -17,8 +17,8 @@
 #   client 10.0.11.1 -- 10.0.11.2 router 10.0.12.2 (masquerade) -- 10.0.12.1 server
 #
 # pmtu_probe_jumbo searches for the MTU of a link of 9000 bytes (and
-# ecn_netem_ce has netem mark CE on it, and full_packets measures the
-# datagrams it carries without the search):
+# ecn_netem_ce has netem mark CE on it, and full_packets and
+# ack_frequency measure the datagrams it carries without the search):
 #
 #   client 10.0.13.1 fd0d::1 -- 10.0.13.2 fd0d::2 server (MTU 9000)
 
@@ -69,7 +69,7 @@ jumbo_setup()
 	ip -n "$JUMBO_S" addr add fd0d::2/64 dev veth-js nodad &&
 	ip -n "$JUMBO_C" link set veth-jc up && ip -n "$JUMBO_S" link set veth-js up
 }
-# Without it, pmtu_probe_jumbo and full_packets fail (QUIC_JUMBO_NS unset).
+# Without it, the tests above fail (QUIC_JUMBO_NS unset).
 jumbo_setup && export QUIC_JUMBO_NS="$JUMBO_C $JUMBO_S"
 
 # promote_secondaries: the router's second address survives the removal
