@@ -73,8 +73,8 @@
  * @QUIC_MIB_ECN_CE_RCVD: packets received with the CE codepoint
  * @QUIC_MIB_ECN_CONGESTION: window reductions for a rise of the peer's CE
  *	count (a congestion event, as a loss is: one per round trip at most)
- * @QUIC_MIB_ACK_FREQ_SENT: ACK_FREQUENCY frames sent to a peer that takes
- *	them: how often it should acknowledge
+ * @QUIC_MIB_ACK_FREQ_SENT: ACK_FREQUENCY frames queued for a peer that
+ *	takes them: how often it should acknowledge
  * @QUIC_MIB_ACK_FREQ_RCVD: ACK_FREQUENCY frames received and applied
  * @QUIC_MIB_MAX: number of counters
  */

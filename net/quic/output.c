@@ -847,12 +847,15 @@ static int quic_packet_send(struct sock *sk, u8 level, u8 what, struct quic_batc
 		quic_packet_add_frames(sk, &b, s);
 	if (what & QUIC_SEND_ACK_MAY)
 		quic_packet_add_ack(sk, &b, s);
-	/* The last of what is queued: a peer asked to acknowledge less often
-	 * does so now, rather than after its ACK delay (ACK frequency draft,
-	 * section 8.1).  Not resent if lost.
+	/* The last of what is queued, with more in flight: a peer asked to
+	 * acknowledge less often does so now, rather than after its ACK
+	 * delay (ACK frequency draft, section 8.1.1).  A lone packet (a
+	 * request, a reply) asks nothing: its ACK rides on the answer, as
+	 * at the default threshold.  Not resent if lost; left out when the
+	 * packet has no byte free.
 	 */
 	if (frames && b.ack_eliciting && level == QUIC_CRYPTO_APP &&
-	    qs->ackf.tx_every > 2 && list_empty(&s->sendq)) {
+	    qs->ackf.tx_every > 2 && s->ack_eliciting_in_flight && list_empty(&s->sendq)) {
 		static const u8 imm = QUIC_FRAME_IMMEDIATE_ACK;
 
 		quic_packet_add(&b, &imm, 1);
@@ -991,8 +994,8 @@ static bool quic_output_aead_check(struct sock *sk)
  * draft, section 8): an ACK every quarter of the congestion window, at
  * least every second packet and at most every QUIC_ACK_ASK_MAX, within a
  * quarter of the smoothed RTT (within the delays the peer can do), and
- * an immediate ACK on reordering past our packet threshold.  Asked again
- * when that changes, at most once per RTT.
+ * an immediate ACK on reordering past our packet threshold.  Asked once
+ * the connection sends, again when that changes, at most once per RTT.
  */
 #define QUIC_ACK_ASK_MAX	10
 #define QUIC_ACK_ASK_REORDER	3	/* RFC 9002 kPacketThreshold */
@@ -1005,7 +1008,8 @@ static void quic_output_ack_frequency(struct sock *sk, u64 now)
 	u32 every, delay;
 
 	if (!(qs->peer.has & QUIC_PARAM_HAS_MIN_ACK_DELAY) || !qs->confirmed ||
-	    (a->tx_every && now < a->tx_time + qs->rtt.smoothed))
+	    (a->tx_every && now < a->tx_time + qs->rtt.smoothed) || a->tx_seq == U32_MAX ||
+	    (!qs->bytes_in_flight && list_empty(&qs->space[QUIC_SPACE_APP].sendq)))
 		return;
 	every = clamp_t(u64, div_u64(qs->cong.window, 4 * qs->mss), 2, QUIC_ACK_ASK_MAX);
 	delay = clamp_t(u64, qs->rtt.smoothed / 4, qs->peer.min_ack_delay,
@@ -1017,7 +1021,7 @@ static void quic_output_ack_frequency(struct sock *sk, u64 now)
 	fr.ack_freq.threshold = every - 1;
 	fr.ack_freq.max_delay = delay;
 	fr.ack_freq.reorder = QUIC_ACK_ASK_REORDER;
-	if (quic_frame_queue(sk, QUIC_CRYPTO_APP, &fr))
+	if (quic_frame_queue_first(sk, QUIC_CRYPTO_APP, &fr))	/* before the data */
 		return;
 	a->tx_seq++;
 	a->tx_every = every;

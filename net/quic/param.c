@@ -170,7 +170,7 @@ static bool quic_param_get_versions(const u8 *v, u32 len, struct quic_params *p)
 
 static bool quic_param_get(u64 id, const u8 *v, u32 len, struct quic_params *p)
 {
-	u64 *val = quic_param_int(p, id);
+	u64 *val = quic_param_int(p, id), tmp;
 	u32 left = len;
 
 	if (val)	/* the integer must fill the parameter exactly */
@@ -207,9 +207,12 @@ static bool quic_param_get(u64 id, const u8 *v, u32 len, struct quic_params *p)
 	case QUIC_TP_VERSION_INFO:
 		p->has |= QUIC_PARAM_HAS_VERSION_INFO;
 		return quic_param_get_versions(v, len, p);
-	case QUIC_TP_MIN_ACK_DELAY:
+	case QUIC_TP_MIN_ACK_DELAY:	/* above U32_MAX is above max_ack_delay */
 		p->has |= QUIC_PARAM_HAS_MIN_ACK_DELAY;
-		return quic_get_varint(&v, &left, &p->min_ack_delay) && !left;
+		if (!quic_get_varint(&v, &left, &tmp) || left || tmp > U32_MAX)
+			return false;
+		p->min_ack_delay = tmp;
+		return true;
 	}
 	return true;	/* section 18.1: unknown parameters are ignored */
 }
@@ -220,7 +223,7 @@ static bool quic_param_get(u64 id, const u8 *v, u32 len, struct quic_params *p)
 static bool quic_params_valid(const struct quic_params *p)
 {
 	if ((p->has & QUIC_PARAM_HAS_MIN_ACK_DELAY) &&
-	    p->min_ack_delay > p->max_ack_delay * USEC_PER_MSEC)
+	    (u64)p->min_ack_delay > p->max_ack_delay * USEC_PER_MSEC)
 		return false;
 	return p->max_udp_payload_size >= 1200 &&
 	       p->ack_delay_exponent <= 20 &&

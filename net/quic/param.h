@@ -75,7 +75,7 @@ struct quic_params {
 	bool			disable_active_migration;
 	bool			grease_quic_bit;
 	bool			disable_1rtt_encryption;
-	u64			min_ack_delay;
+	u32			min_ack_delay;
 	u32			has;
 	struct quic_cid		original_dcid;
 	struct quic_cid		initial_scid;

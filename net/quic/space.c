@@ -124,6 +124,25 @@ void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f)
 	list_add_tail(&f->list, &s->sendq);
 }
 
+static struct quic_frame_out *quic_frame_build(struct sock *sk, const struct quic_frame *fr)
+{
+	u32 room = 64 + fr->bytes.len;	/* fixed fields fit in 64 bytes */
+	struct quic_frame_out *f;
+	int len;
+
+	f = quic_frame_alloc(sk, room, gfp_any());
+	if (!f)
+		return NULL;
+	len = quic_frame_encode(f->data, room, fr);
+	if (WARN_ON_ONCE(len < 0)) {
+		quic_frame_free(sk, f);
+		return NULL;
+	}
+	f->len = len;
+	f->type = fr->type;
+	return f;
+}
+
 /**
  * quic_frame_queue - encode a control frame and queue it
  * @sk: the socket, locked
@@ -134,21 +153,31 @@ void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f)
  */
 int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr)
 {
-	u32 room = 64 + fr->bytes.len;	/* fixed fields fit in 64 bytes */
-	struct quic_frame_out *f;
-	int len;
+	struct quic_frame_out *f = quic_frame_build(sk, fr);
 
-	f = quic_frame_alloc(sk, room, gfp_any());
 	if (!f)
 		return -ENOMEM;
-	len = quic_frame_encode(f->data, room, fr);
-	if (WARN_ON_ONCE(len < 0)) {
-		quic_frame_free(sk, f);
-		return len;
-	}
-	f->len = len;
-	f->type = fr->type;
 	quic_frame_queue_out(sk, level, f);
+	return 0;
+}
+
+/**
+ * quic_frame_queue_first - encode a control frame and queue it first
+ * @sk: the socket, locked
+ * @level: encryption level
+ * @fr: the frame, for what is queued behind it (ACK_FREQUENCY)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int quic_frame_queue_first(struct sock *sk, u8 level, const struct quic_frame *fr)
+{
+	struct quic_space *s = &quic_sk(sk)->space[quic_level_space(level)];
+	struct quic_frame_out *f = quic_frame_build(sk, fr);
+
+	if (!f)
+		return -ENOMEM;
+	quic_sock_assert_locked(sk);
+	list_add(&f->list, &s->sendq);
 	return 0;
 }
 

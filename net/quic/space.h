@@ -147,6 +147,7 @@ void quic_space_purge(struct sock *sk, struct quic_space *s);
 struct quic_frame_out *quic_frame_alloc(struct sock *sk, u32 len, gfp_t gfp);
 void quic_frame_free(struct sock *sk, struct quic_frame_out *f);
 int quic_frame_queue(struct sock *sk, u8 level, const struct quic_frame *fr);
+int quic_frame_queue_first(struct sock *sk, u8 level, const struct quic_frame *fr);
 int quic_frame_queue_reply(struct sock *sk, u8 level, const struct quic_frame *fr);
 bool quic_frame_reply_room(const struct sock *sk);
 void quic_frame_queue_out(struct sock *sk, u8 level, struct quic_frame_out *f);

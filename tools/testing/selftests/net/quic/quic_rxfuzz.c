@@ -312,11 +312,14 @@ static int valid_frames(struct wr *w, int level, size_t *starts)
 /* Any frame type, known or not, one time in eight in a longer encoding */
 static uint64_t any_type(void)
 {
+	uint64_t t;
+
 	switch (below(8)) {
 	case 0:
 		return 0x20 + below(0x10);		/* unknown, below DATAGRAM */
-	case 1:
-		return 0x32 + below(0x3fff);		/* unknown, two bytes */
+	case 1:	/* unknown, two bytes: not ACK_FREQUENCY (0xaf) */
+		t = 0x32 + below(0x3fff);
+		return t == 0xaf ? 0xb0 : t;
 	case 2:
 		return edge();
 	default:
