@@ -9,10 +9,12 @@
 # QUIC_LOAD_IDLE, QUIC_LOAD_CYCLES and QUIC_LOAD_RACES set the counts
 # (1000, 1000, 1000 and 100; the long run: 10000 each).  On a kernel with
 # kmemleak (the debug guest, where everything runs ten times slower) the
-# defaults are 200, 200, 200 and 30, the memory that may stay after
+# defaults are 200, 100, 100 and 30, the memory that may stay after
 # close grows to 64 MiB (KASAN's quarantine keeps freed objects a while,
-# and kmemleak is the judge of leaks there) and the memory per idle
-# socket (QUIC_LOAD_IDLE_KIB) to 40 KiB, for KASAN's redzones.
+# and kmemleak is the judge of leaks there), so the wait for the slab
+# counters to settle stops after 3 s instead of 30 (QUIC_LOAD_SETTLE),
+# and the memory per idle socket (QUIC_LOAD_IDLE_KIB) grows to 40 KiB,
+# for KASAN's redzones.
 
 source "$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")/../lib.sh"
 
@@ -27,11 +29,12 @@ ip -n "$NS" link set lo up
 log0=$(dmesg | wc -l)
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	export QUIC_LOAD_HANDSHAKES=${QUIC_LOAD_HANDSHAKES:-200}
-	export QUIC_LOAD_IDLE=${QUIC_LOAD_IDLE:-200}
-	export QUIC_LOAD_CYCLES=${QUIC_LOAD_CYCLES:-200}
+	export QUIC_LOAD_IDLE=${QUIC_LOAD_IDLE:-100}
+	export QUIC_LOAD_CYCLES=${QUIC_LOAD_CYCLES:-100}
 	export QUIC_LOAD_RACES=${QUIC_LOAD_RACES:-30}
 	export QUIC_LOAD_SLACK_KIB=${QUIC_LOAD_SLACK_KIB:-65536}
 	export QUIC_LOAD_IDLE_KIB=${QUIC_LOAD_IDLE_KIB:-40}
+	export QUIC_LOAD_SETTLE=${QUIC_LOAD_SETTLE:-3}
 fi
 
 ip netns exec "$NS" "$(dirname "$0")/quic_load"

@@ -2071,6 +2071,42 @@ TEST_F_TIMEOUT(limits, ack_ranges_flood, 120)
 }
 
 /*
+ * draft-ietf-quic-ack-frequency section 3: only a peer that announced
+ * min_ack_delay may be sent ACK_FREQUENCY (0xaf) or IMMEDIATE_ACK (0x1f).
+ * Our raw client announces none; the server sends it 64 KiB (all its
+ * flow control allows), acknowledged as it arrives, and neither frame
+ * may appear (the peer's parser counts an unknown frame as a bad
+ * packet), nor may the server's QuicAckFrequencySent move.  A kernel
+ * that asked every peer would send ACK_FREQUENCY with its first data.
+ */
+TEST_F_TIMEOUT(limits, no_ack_frequency_unasked, 60)
+{
+	long sent0 = mib_read("QuicAckFrequencySent");
+	static uint8_t bulk[64 * 1024];
+	struct rig *r = &self->r;
+	struct peer *pr = &r->peer;
+	struct seen s = {};
+	int64_t t0;
+
+	rig_listen(_metadata, r);
+	rig_establish(_metadata, r);
+	memset(bulk, 'F', sizeof(bulk));
+	ASSERT_EQ(stream_sendmsg(r->sfd, 1, MSG_QUIC_STREAM_NEW, MSG_NOSIGNAL, bulk,
+				 sizeof(bulk)), sizeof(bulk));
+	t0 = now_ms();
+	while (s.stream_bytes < sizeof(bulk) && now_ms() - t0 < 30000) {
+		peer_recv(pr, &s, 0, 5);
+		ASSERT_TRUE(peer_ack_all(pr));
+	}
+	TH_LOG("%llu stream bytes in %d packets, %d IMMEDIATE_ACK, %d bad",
+	       (unsigned long long)s.stream_bytes, s.packets, s.count[0x1f], s.bad);
+	EXPECT_GE(s.stream_bytes, sizeof(bulk));	/* with what a probe resent */
+	EXPECT_EQ(s.count[0x1f], 0);
+	EXPECT_EQ(s.bad, 0);
+	EXPECT_EQ(mib_read("QuicAckFrequencySent"), sent0);
+}
+
+/*
  * Stream IDs from the user are checked before they index anything:
  * negative ones (but -1, "the next stream" or "the last one") and ones
  * past 2^62 - 1 (RFC 9000 section 2.1) are EINVAL, not an oops.

@@ -43,7 +43,7 @@
 #include "../../kselftest.h"
 #include "quic_peer.h"
 
-#define PACKETS_DEFAULT	20000
+#define PACKETS_DEFAULT	10000
 #define BATCH_MAX	16	/* mutated packets between two checks */
 #define BATCHES		12	/* batches of one connection, at most */
 #define VALID_PERCENT	40	/* of the packets: well-formed, to go on with */

@@ -3,7 +3,7 @@
 #
 # Fuzz the receive path of a kernel QUIC server with quic_rxfuzz, in a
 # fresh network namespace.  Arguments go to quic_rxfuzz;
-# QUIC_RXFUZZ_PACKETS sets the number of mutated packets (-n; 20000 by
+# QUIC_RXFUZZ_PACKETS sets the number of mutated packets (-n; 10000 by
 # default, 4000 on a kernel with kmemleak, the debug guest, which is ten
 # times slower), and a seed can be given with -s.  The long run, by hand:
 # QUIC_RXFUZZ_PACKETS=200000.  Afterwards no QUIC socket may be left in
@@ -42,7 +42,7 @@ rsv=$(cat /proc/sys/net/core/mem_pcpu_rsv 2>/dev/null || echo 256)
 slack=$((rsv * $(nproc --all)))
 mem=$(quic_proto 4)
 log=$(dmesg | wc -l)
-packets=20000
+packets=10000
 [ -e /sys/kernel/debug/kmemleak ] && packets=4000
 ip netns exec "$NS" "$(dirname "$0")/quic_rxfuzz" -n "${QUIC_RXFUZZ_PACKETS:-$packets}" "$@"
 rc=$?
